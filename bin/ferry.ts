@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } from '../lib/config';
+
+/** Exit codes shared by every command: 0 ok / equal, 1 a finding (difference, bad config), 2 could not run. */
+const EXIT_FINDING = 1;
+const EXIT_ERROR = 2;
+
+const program = new Command()
+  .name('ferry')
+  .description('Ferry: move a PostgreSQL database with no lost writes and an automatic way back')
+  .exitOverride()
+  .showHelpAfterError();
+
+program
+  .command('config')
+  .description('validate the environments in cdk.json and print them with every default filled in')
+  .option('--env <name>', 'print only this environment')
+  .option('--cdk-json <file>', 'the cdk.json to read', path.join(__dirname, '..', 'cdk.json'))
+  .action((options: { env?: string; cdkJson: string }) => {
+    const context = JSON.parse(readFileSync(options.cdkJson, 'utf8')).context ?? {};
+    const environments = parseEnvironments(context[ENVIRONMENTS_CONTEXT_KEY]);
+    if (options.env !== undefined && !(options.env in environments)) {
+      throw new ConfigError([`--env: no environment '${options.env}' (known: ${Object.keys(environments).join(', ')})`]);
+    }
+    const shown = options.env === undefined ? environments : { [options.env]: environments[options.env] };
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_ERROR;
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT_FINDING;
+    }
+    process.stderr.write(`ferry: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ReportTooLargeError } from '../errors';
+import { call, type StoreContext } from './context';
+import { migrationPk, PARTITION_KEY, reportPrefix, reportSk, SORT_KEY, TTL_ATTRIBUTE } from './keys';
+
+export const DEFAULT_REPORT_TTL_DAYS = 30;
+/** Reports above this much JSON are stored gzip-compressed (they are mostly repetitive JSON). */
+export const REPORT_COMPRESS_ABOVE_BYTES = 64 * 1024;
+/** What fits in one item next to the other attributes (DynamoDB's limit is 400 KB). */
+export const REPORT_LIMIT_BYTES = 380 * 1024;
+
+export interface PutReportOptions {
+  /** Days until DynamoDB deletes the report (via the `ttl` attribute). @default 30 */
+  readonly ttlDays?: number;
+}
+
+export interface ReportReceipt {
+  readonly sk: string;
+  /** ISO-8601. */
+  readonly createdAt: string;
+  /** Epoch seconds. */
+  readonly ttl: number;
+  readonly compressed: boolean;
+  /** Bytes stored for the body (compressed size if compressed). */
+  readonly storedBytes: number;
+}
+
+export interface StoredReport<T = unknown> {
+  readonly migrationId: string;
+  readonly kind: string;
+  readonly createdAt: string;
+  readonly ttl: number;
+  readonly compressed: boolean;
+  readonly report: T;
+}
+
+interface ReportItem {
+  readonly migrationId: string;
+  readonly kind: string;
+  readonly createdAt: string;
+  readonly [TTL_ATTRIBUTE]: number;
+  readonly body?: string;
+  readonly bodyGzip?: Uint8Array;
+}
+
+export async function putReport(
+  ctx: StoreContext,
+  migrationId: string,
+  kind: string,
+  report: unknown,
+  options: PutReportOptions = {},
+): Promise<ReportReceipt> {
+  const ttlDays = options.ttlDays ?? DEFAULT_REPORT_TTL_DAYS;
+  if (!(ttlDays > 0)) throw new RangeError(`ttlDays must be positive, got ${ttlDays}`);
+  const json = JSON.stringify(report);
+  if (json === undefined) throw new TypeError(`the "${kind}" report has no JSON form`);
+
+  const now = ctx.now();
+  const createdAt = new Date(now);
+  const ttl = Math.floor(now / 1000) + Math.round(ttlDays * 86_400);
+  const raw = Buffer.from(json, 'utf8');
+  const compressed = raw.byteLength > REPORT_COMPRESS_ABOVE_BYTES;
+  const body = compressed ? gzipSync(raw) : raw;
+  if (body.byteLength > REPORT_LIMIT_BYTES) {
+    throw new ReportTooLargeError(migrationId, kind, body.byteLength, REPORT_LIMIT_BYTES);
+  }
+
+  const sk = reportSk(kind, createdAt, randomBytes(4).toString('hex'));
+  const item: ReportItem = {
+    migrationId,
+    kind,
+    createdAt: createdAt.toISOString(),
+    [TTL_ATTRIBUTE]: ttl,
+    ...(compressed ? { bodyGzip: new Uint8Array(body) } : { body: json }),
+  };
+  await call(ctx, () =>
+    ctx.client.send(
+      new PutCommand({ TableName: ctx.tableName, Item: { [PARTITION_KEY]: migrationPk(migrationId), [SORT_KEY]: sk, ...item } }),
+    ),
+  );
+  return { sk, createdAt: item.createdAt, ttl, compressed, storedBytes: body.byteLength };
+}
+
+export async function latestReport<T = unknown>(
+  ctx: StoreContext,
+  migrationId: string,
+  kind: string,
+): Promise<StoredReport<T> | undefined> {
+  const [latest] = await listReports<T>(ctx, migrationId, kind, 1);
+  return latest;
+}
+
+/** Newest first. */
+export async function listReports<T = unknown>(
+  ctx: StoreContext,
+  migrationId: string,
+  kind: string,
+  limit = 20,
+): Promise<StoredReport<T>[]> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  const reports: StoredReport<T>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  // A Query page also ends at 1 MB, which a few compressed reports can reach before `limit`.
+  do {
+    const page = await call(ctx, () =>
+      ctx.client.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+          ExpressionAttributeValues: { ':pk': migrationPk(migrationId), ':prefix': reportPrefix(kind) },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: limit - reports.length,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    for (const item of page.Items ?? []) reports.push(decode<T>(migrationId, item as unknown as ReportItem));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined && reports.length < limit);
+  return reports;
+}
+
+function decode<T>(migrationId: string, item: ReportItem): StoredReport<T> {
+  const compressed = item.bodyGzip !== undefined;
+  const json = compressed ? gunzipSync(item.bodyGzip as Uint8Array).toString('utf8') : (item.body ?? 'null');
+  return {
+    migrationId,
+    kind: item.kind,
+    createdAt: item.createdAt,
+    ttl: item[TTL_ATTRIBUTE],
+    compressed,
+    report: JSON.parse(json) as T,
+  };
+}

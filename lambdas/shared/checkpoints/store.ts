@@ -1,0 +1,109 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RetryPolicy } from '../retry';
+import type { StoreContext } from './context';
+import * as lock from './lock';
+import type { Lease, LockRecord } from './lock';
+import * as reports from './reports';
+import type { PutReportOptions, ReportReceipt, StoredReport } from './reports';
+import * as segments from './segments';
+import type { ListSegmentsOptions, SegmentProgress, SegmentRecord } from './segments';
+import * as state from './state';
+import type { MigrationState, TransitionRequest } from './state';
+import * as steps from './steps';
+import type { StepRecord } from './steps';
+
+export interface CheckpointStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Epoch milliseconds; injected in tests to move time. @default Date.now */
+  readonly now?: () => number;
+  /** Backoff for transient DynamoDB errors (see retry.ts). @default DEFAULT_RETRY_POLICY */
+  readonly retry?: RetryPolicy;
+}
+
+/**
+ * The checkpoint table (DESIGN.md "Checkpoint table"): migration state, the lock, idempotent
+ * steps, comparison progress and reports. Each concern lives in its own module; this class only
+ * binds them to one table and client. Every call is a single-item operation (no transactions),
+ * retried on transient errors.
+ */
+export class CheckpointStore {
+  private readonly ctx: StoreContext;
+
+  constructor(options: CheckpointStoreOptions) {
+    this.ctx = {
+      client: options.client,
+      tableName: options.tableName,
+      now: options.now ?? Date.now,
+      retry: options.retry ?? {},
+    };
+  }
+
+  getState(migrationId: string): Promise<MigrationState | undefined> {
+    return state.getState(this.ctx, migrationId);
+  }
+
+  ensureState(migrationId: string): Promise<MigrationState> {
+    return state.ensureState(this.ctx, migrationId);
+  }
+
+  transition(migrationId: string, request: TransitionRequest): Promise<MigrationState> {
+    return state.transition(this.ctx, migrationId, request);
+  }
+
+  acquire(migrationId: string, owner: string, leaseMs: number): Promise<Lease> {
+    return lock.acquire(this.ctx, migrationId, owner, leaseMs);
+  }
+
+  renew(migrationId: string, lease: Lease, leaseMs: number): Promise<Lease> {
+    return lock.renew(this.ctx, migrationId, lease, leaseMs);
+  }
+
+  release(migrationId: string, lease: Lease): Promise<boolean> {
+    return lock.release(this.ctx, migrationId, lease);
+  }
+
+  getLock(migrationId: string): Promise<LockRecord | undefined> {
+    return lock.getLock(this.ctx, migrationId);
+  }
+
+  runStep<T>(runId: string, name: string, fn: () => Promise<T>): Promise<T> {
+    return steps.runStep(this.ctx, runId, name, fn);
+  }
+
+  getStep(runId: string, name: string): Promise<StepRecord | undefined> {
+    return steps.getStep(this.ctx, runId, name);
+  }
+
+  putSegment(runId: string, table: string, n: number, progress: SegmentProgress): Promise<void> {
+    return segments.putSegment(this.ctx, runId, table, n, progress);
+  }
+
+  getSegment(runId: string, table: string, n: number): Promise<SegmentRecord | undefined> {
+    return segments.getSegment(this.ctx, runId, table, n);
+  }
+
+  listSegments(runId: string, table: string, options?: ListSegmentsOptions): Promise<SegmentRecord[]> {
+    return segments.listSegments(this.ctx, runId, table, options);
+  }
+
+  pendingSegments(runId: string, table: string, total: number): Promise<number[]> {
+    return segments.pendingSegments(this.ctx, runId, table, total);
+  }
+
+  segmentsDone(runId: string, table: string, total: number): Promise<boolean> {
+    return segments.segmentsDone(this.ctx, runId, table, total);
+  }
+
+  putReport(migrationId: string, kind: string, report: unknown, options?: PutReportOptions): Promise<ReportReceipt> {
+    return reports.putReport(this.ctx, migrationId, kind, report, options);
+  }
+
+  latestReport<T = unknown>(migrationId: string, kind: string): Promise<StoredReport<T> | undefined> {
+    return reports.latestReport<T>(this.ctx, migrationId, kind);
+  }
+
+  listReports<T = unknown>(migrationId: string, kind: string, limit?: number): Promise<StoredReport<T>[]> {
+    return reports.listReports<T>(this.ctx, migrationId, kind, limit);
+  }
+}

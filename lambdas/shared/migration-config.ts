@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { scheduleExpressionProblem, timeZoneProblem } from './schedule-expression';
+
+/**
+ * The configuration of one migration. Shared by the CDK app (which validates it at synth time and
+ * hands it to the functions) and the runtime steps (which parse it again). Every default lives
+ * here and nowhere else.
+ */
+
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+  );
+
+const hostName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a host name or IPv4 address');
+
+const port = z.number().int().min(1).max(65535);
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(63, `a PostgreSQL ${what} is at most 63 bytes`);
+
+export const DatabaseEndpointSchema = z.strictObject({
+  /** DNS name or address of the PostgreSQL server (or its proxy). */
+  host: hostName,
+  /** @default 5432 */
+  port: port.default(5432),
+  /** Database name on that server. */
+  database: identifier('database name'),
+  /** Secrets Manager secret holding `username` and `password` (the RDS secret format). */
+  secretArn,
+  /**
+   * TLS verification. `verify-full` checks the server certificate and host name.
+   * @default 'verify-full'
+   */
+  sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+});
+
+/** Largest LOB DMS copies in limited LOB mode; a larger value fails the task instead of truncating. */
+const lobMaxSizeKb = z.number().int().min(1).max(102_400).default(32);
+
+const DmsServerlessSchema = z.strictObject({
+  engine: z.literal('dms-serverless'),
+  /** @default 1 */
+  minCapacityUnits: z.number().min(1).max(384).default(1),
+  /** @default 16 */
+  maxCapacityUnits: z.number().min(1).max(384).default(16),
+  /** @default false */
+  multiAz: z.boolean().default(false),
+  lobMaxSizeKb,
+});
+
+const DmsInstanceSchema = z.strictObject({
+  engine: z.literal('dms-instance'),
+  /** @default 'dms.r6i.large' */
+  instanceClass: z
+    .string()
+    .regex(/^dms\.[a-z0-9]+\.[a-z0-9]+$/, "must be a DMS instance class such as 'dms.r6i.large'")
+    .default('dms.r6i.large'),
+  /** @default 100 */
+  allocatedStorageGb: z.number().int().min(5).max(6144).default(100),
+  /** @default false */
+  multiAz: z.boolean().default(false),
+  /** DMS engine version; unset lets DMS pick its current default. */
+  engineVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must look like '3.5.4'").optional(),
+  lobMaxSizeKb,
+});
+
+const NativeSchema = z.strictObject({
+  engine: z.literal('native'),
+  /**
+   * Publication and subscription (and so slot) name; must be unique on both servers.
+   * @default 'ferry_<migration id with - replaced by _>'
+   */
+  replicationName: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _ (a replication slot name)')
+    .optional(),
+  /** Parallel table copies during the initial sync (max_sync_workers_per_subscription). @default 2 */
+  syncWorkers: z.number().int().min(1).max(64).default(2),
+});
+
+export const ReplicationSchema = z.discriminatedUnion('engine', [DmsServerlessSchema, DmsInstanceSchema, NativeSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? "engine must be one of 'dms-serverless', 'dms-instance', 'native'"
+      : undefined,
+});
+
+/** `schema.table` where either part may use `*` (any run of characters) and `?` (one character). */
+const tablePattern = z
+  .string()
+  .regex(/^[^.\s]+\.[^.\s]+$/, "must be 'schema.table' (wildcards * and ? allowed), for example 'public.*'");
+
+export const TablesSchema = z.strictObject({
+  /** @default ['public.*'] */
+  include: z.array(tablePattern).min(1, 'must name at least one pattern').default(['public.*']),
+  /** @default [] */
+  exclude: z.array(tablePattern).default([]),
+});
+
+export const ThresholdsSchema = z.strictObject({
+  /** Cutover is refused while replication lag is above this. @default 5 */
+  maxLagSecondsForCutover: z.number().positive().max(3600).default(5),
+  /** Longest time writes may stay frozen; past it the cutover thaws the source and backs off. @default 30 */
+  maxWriteFreezeSeconds: z.number().int().min(1).max(900).default(30),
+  /** The last full comparison must be at most this old for a cutover to start. @default 60 */
+  maxComparisonAgeMinutes: z.number().int().min(1).max(10_080).default(60),
+  /** Observation window after cutover, during which rollback alarms act. @default 60 */
+  observationMinutes: z.number().int().min(0).max(10_080).default(60),
+});
+
+export const SwitchSchema = z.discriminatedUnion(
+  'strategy',
+  [
+    z.strictObject({
+      strategy: z.literal('ssm-parameter'),
+      /** String parameter the clients read their database endpoint from. */
+      parameterName: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, "must be an SSM parameter path such as '/orders/db-endpoint'"),
+    }),
+    z.strictObject({
+      strategy: z.literal('secrets-manager'),
+      /** Secret the clients read; its `host` (and `port`) fields are switched. */
+      secretArn,
+    }),
+    z.strictObject({
+      strategy: z.literal('route53'),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, "must be a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'"),
+      /** CNAME the clients connect to, in that (private) zone. */
+      recordName: hostName,
+      /** @default 5 */
+      ttlSeconds: z.number().int().min(1).max(300).default(5),
+    }),
+    z.strictObject({
+      strategy: z.literal('pgbouncer'),
+      /** PgBouncer admin console address. */
+      host: hostName,
+      /** @default 6432 */
+      port: port.default(6432),
+      /** Database entry in pgbouncer.ini that is repointed. */
+      database: identifier('database name'),
+      /** Secret with the admin console's `username` and `password`. */
+      adminSecretArn: secretArn,
+    }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? "strategy must be one of 'ssm-parameter', 'secrets-manager', 'route53', 'pgbouncer'"
+        : undefined,
+  },
+);
+
+export const DriftSchema = z.strictObject({
+  /** @default true */
+  enabled: z.boolean().default(true),
+  /** EventBridge Scheduler expression. @default 'cron(0 * * * ? *)' (hourly) */
+  schedule: z
+    .string()
+    .default('cron(0 * * * ? *)')
+    .superRefine((value, ctx) => {
+      const problem = scheduleExpressionProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  /** @default 'UTC' */
+  timeZone: z
+    .string()
+    .default('UTC')
+    .superRefine((value, ctx) => {
+      const problem = timeZoneProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  /** Data checked besides the schema: none, a sample of segments, or every row. @default 'none' */
+  data: z.enum(['none', 'sample', 'full']).default('none'),
+});
+
+export const MigrationSchema = z.strictObject({
+  /** Lower-case name, used in resource names, the checkpoint table and workflow inputs. */
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lower-case letters, digits and -, starting with a letter'),
+  source: DatabaseEndpointSchema,
+  target: DatabaseEndpointSchema,
+  replication: ReplicationSchema,
+  /** @default { include: ['public.*'], exclude: [] } */
+  tables: TablesSchema.default({ include: ['public.*'], exclude: [] }),
+  /** @default see ThresholdsSchema */
+  thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+  switch: SwitchSchema,
+  /** @default see DriftSchema */
+  drift: DriftSchema.default(DriftSchema.parse({})),
+})
+  .superRefine((m, ctx) => {
+    if (m.source.host === m.target.host && m.source.port === m.target.port && m.source.database === m.target.database) {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'must differ from source (same host, port and database)' });
+    }
+    if ((m.replication.engine === 'dms-serverless') && m.replication.minCapacityUnits > m.replication.maxCapacityUnits) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['replication', 'minCapacityUnits'],
+        message: `must not exceed maxCapacityUnits (${m.replication.maxCapacityUnits})`,
+      });
+    }
+  });
+
+export type MigrationConfig = z.infer<typeof MigrationSchema>;
+export type MigrationConfigInput = z.input<typeof MigrationSchema>;
+export type DatabaseEndpoint = z.infer<typeof DatabaseEndpointSchema>;
+export type ReplicationConfig = z.infer<typeof ReplicationSchema>;
+export type SwitchConfig = z.infer<typeof SwitchSchema>;
+
+/** The publication/subscription name native replication uses for a migration. */
+export function nativeReplicationName(m: MigrationConfig): string {
+  if (m.replication.engine === 'native' && m.replication.replicationName) return m.replication.replicationName;
+  return `ferry_${m.id.replace(/-/g, '_')}`;
+}

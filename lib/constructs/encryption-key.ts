@@ -1,0 +1,33 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface EncryptionKeyProps {
+  /** Alias, without the `alias/` prefix. */
+  readonly aliasName: string;
+  /**
+   * Keep the key when the stack is deleted. Data encrypted with a deleted key is lost for good,
+   * so a retained table needs a retained key.
+   * @default true
+   */
+  readonly retain?: boolean;
+}
+
+/**
+ * The customer-managed KMS key that encrypts Ferry's data at rest: the checkpoint table, the
+ * notification topic and the logs. One key per environment, rotated yearly.
+ */
+export class EncryptionKey extends Construct {
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
+    super(scope, id);
+    const retain = props.retain ?? true;
+    this.key = new kms.Key(this, 'Key', {
+      description: `Ferry: encrypts checkpoints, reports, notifications and logs (${props.aliasName})`,
+      enableKeyRotation: true,
+      alias: props.aliasName,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}

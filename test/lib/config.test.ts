@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseEnvironments } from '../../lib/config';
+import cdkJson from '../../cdk.json';
+import { validEnvironment } from './config.fixtures';
+
+/** Parses `{ <env>: mutated copy of the valid environment }` and returns the problems. */
+function problemsOf(mutate: (env: any) => void, envName = 'dev'): string[] {
+  const env = validEnvironment();
+  mutate(env);
+  try {
+    parseEnvironments({ [envName]: env });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  return [];
+}
+
+describe('parseEnvironments', () => {
+  it('accepts the dev and prod examples shipped in cdk.json', () => {
+    const envs = parseEnvironments(cdkJson.context.environments);
+    expect(Object.keys(envs)).toEqual(['dev', 'prod']);
+  });
+
+  it('fills every default from the schema', () => {
+    const envs = parseEnvironments({ dev: validEnvironment() });
+    const env = envs.dev!;
+    const migration = env.migrations[0]!;
+    expect(env.retainStatefulResources).toBe(true);
+    expect(env.notifications).toEqual({ emails: [] });
+    expect(migration.source.port).toBe(5432);
+    expect(migration.source.sslMode).toBe('verify-full');
+    expect(migration.tables).toEqual({ include: ['public.*'], exclude: [] });
+    expect(migration.thresholds).toEqual({
+      maxLagSecondsForCutover: 5,
+      maxWriteFreezeSeconds: 30,
+      maxComparisonAgeMinutes: 60,
+      observationMinutes: 60,
+    });
+    expect(migration.drift).toEqual({ enabled: true, schedule: 'cron(0 * * * ? *)', timeZone: 'UTC', data: 'none' });
+    expect(migration.replication).toEqual({ engine: 'native', syncWorkers: 2 });
+  });
+
+  it('fills engine-specific defaults for each DMS engine', () => {
+    const envs = parseEnvironments({
+      dev: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, replication: { engine: 'dms-instance' } }] },
+      prod: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, replication: { engine: 'dms-serverless' } }] },
+    });
+    expect(envs.dev!.migrations[0]!.replication).toEqual({
+      engine: 'dms-instance',
+      instanceClass: 'dms.r6i.large',
+      allocatedStorageGb: 100,
+      multiAz: false,
+      lobMaxSizeKb: 32,
+    });
+    expect(envs.prod!.migrations[0]!.replication).toEqual({
+      engine: 'dms-serverless',
+      minCapacityUnits: 1,
+      maxCapacityUnits: 16,
+      multiAz: false,
+      lobMaxSizeKb: 32,
+    });
+  });
+
+  it('rejects a missing field, naming environment and field', () => {
+    expect(problemsOf((env) => delete env.migrations[0].source.host)).toEqual([
+      "environment 'dev': migrations[0].source.host: missing (expected string)",
+    ]);
+  });
+
+  it('rejects a value of the wrong type, showing what it got', () => {
+    expect(problemsOf((env) => (env.migrations[0].source.port = '5432'), 'prod')).toEqual([
+      "environment 'prod': migrations[0].source.port: expected number, got \"5432\"",
+    ]);
+  });
+
+  it('rejects an unknown replication engine and lists the known ones', () => {
+    expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'dms' }))).toEqual([
+      "environment 'dev': migrations[0].replication.engine: engine must be one of 'dms-serverless', 'dms-instance', 'native', got \"dms\"",
+    ]);
+  });
+
+  it('rejects an unknown switch strategy', () => {
+    expect(problemsOf((env) => (env.migrations[0].switch = { strategy: 'dns' }))).toEqual([
+      "environment 'dev': migrations[0].switch.strategy: strategy must be one of 'ssm-parameter', 'secrets-manager', 'route53', 'pgbouncer', got \"dns\"",
+    ]);
+  });
+
+  it('rejects a duplicate migration id', () => {
+    const problems = problemsOf((env) => env.migrations.push({ ...env.migrations[0], id: 'orders' }));
+    expect(problems).toEqual(["environment 'dev': migrations[1].id: duplicate migration id 'orders' (also migrations[0]), got \"orders\""]);
+  });
+
+  it('still reports a duplicate migration id when another field is also wrong', () => {
+    const problems = problemsOf((env) => {
+      env.migrations.push({ ...env.migrations[0], id: 'orders' });
+      env.region = 'nowhere';
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/region: must be an AWS region/);
+    expect(problems[1]).toMatch(/duplicate migration id 'orders'/);
+  });
+
+  it.each([
+    ['cron(0 * * * * *)', "exactly one of day-of-month and day-of-week must be '?'"],
+    ['cron(0 * * * ?)', 'a cron expression needs 6 fields'],
+    ['cron(61 * * * ? *)', "minutes field '61': '61' is outside 0-59"],
+    ['cron(0 25 * * ? *)', "hours field '25': '25' is outside 0-23"],
+    ['cron(0 0 ? FOO MON *)', "month field 'FOO': 'FOO' is not a valid value"],
+    ['0 * * * *', "must be 'cron(minutes hours day-of-month month day-of-week year)' or 'rate(value unit)'"],
+    ['rate(1 hours)', "use 'rate(1 hour)'"],
+  ])('rejects the invalid drift schedule %s', (schedule, message) => {
+    const problems = problemsOf((env) => (env.migrations[0].drift = { schedule }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("environment 'dev': migrations[0].drift.schedule: ");
+    expect(problems[0]).toContain(message);
+  });
+
+  it.each(['cron(0 * * * ? *)', 'cron(15 2 ? * MON-FRI *)', 'cron(0/10 8-17 L * ? 2026-2030)', 'cron(0 12 ? * 6#3 *)', 'rate(5 minutes)', 'rate(1 day)'])(
+    'accepts the valid drift schedule %s',
+    (schedule) => {
+      expect(problemsOf((env) => (env.migrations[0].drift = { schedule }))).toEqual([]);
+    },
+  );
+
+  it('rejects an unknown time zone', () => {
+    expect(problemsOf((env) => (env.migrations[0].drift = { timeZone: 'Europe/Atlantis' }))).toEqual([
+      "environment 'dev': migrations[0].drift.timeZone: 'Europe/Atlantis' is not an IANA time zone name (for example 'UTC' or 'Europe/Berlin'), got \"Europe/Atlantis\"",
+    ]);
+  });
+
+  it.each([
+    ['a non-ARN', 'orders-source'],
+    ['an ARN of another service', 'arn:aws:s3:::orders-source'],
+    ['an ARN with a short account', 'arn:aws:secretsmanager:eu-west-1:1234:secret:orders'],
+  ])('rejects %s as a secret ARN', (_what, secretArn) => {
+    const problems = problemsOf((env) => (env.migrations[0].target.secretArn = secretArn));
+    expect(problems).toEqual([
+      `environment 'dev': migrations[0].target.secretArn: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "${secretArn}"`,
+    ]);
+  });
+
+  it('rejects an unknown key so that typos do not pass silently', () => {
+    expect(problemsOf((env) => (env.migrations[0].thresholds = { maxLagSecond: 3 }))).toEqual([
+      "environment 'dev': migrations[0].thresholds: unknown key 'maxLagSecond' (check the spelling; unknown keys are rejected)",
+    ]);
+    expect(problemsOf((env) => (env.retainStatefulResource = false))).toEqual([
+      "environment 'dev': (top level): unknown key 'retainStatefulResource' (check the spelling; unknown keys are rejected)",
+    ]);
+  });
+
+  it('reports one message per problem across environments', () => {
+    const dev = validEnvironment();
+    const prod = validEnvironment();
+    delete (dev as any).account;
+    (prod.network as any).subnetIds = ['subnet-0123456789abcdef0'];
+    try {
+      parseEnvironments({ dev, prod });
+      expect.unreachable('a bad configuration must throw');
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        "environment 'dev': account: missing (expected string)",
+        "environment 'prod': network.subnetIds: must list at least 2 subnets (in different availability zones)",
+        "environment 'prod': network.availabilityZones: must name one zone per subnet (1 subnets, 2 zones)",
+      ]);
+      expect((error as ConfigError).message).toContain('Invalid Ferry configuration');
+    }
+  });
+
+  it('rejects a target that is the source', () => {
+    const problems = problemsOf((env) => (env.migrations[0].target.host = env.migrations[0].source.host));
+    expect(problems).toEqual(["environment 'dev': migrations[0].target: must differ from source (same host, port and database)"]);
+  });
+
+  it('rejects a DMS Serverless capacity range that is upside down', () => {
+    const problems = problemsOf(
+      (env) => (env.migrations[0].replication = { engine: 'dms-serverless', minCapacityUnits: 8, maxCapacityUnits: 4 }),
+    );
+    expect(problems).toEqual(["environment 'dev': migrations[0].replication.minCapacityUnits: must not exceed maxCapacityUnits (4), got 8"]);
+  });
+
+  it('says what to add when the context has no environments at all', () => {
+    expect(() => parseEnvironments(undefined)).toThrow(/add an "environments" object to the cdk.json context/);
+  });
+});
