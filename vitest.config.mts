@@ -11,5 +11,7 @@ export default defineConfig({
     maxWorkers: 2,
     // A committed .only would silently skip the rest of the suite in CI.
     allowOnly: false,
+    // Lambda runs Node 22+; the SDK's notice about local Node 20 is noise in every test file.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

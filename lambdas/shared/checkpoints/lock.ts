@@ -130,8 +130,8 @@ export async function release(ctx: StoreContext, migrationId: string, lease: Lea
     );
   } catch (err) {
     if (!isConditionalCheckFailed(err)) throw err;
-    const current = (await getLock(ctx, migrationId)) as LockItem | undefined;
-    if (current?.releaseId !== releaseId) return false;
+    // Our own earlier attempt may have landed with its answer lost; only then is this a success.
+    if ((await readLockItem(ctx, migrationId))?.releaseId !== releaseId) return false;
   }
   try {
     await call(ctx, () =>
@@ -154,12 +154,19 @@ export async function release(ctx: StoreContext, migrationId: string, lease: Lea
 
 /** For operators and tests: the LOCK item as stored. */
 export async function getLock(ctx: StoreContext, migrationId: string): Promise<LockRecord | undefined> {
+  const item = await readLockItem(ctx, migrationId);
+  if (item === undefined) return undefined;
+  const { releaseId: _releaseId, ...record } = item;
+  return record;
+}
+
+async function readLockItem(ctx: StoreContext, migrationId: string): Promise<LockItem | undefined> {
   const out = await call(ctx, () =>
     ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: lockKey(migrationId), ConsistentRead: true })),
   );
   if (out.Item === undefined) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = out.Item;
-  return record as LockItem;
+  const { pk: _pk, sk: _sk, ...item } = out.Item;
+  return item as LockItem;
 }
 
 async function tryTakeLock(

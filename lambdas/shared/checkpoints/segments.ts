@@ -34,7 +34,13 @@ export async function putSegment(
   n: number,
   progress: SegmentProgress,
 ): Promise<void> {
-  const record: SegmentRecord = { ...progress, table, n, updatedAt: new Date(ctx.now()).toISOString() };
+  const record: SegmentRecord = {
+    status: progress.status,
+    ...(progress.result === undefined ? {} : { result: progress.result }),
+    table,
+    n,
+    updatedAt: new Date(ctx.now()).toISOString(),
+  };
   await call(ctx, () =>
     ctx.client.send(new PutCommand({ TableName: ctx.tableName, Item: { ...segmentKey(runId, table, n), ...record } })),
   );

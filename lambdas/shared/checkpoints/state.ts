@@ -132,7 +132,15 @@ export async function transition(
   }
 
   const at = new Date(now).toISOString();
-  const entry: TransitionRecord = { from: current.phase, to, version: expectedVersion + 1, at, reason, by: lease?.owner };
+  const entry: TransitionRecord = {
+    from: current.phase,
+    to,
+    version: expectedVersion + 1,
+    at,
+    reason,
+    // Spelled out rather than `by: undefined`, which a client without removeUndefinedValues rejects.
+    ...(lease === undefined ? {} : { by: lease.owner }),
+  };
   const history = [...current.history, entry].slice(-HISTORY_LIMIT);
   const writeId = randomUUID();
   const fence = lease === undefined ? '' : ' AND fenceToken = :token AND leaseExpiresAt > :now';
