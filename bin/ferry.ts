@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } from '../lib/config';
+import { DatabaseConnectionError, DatabaseQueryError } from '../lambdas/shared/pg/connection';
+import { compareCommand } from './cli/compare-command';
+import { UsageError } from './cli/usage-error';
 
 /** Exit codes shared by every command: 0 ok / equal, 1 a finding (difference, bad config), 2 could not run. */
 const EXIT_FINDING = 1;
@@ -29,6 +32,9 @@ program
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
   });
 
+// addCommand does not pass these on by itself: errors must reach main(), not process.exit().
+program.addCommand(compareCommand().copyInheritedSettings(program));
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -39,11 +45,16 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return EXIT_FINDING;
     }
+    if (error instanceof UsageError || error instanceof DatabaseConnectionError || error instanceof DatabaseQueryError) {
+      process.stderr.write(`ferry: ${error.message}\n`);
+      return EXIT_ERROR;
+    }
     process.stderr.write(`ferry: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_ERROR;
   }
 }
 
 main(process.argv).then((code) => {
-  process.exitCode = code;
+  // A command may already have set its own exit code (compare: 1 when different).
+  process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
 });

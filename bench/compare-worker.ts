@@ -1,0 +1,25 @@
+/**
+ * One comparison in a process of its own, so that its peak RSS is the comparison's alone.
+ * Prints one JSON line: { durationMs, maxRssKb, tables }.
+ */
+import { compareData } from '../lambdas/shared/compare/data/compare';
+import { Database } from '../lambdas/shared/pg/connection';
+
+async function main(): Promise<void> {
+  const [sourceUrl, targetUrl] = process.argv.slice(2);
+  const source = new Database({ label: 'source', config: { connectionString: sourceUrl } });
+  const target = new Database({ label: 'target', config: { connectionString: targetUrl } });
+  try {
+    const started = performance.now();
+    const result = await compareData(source, target, { maxKeys: 100 });
+    const durationMs = performance.now() - started;
+    process.stdout.write(`${JSON.stringify({ durationMs, maxRssKb: process.resourceUsage().maxRSS, tables: result.tables })}\n`);
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 2;
+});

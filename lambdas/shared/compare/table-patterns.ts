@@ -1,0 +1,39 @@
+import { displayName, type TableName } from '../pg/identifiers';
+
+/**
+ * Table selection by `schema.table` patterns, as in the migration config: `*` is any run of
+ * characters, `?` one character, everything else literal (case-sensitive, as catalog names are).
+ */
+export interface TableSelection {
+  readonly include: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+export const ALL_USER_TABLES: TableSelection = { include: ['*.*'] };
+
+function patternToRegExp(pattern: string): RegExp {
+  const dot = pattern.indexOf('.');
+  if (dot <= 0 || dot === pattern.length - 1 || pattern.indexOf('.', dot + 1) !== -1) {
+    throw new RangeError(`table pattern '${pattern}' must be 'schema.table' (wildcards * and ? allowed)`);
+  }
+  const part = (p: string) => p.replace(/[\\^$+.()|{}[\]]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${part(pattern.slice(0, dot))}\\u0000${part(pattern.slice(dot + 1))}$`, 's');
+}
+
+/** Compiles a selection once; `matches` then tells whether a table is selected. */
+export function compileSelection(selection: TableSelection): (table: TableName) => boolean {
+  const include = selection.include.map(patternToRegExp);
+  const exclude = (selection.exclude ?? []).map(patternToRegExp);
+  // Schema and table joined by NUL, which no identifier contains, so a '.' inside a name cannot
+  // make 'a.b' + 'c' look like 'a' + 'b.c'.
+  return (table) => {
+    const key = `${table.schema}\u0000${table.name}`;
+    return include.some((r) => r.test(key)) && !exclude.some((r) => r.test(key));
+  };
+}
+
+/** The selected tables, sorted by display name. */
+export function selectTables<T extends TableName>(tables: readonly T[], selection: TableSelection): T[] {
+  const matches = compileSelection(selection);
+  return tables.filter(matches).sort((a, b) => displayName(a).localeCompare(displayName(b), 'en'));
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { FerryError } from './errors';
+import { MigrationSchema, type MigrationConfig } from './migration-config';
+
+/**
+ * The functions' view of the environment's configuration: the CDK stack puts the validated
+ * migrations in FERRY_MIGRATIONS (JSON) and the checkpoint table's name in FERRY_TABLE_NAME.
+ * Secret ARNs are there, never secret values.
+ */
+export class MigrationNotConfiguredError extends FerryError {
+  override readonly name = 'MigrationNotConfiguredError';
+
+  constructor(
+    readonly migrationId: string,
+    known: readonly string[],
+  ) {
+    super(
+      `No migration "${migrationId}" is configured in this environment (configured: ${known.join(', ') || 'none'}). ` +
+        'Check the migrationId in the input, or add the migration to cdk.json and deploy.',
+    );
+  }
+}
+
+export class MissingEnvironmentError extends FerryError {
+  override readonly name = 'MissingEnvironmentError';
+
+  constructor(variable: string) {
+    super(`The function's environment lacks ${variable}; redeploy the stack (it sets it).`);
+  }
+}
+
+const MigrationsSchema = z.array(MigrationSchema);
+
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new MissingEnvironmentError(name);
+  return value;
+}
+
+export function loadMigration(migrationId: string, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
+  const migrations = MigrationsSchema.parse(JSON.parse(requiredEnv('FERRY_MIGRATIONS', env)));
+  const found = migrations.find((m) => m.id === migrationId);
+  if (!found) throw new MigrationNotConfiguredError(migrationId, migrations.map((m) => m.id));
+  return found;
+}
