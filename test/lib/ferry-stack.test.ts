@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ferryStack } from './stack-fixture';
 
 describe('FerryStack', () => {
@@ -17,7 +17,7 @@ describe('FerryStack', () => {
     const { stack, template } = ferryStack((env) => (env.retainStatefulResources = true));
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
-    if (!stack.terminationProtection) throw new Error('expected termination protection');
+    expect(stack.terminationProtection).toBe(true);
   });
 
   it('lets the stack delete the key and the table when the environment does not retain them', () => {
@@ -25,7 +25,7 @@ describe('FerryStack', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
-    if (stack.terminationProtection) throw new Error('expected no termination protection');
+    expect(stack.terminationProtection).toBe(false);
   });
 
   it('exposes nothing publicly: no resource policy grants access to any principal', () => {

@@ -86,8 +86,8 @@ export async function splitKeys(side: Side, range: KeyRange, rows: number, parts
       select ${side.sql.keySelect}, row_number() over (order by ${side.sql.keyOrder}) as rn
         from ${side.sql.from} where ${predicate}) s
      where rn % $${params.length} = 1 and rn > 1 order by rn`;
-  const rows_ = await side.db.query<Record<string, string>>(sql, params);
-  return rows_.map((r) => Array.from({ length: width }, (_, i) => r[`k${i}`]!));
+  const cuts = await side.db.query<Record<string, string>>(sql, params);
+  return cuts.map((r) => Array.from({ length: width }, (_, i) => r[`k${i}`]!));
 }
 
 export interface KeyedHash {
