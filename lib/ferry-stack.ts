@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config';
 import { CheckpointTable } from './constructs/checkpoint-table';
+import { DmsReplication } from './constructs/dms-replication';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
 
@@ -17,6 +19,8 @@ export class FerryStack extends Stack {
   public readonly encryptionKey: EncryptionKey;
   public readonly checkpoints: CheckpointTable;
   public readonly notifications: Notifications;
+  /** One per migration whose engine is DMS (none for native), keyed by migration id. */
+  public readonly dmsReplications: Readonly<Record<string, DmsReplication>>;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -44,5 +48,45 @@ export class FerryStack extends Stack {
 
     new CfnOutput(this, 'CheckpointTableName', { value: this.checkpoints.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
+
+    // Imported by id and zones only: synth stays offline (no lookup) and nothing is created.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: config.network.vpcId,
+      availabilityZones: config.network.availabilityZones,
+    });
+    const dmsReplications: Record<string, DmsReplication> = {};
+    for (const migration of config.migrations) {
+      if (migration.replication.engine === 'native') continue;
+      const name = `Dms${pascalCase(migration.id)}`;
+      const replication = new DmsReplication(this, name, {
+        migration,
+        vpc,
+        subnetIds: config.network.subnetIds,
+        encryptionKey: this.encryptionKey.key,
+      });
+      dmsReplications[migration.id] = replication;
+      const what = replication.resource.kind === 'serverless' ? 'replication config' : 'replication task';
+      new CfnOutput(this, `${name}ForwardArn`, {
+        description: `Migration ${migration.id}: DMS ${what} source to target (full load and CDC), started by the migrate workflow`,
+        value: replication.resource.forwardArn,
+      });
+      new CfnOutput(this, `${name}ReverseArn`, {
+        description: `Migration ${migration.id}: DMS ${what} target to source (CDC only), the way back: started by the cutover, drained by a rollback`,
+        value: replication.resource.reverseArn,
+      });
+      const ports = [...new Set([migration.source.port, migration.target.port])].join(' and ');
+      new CfnOutput(this, `${name}SecurityGroupId`, {
+        description:
+          `Migration ${migration.id}: security group of the DMS replication. Allow it inbound (TCP ${ports}) in the ` +
+          'security groups of the source and target databases, or DMS cannot connect to them.',
+        value: replication.securityGroup.securityGroupId,
+      });
+    }
+    this.dmsReplications = dmsReplications;
   }
+}
+
+/** `order-items` -> `OrderItems`, for construct and output ids. */
+function pascalCase(id: string): string {
+  return id.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }

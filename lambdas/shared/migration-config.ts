@@ -35,13 +35,28 @@ export const DatabaseEndpointSchema = z.strictObject({
   port: port.default(5432),
   /** Database name on that server. */
   database: identifier('database name'),
-  /** Secrets Manager secret holding `username` and `password` (the RDS secret format). */
+  /**
+   * Secrets Manager secret holding `username` and `password` (the RDS secret format). DMS engines
+   * connect with the secret alone, so for them it must also hold `host` and `port` (the same as
+   * configured here); give the full ARN, with its 6-character suffix.
+   */
   secretArn,
   /**
    * TLS verification. `verify-full` checks the server certificate and host name.
    * @default 'verify-full'
    */
   sslMode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+  /**
+   * DMS engines only: the DMS certificate (imported into DMS, for example the RDS CA bundle) that
+   * the server's certificate chains to. DMS can verify a server only against such a certificate,
+   * so with it the DMS endpoints use `sslMode`; without it they fall back to `require` (encrypted,
+   * server not verified) and synth warns.
+   * @default - none
+   */
+  dmsCertificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:dms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:cert:[A-Za-z0-9-]+$/, 'must be a DMS certificate ARN (arn:aws:dms:<region>:<account>:cert:<id>)')
+    .optional(),
 });
 
 /** Largest LOB DMS copies in limited LOB mode; a larger value fails the task instead of truncating. */

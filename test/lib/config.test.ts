@@ -179,6 +179,14 @@ describe('parseEnvironments', () => {
     expect(problems).toEqual(["environment 'dev': migrations[0].replication.minCapacityUnits: must not exceed maxCapacityUnits (4), got 8"]);
   });
 
+  it('accepts a DMS certificate for a database and rejects anything that is not a DMS certificate ARN', () => {
+    const cert = 'arn:aws:dms:eu-west-1:123456789012:cert:ABCDEFGHIJKLMNOP';
+    expect(problemsOf((env) => (env.migrations[0].target.dmsCertificateArn = cert))).toEqual([]);
+    expect(problemsOf((env) => (env.migrations[0].source.dmsCertificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc'))).toEqual([
+      "environment 'dev': migrations[0].source.dmsCertificateArn: must be a DMS certificate ARN (arn:aws:dms:<region>:<account>:cert:<id>), got \"arn:aws:acm:eu-west-1:123456789012:certificate/abc\"",
+    ]);
+  });
+
   it('says what to add when the context has no environments at all', () => {
     expect(() => parseEnvironments(undefined)).toThrow(/add an "environments" object to the cdk.json context/);
   });

@@ -51,4 +51,51 @@ describe('FerryStack', () => {
     template.hasOutput('CheckpointTableName', {});
     template.hasOutput('NotificationTopicArn', {});
   });
+
+  it('creates no DMS resource for a native migration', () => {
+    // GIVEN the fixture's only migration, which replicates natively
+    const { stack, template } = ferryStack();
+    // THEN
+    for (const type of ['AWS::DMS::ReplicationConfig', 'AWS::DMS::ReplicationInstance', 'AWS::DMS::ReplicationTask', 'AWS::DMS::Endpoint', 'AWS::DMS::ReplicationSubnetGroup', 'AWS::EC2::SecurityGroup']) {
+      template.resourceCountIs(type, 0);
+    }
+    expect(stack.dmsReplications).toEqual({});
+    expect(Object.keys(template.findOutputs('*')).filter((id) => id.startsWith('Dms'))).toEqual([]);
+  });
+
+  it('gives each DMS migration its replication, and outputs its ARNs and the security group to allow into the databases', () => {
+    // GIVEN a native, a serverless and an instance migration
+    const { stack, template } = ferryStack((env) => {
+      const base = env.migrations[0]!;
+      env.migrations.push(
+        { ...base, id: 'order-items', replication: { engine: 'dms-serverless' } },
+        { ...base, id: 'catalog', replication: { engine: 'dms-instance' } },
+      );
+    });
+    // THEN
+    expect(Object.keys(stack.dmsReplications)).toEqual(['order-items', 'catalog']);
+    expect(stack.dmsReplications['order-items']!.resource.kind).toBe('serverless');
+    expect(stack.dmsReplications.catalog!.resource.kind).toBe('instance');
+    template.resourceCountIs('AWS::DMS::ReplicationConfig', 2);
+    template.resourceCountIs('AWS::DMS::ReplicationTask', 2);
+    template.hasResourceProperties('AWS::DMS::ReplicationConfig', { ReplicationConfigIdentifier: 'ferry-test-order-items-forward' });
+    template.hasOutput('DmsOrderItemsForwardArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DmsOrderItemsForwardReplication'), 'ReplicationConfigArn'] } });
+    template.hasOutput('DmsOrderItemsReverseArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DmsOrderItemsReverseReplication'), 'ReplicationConfigArn'] } });
+    template.hasOutput('DmsCatalogForwardArn', { Value: { Ref: Match.stringLikeRegexp('^DmsCatalogForwardTask') } });
+    template.hasOutput('DmsCatalogReverseArn', { Value: { Ref: Match.stringLikeRegexp('^DmsCatalogReverseTask') } });
+    template.hasOutput('DmsCatalogSecurityGroupId', {
+      Description: Match.stringLikeRegexp('Allow it inbound \\(TCP 5432\\) in the security groups of the source and target databases'),
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DmsCatalogSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  it('refuses, at synth time, a table pattern that DMS cannot express', () => {
+    expect(() =>
+      ferryStack((env) => {
+        const migration = env.migrations[0] as any;
+        migration.replication = { engine: 'dms-serverless' };
+        migration.tables = { include: ['public.*'], exclude: ['public.[tmp]*'] };
+      }),
+    ).toThrow("migration 'orders': tables.exclude[0]: 'public.[tmp]*' cannot be expressed as a DMS table mapping");
+  });
 });

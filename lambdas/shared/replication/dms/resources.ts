@@ -31,3 +31,13 @@ export type DmsResource = z.infer<typeof DmsResourceSchema>;
 
 /** Name of the environment variable holding `Record<migrationId, DmsResource>` as JSON. */
 export const DMS_RESOURCES_ENV = 'FERRY_DMS';
+
+/**
+ * The logical replication slot the reverse (rollback) replication reads on the target. DMS can
+ * start CDC on PostgreSQL at a chosen position only from a slot created beforehand and named on
+ * the endpoint, so the stack names it and the cutover creates it on the target while writes are
+ * frozen: every write on the target after that moment is in the slot.
+ */
+export function dmsReverseSlotName(migrationId: string): string {
+  return `ferry_${migrationId.replace(/-/g, '_')}_reverse`;
+}

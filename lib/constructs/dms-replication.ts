@@ -1,0 +1,355 @@
+import { Annotations, Stack, Tags } from 'aws-cdk-lib';
+import * as dms from 'aws-cdk-lib/aws-dms';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { DatabaseEndpoint, MigrationConfig, ReplicationConfig } from '../../lambdas/shared/migration-config';
+import { dmsReverseSlotName, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
+import { dmsTableMappings } from './dms/table-mappings';
+import { dmsTaskSettings } from './dms/task-settings';
+
+/** The replication settings of a migration that runs on DMS. */
+export type DmsReplicationConfig = Extract<ReplicationConfig, { engine: 'dms-serverless' | 'dms-instance' }>;
+
+/** DMS Serverless capacity units (DCU) that DMS accepts, for both ends of the range. */
+export const DMS_CAPACITY_UNITS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
+
+/** `SET` run by DMS on every connection to a target database (see `DmsReplication`). */
+export const TARGET_AFTER_CONNECT_SCRIPT = "SET session_replication_role = 'replica'";
+
+/** The source-side PostgreSQL plugin DMS decodes the WAL with (see `DmsReplication`). */
+export const DMS_PLUGIN_NAME = 'test-decoding';
+
+export interface DmsReplicationProps {
+  /** The migration, as validated by the config schema. Its engine must be `dms-serverless` or `dms-instance`. */
+  readonly migration: MigrationConfig;
+  /** The VPC of the configured subnets; the security group is created in it. */
+  readonly vpc: ec2.IVpc;
+  /** Private subnets (at least two availability zones) for the replication subnet group. */
+  readonly subnetIds: readonly string[];
+  /** Customer-managed key for the replication's storage and the endpoints' connection settings. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Start of the serverless replication config identifiers (`<prefix>-<migration id>-forward`),
+   * which must be unique in the account and region: lower-case letters, digits and single hyphens.
+   * @default - the stack name in lower case
+   */
+  readonly identifierPrefix?: string;
+  /**
+   * Schema in which DMS creates its heartbeat table on each database it reads from (DMS's own
+   * default; it exists in every database).
+   * @default 'public'
+   */
+  readonly heartbeatSchema?: string;
+  /**
+   * Minutes between heartbeats, the longest an idle database keeps WAL for the replication slot.
+   * @default 5
+   */
+  readonly heartbeatFrequencyMinutes?: number;
+  /**
+   * Schema on each database DMS writes to that holds DMS's control table
+   * (`awsdms_apply_exceptions`), so that it stays out of the replicated schemas.
+   * @default 'awsdms_control'
+   */
+  readonly controlSchema?: string;
+}
+
+/** The four DMS endpoints: each database once as a source and once as a target. */
+export interface DmsEndpoints {
+  /** The source database, read by the forward replication. */
+  readonly sourceAsSource: dms.CfnEndpoint;
+  /** The target database, written by the forward replication. */
+  readonly targetAsTarget: dms.CfnEndpoint;
+  /** The target database, read by the reverse (rollback) replication. */
+  readonly targetAsSource: dms.CfnEndpoint;
+  /** The source database, written by the reverse (rollback) replication. */
+  readonly sourceAsTarget: dms.CfnEndpoint;
+}
+
+/**
+ * AWS DMS for one migration: a forward replication (full load and CDC, source to target) and a
+ * reverse one (CDC only, target to source, for rollback after cutover), either as two DMS
+ * Serverless replication configs or as two tasks on one replication instance. Deploying starts
+ * neither: the workflows start, stop and reverse them through the DMS adapter, which finds them
+ * by the ARNs in `resource`.
+ *
+ * **Credentials.** The endpoints name the migration's Secrets Manager secrets and a role that DMS
+ * assumes to read them; no user name or password is in the template. DMS takes host, port, user
+ * name and password from the secret (it refuses server name or port on an endpoint that has a
+ * secret), so each secret must be a JSON object with `host`, `port`, `username` and `password`
+ * (the RDS secret format; RDS-managed master secrets lack host and port and do not work). The
+ * role trusts the regional DMS service principal (`dms.<region>.amazonaws.com`), which is the
+ * one DMS uses for secrets, and may read exactly the two secrets. A secret encrypted with a
+ * customer-managed key also needs `kms:Decrypt` for this role in that key's policy.
+ *
+ * **Network.** A security group of its own, in the configured VPC: no inbound rule, outbound TCP
+ * to the two database ports and HTTPS (443), because DMS reads the secrets from inside the VPC
+ * (DMS 3.4.7+ and DMS Serverless reach Secrets Manager through a VPC endpoint, which the
+ * subnets need). The databases' security groups must allow this group in: it is an output of
+ * the stack. Replication instances are not publicly accessible; DMS Serverless never is.
+ *
+ * **TLS.** Every endpoint encrypts. DMS verifies a server only against a DMS certificate, so with
+ * `dmsCertificateArn` the endpoint uses the configured `sslMode`; without it, `require`, and synth
+ * warns when the configuration asked for verification.
+ *
+ * **Reading a database** (the source, and the target in reverse): logical decoding with
+ * `test_decoding`, which ships with PostgreSQL (and RDS/Aurora) and needs no extension on either
+ * server, where pglogical would need `shared_preload_libraries` and a restart on both; the WAL
+ * heartbeat on, so a slot on an idle database does not hold WAL back; DDL capture off (no event
+ * trigger or audit table on the database; schema changes are not replicated); a LOB larger than
+ * `lobMaxSizeKb` fails the task instead of being truncated.
+ *
+ * **Writing a database**: every connection sets `session_replication_role = 'replica'`, as
+ * PostgreSQL's own logical replication does, so the target's triggers and foreign keys do not
+ * fire for replicated rows (tables load in parallel; audit triggers would write twice). The DMS
+ * user therefore needs superuser (RDS: `rds_superuser`) on the databases it writes.
+ *
+ * **DMS's own tables.** DMS keeps its control table (`awsdms_apply_exceptions`) in
+ * `controlSchema` on the database it writes, out of the application's schemas, and its heartbeat
+ * table in `heartbeatSchema` on the database it reads (`public` by default, DMS's own default,
+ * which exists everywhere). Comparisons and drift reports should ignore `awsdms_*` tables.
+ *
+ * **Account prerequisites, deliberately not created here.** DMS needs the account-wide roles
+ * `dms-vpc-role` (for replication subnet groups) and `dms-cloudwatch-logs-role` (for task logs on
+ * replication instances), and DMS Serverless creates its service-linked role on first use. These
+ * are singletons with fixed names: a stack that created them would clash with the console (which
+ * creates them on first use), with another environment in the same account, and would delete them
+ * for everyone on stack deletion. So they are a documented one-time setup per account.
+ */
+export class DmsReplication extends Construct {
+  /** What the functions need to drive this replication: its kind and the two ARNs. */
+  public readonly resource: DmsResource;
+  /** The replication's security group; allow it into both databases' security groups. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly subnetGroup: dms.CfnReplicationSubnetGroup;
+  /** The role DMS assumes to read the two database secrets. */
+  public readonly secretsAccessRole: iam.Role;
+  public readonly endpoints: DmsEndpoints;
+  /** The replication instance (instance engine only). */
+  public readonly replicationInstance?: dms.CfnReplicationInstance;
+  /** Full load and CDC, source to target. */
+  public readonly forward: dms.CfnReplicationConfig | dms.CfnReplicationTask;
+  /** CDC only, target to source. */
+  public readonly reverse: dms.CfnReplicationConfig | dms.CfnReplicationTask;
+
+  constructor(scope: Construct, id: string, props: DmsReplicationProps) {
+    super(scope, id);
+    const { migration, encryptionKey } = props;
+    const replication = dmsReplicationOf(migration);
+    const heartbeatSchema = props.heartbeatSchema ?? 'public';
+    const heartbeatFrequency = props.heartbeatFrequencyMinutes ?? 5;
+    const controlSchema = props.controlSchema ?? 'awsdms_control';
+    const where = `migration '${migration.id}'`;
+    if (!Number.isInteger(heartbeatFrequency) || heartbeatFrequency < 1) {
+      throw new Error(`${where}: heartbeatFrequencyMinutes must be a whole number of minutes, at least 1, got ${heartbeatFrequency}`);
+    }
+    // Validated before anything is created, so a bad pattern names itself and nothing else.
+    const tableMappings = dmsTableMappings(migration.id, migration.tables);
+    const settings = dmsTaskSettings({ lobMaxSizeKb: replication.lobMaxSizeKb, controlSchema });
+    Tags.of(this).add('ferry:migration', migration.id);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      allowAllOutbound: false,
+      description: `Ferry DMS replication, migration ${migration.id}: no inbound; outbound to the databases and HTTPS`,
+    });
+    for (const port of unique([migration.source.port, migration.target.port])) {
+      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `PostgreSQL (migration ${migration.id})`);
+    }
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: Secrets Manager through its VPC endpoint');
+
+    this.subnetGroup = new dms.CfnReplicationSubnetGroup(this, 'SubnetGroup', {
+      replicationSubnetGroupDescription: `Ferry DMS replication, migration ${migration.id}`,
+      subnetIds: [...props.subnetIds],
+    });
+
+    this.secretsAccessRole = new iam.Role(this, 'SecretsAccessRole', {
+      assumedBy: new iam.ServicePrincipal(`dms.${Stack.of(this).region}.amazonaws.com`),
+      description: `Ferry: lets DMS read the database secrets of migration ${migration.id}`,
+      inlinePolicies: {
+        ReadDatabaseSecrets: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['secretsmanager:GetSecretValue'],
+              resources: unique([migration.source.secretArn, migration.target.secretArn]),
+            }),
+          ],
+        }),
+      },
+    });
+
+    const sourceTls = this.tls(where, 'source', migration.source);
+    const targetTls = this.tls(where, 'target', migration.target);
+    const reader = (endpointId: string, db: DatabaseEndpoint, tls: EndpointTls, slotName?: string) =>
+      this.endpoint(endpointId, 'source', db, tls, encryptionKey, {
+        ...(slotName ? { slotName } : {}),
+        heartbeatEnable: true,
+        heartbeatFrequency,
+        heartbeatSchema,
+        captureDdls: false,
+        failTasksOnLobTruncation: true,
+        pluginName: DMS_PLUGIN_NAME,
+      });
+    const writer = (endpointId: string, db: DatabaseEndpoint, tls: EndpointTls) =>
+      this.endpoint(endpointId, 'target', db, tls, encryptionKey, { afterConnectScript: TARGET_AFTER_CONNECT_SCRIPT });
+    this.endpoints = {
+      sourceAsSource: reader('SourceAsSource', migration.source, sourceTls),
+      targetAsTarget: writer('TargetAsTarget', migration.target, targetTls),
+      // The reverse direction reads a slot the cutover creates on the target at the switch point.
+      targetAsSource: reader('TargetAsSource', migration.target, targetTls, dmsReverseSlotName(migration.id)),
+      sourceAsTarget: writer('SourceAsTarget', migration.source, sourceTls),
+    };
+
+    if (replication.engine === 'dms-serverless') {
+      const prefix = identifierPrefix(where, props.identifierPrefix ?? Stack.of(this).stackName.toLowerCase());
+      for (const [field, value] of [
+        ['minCapacityUnits', replication.minCapacityUnits],
+        ['maxCapacityUnits', replication.maxCapacityUnits],
+      ] as const) {
+        if (!DMS_CAPACITY_UNITS.includes(value)) {
+          throw new Error(`${where}: replication.${field}: ${value} is not a DMS Serverless capacity; use one of ${DMS_CAPACITY_UNITS.join(', ')}`);
+        }
+      }
+      const computeConfig: dms.CfnReplicationConfig.ComputeConfigProperty = {
+        minCapacityUnits: replication.minCapacityUnits,
+        maxCapacityUnits: replication.maxCapacityUnits,
+        multiAz: replication.multiAz,
+        replicationSubnetGroupId: this.subnetGroup.ref,
+        vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
+        kmsKeyId: encryptionKey.keyArn,
+      };
+      const config = (configId: string, direction: Direction, source: dms.CfnEndpoint, target: dms.CfnEndpoint) => {
+        const replicationConfig = new dms.CfnReplicationConfig(this, configId, {
+          replicationConfigIdentifier: replicationConfigIdentifier(where, prefix, migration.id, direction),
+          replicationType: MIGRATION_TYPE[direction],
+          sourceEndpointArn: source.ref,
+          targetEndpointArn: target.ref,
+          computeConfig,
+          tableMappings,
+          replicationSettings: settings,
+        });
+        Tags.of(replicationConfig).add('ferry:direction', direction);
+        return replicationConfig;
+      };
+      const forward = config('ForwardReplication', 'forward', this.endpoints.sourceAsSource, this.endpoints.targetAsTarget);
+      const reverse = config('ReverseReplication', 'reverse', this.endpoints.targetAsSource, this.endpoints.sourceAsTarget);
+      this.forward = forward;
+      this.reverse = reverse;
+      this.resource = { kind: 'serverless', forwardArn: forward.attrReplicationConfigArn, reverseArn: reverse.attrReplicationConfigArn };
+    } else {
+      const instance = new dms.CfnReplicationInstance(this, 'ReplicationInstance', {
+        replicationInstanceClass: replication.instanceClass,
+        allocatedStorage: replication.allocatedStorageGb,
+        multiAz: replication.multiAz,
+        engineVersion: replication.engineVersion,
+        autoMinorVersionUpgrade: true,
+        publiclyAccessible: false,
+        kmsKeyId: encryptionKey.keyArn,
+        replicationSubnetGroupIdentifier: this.subnetGroup.ref,
+        vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
+      });
+      const task = (taskId: string, direction: Direction, source: dms.CfnEndpoint, target: dms.CfnEndpoint) => {
+        const replicationTask = new dms.CfnReplicationTask(this, taskId, {
+          replicationInstanceArn: instance.ref,
+          migrationType: MIGRATION_TYPE[direction],
+          sourceEndpointArn: source.ref,
+          targetEndpointArn: target.ref,
+          tableMappings: JSON.stringify(tableMappings),
+          replicationTaskSettings: JSON.stringify(settings),
+        });
+        Tags.of(replicationTask).add('ferry:direction', direction);
+        return replicationTask;
+      };
+      const forward = task('ForwardTask', 'forward', this.endpoints.sourceAsSource, this.endpoints.targetAsTarget);
+      const reverse = task('ReverseTask', 'reverse', this.endpoints.targetAsSource, this.endpoints.sourceAsTarget);
+      this.replicationInstance = instance;
+      this.forward = forward;
+      this.reverse = reverse;
+      this.resource = { kind: 'instance', forwardArn: forward.ref, reverseArn: reverse.ref };
+    }
+  }
+
+  private endpoint(
+    id: string,
+    endpointType: 'source' | 'target',
+    db: DatabaseEndpoint,
+    tls: EndpointTls,
+    encryptionKey: kms.IKey,
+    settings: dms.CfnEndpoint.PostgreSqlSettingsProperty,
+  ): dms.CfnEndpoint {
+    return new dms.CfnEndpoint(this, id, {
+      endpointType,
+      engineName: 'postgres',
+      databaseName: db.database,
+      sslMode: tls.sslMode,
+      certificateArn: tls.certificateArn,
+      kmsKeyId: encryptionKey.keyArn,
+      postgreSqlSettings: {
+        secretsManagerSecretId: db.secretArn,
+        secretsManagerAccessRoleArn: this.secretsAccessRole.roleArn,
+        ...settings,
+      },
+    });
+  }
+
+  /** The endpoint TLS settings for one database; warns when verification was asked for but is impossible. */
+  private tls(where: string, side: 'source' | 'target', db: DatabaseEndpoint): EndpointTls {
+    if (db.dmsCertificateArn) return { sslMode: db.sslMode, certificateArn: db.sslMode === 'require' ? undefined : db.dmsCertificateArn };
+    if (db.sslMode !== 'require') {
+      Annotations.of(this).addWarningV2(
+        '@ferry/dms:server-certificate-not-verified',
+        `${where}: ${side}: DMS verifies a server certificate only against a DMS certificate, and ${side}.dmsCertificateArn is not set, ` +
+          `so the DMS endpoints use sslMode 'require' instead of '${db.sslMode}': encrypted, but the server is not verified. ` +
+          `Import the CA that signed the server certificate into DMS and set ${side}.dmsCertificateArn.`,
+      );
+    }
+    return { sslMode: 'require' };
+  }
+}
+
+type Direction = 'forward' | 'reverse';
+
+interface EndpointTls {
+  readonly sslMode: 'require' | 'verify-ca' | 'verify-full';
+  readonly certificateArn?: string;
+}
+
+/** The forward direction copies the existing rows first; the reverse one only carries changes made after cutover. */
+const MIGRATION_TYPE: Readonly<Record<Direction, string>> = { forward: 'full-load-and-cdc', reverse: 'cdc' };
+
+function dmsReplicationOf(migration: MigrationConfig): DmsReplicationConfig {
+  const replication = migration.replication;
+  if (replication.engine !== 'dms-serverless' && replication.engine !== 'dms-instance') {
+    throw new Error(
+      `migration '${migration.id}': replication.engine: '${replication.engine}' does not use DMS; DmsReplication needs 'dms-serverless' or 'dms-instance'`,
+    );
+  }
+  return replication;
+}
+
+/** DMS identifiers: a letter first, then letters, digits and hyphens, never two hyphens in a row nor one at the end. */
+const DMS_IDENTIFIER = /^[a-z](?:-?[a-z0-9])*$/;
+
+function identifierPrefix(where: string, prefix: string): string {
+  if (!DMS_IDENTIFIER.test(prefix)) {
+    throw new Error(
+      `${where}: identifierPrefix: '${prefix}' must start with a lower-case letter and hold only lower-case letters, digits and single hyphens, not ending in a hyphen`,
+    );
+  }
+  return prefix;
+}
+
+function replicationConfigIdentifier(where: string, prefix: string, migrationId: string, direction: Direction): string {
+  const identifier = `${prefix}-${migrationId}-${direction}`;
+  if (!DMS_IDENTIFIER.test(identifier)) {
+    throw new Error(
+      `${where}: DMS replication config identifier '${identifier}' (identifier prefix, migration id, direction) must not contain two hyphens in a row`,
+    );
+  }
+  return identifier;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

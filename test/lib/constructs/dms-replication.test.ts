@@ -1,0 +1,430 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { describe, expect, it } from 'vitest';
+import { parseEnvironments } from '../../../lib/config';
+import { DMS_PLUGIN_NAME, DmsReplication, TARGET_AFTER_CONNECT_SCRIPT } from '../../../lib/constructs/dms-replication';
+import { dmsTableMappings } from '../../../lib/constructs/dms/table-mappings';
+import { validEnvironment } from '../config.fixtures';
+import { emptyStack } from '../stack-fixture';
+import { dmsReverseSlotName } from '../../../lambdas/shared/replication/dms/resources';
+
+const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
+const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
+const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+const CERT = 'arn:aws:dms:eu-west-1:123456789012:cert:EXAMPLECERTIFICATE01';
+
+/** The fixture migration, as the config schema leaves it, with `change` applied to its raw form first. */
+function migrationWith(change: (migration: any) => void) {
+  const env = validEnvironment();
+  change(env.migrations[0]);
+  return parseEnvironments({ test: env }).test!.migrations[0]!;
+}
+
+const serverless = (extra: Record<string, unknown> = {}) => (m: any) => {
+  m.replication = { engine: 'dms-serverless', minCapacityUnits: 2, maxCapacityUnits: 32, multiAz: true, lobMaxSizeKb: 64, ...extra };
+};
+const instance = (extra: Record<string, unknown> = {}) => (m: any) => {
+  m.replication = { engine: 'dms-instance', instanceClass: 'dms.r6i.xlarge', allocatedStorageGb: 200, multiAz: true, engineVersion: '3.5.4', ...extra };
+};
+
+/** A DmsReplication for the fixture migration in an empty stack. */
+function build(change: (migration: any) => void, props: { identifierPrefix?: string } = {}) {
+  const stack = emptyStack();
+  const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+  const replication = new DmsReplication(stack, 'Dms', { migration: migrationWith(change), vpc, subnetIds: SUBNETS, encryptionKey, ...props });
+  return { stack, replication, template: Template.fromStack(stack) };
+}
+
+function propertiesOf(template: Template, type: string): Record<string, any>[] {
+  return Object.values(template.findResources(type)).map((r) => r.Properties);
+}
+
+/** Every key anywhere in a JSON value. */
+function keysIn(value: unknown): Set<string> {
+  const keys = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        keys.add(k);
+        walk(child);
+      }
+    }
+  };
+  walk(value);
+  return keys;
+}
+
+describe('DmsReplication', () => {
+  describe('DMS Serverless', () => {
+    it('provisions both directions with the capacity range, Multi-AZ, network and key from the config', () => {
+      // GIVEN a DMS Serverless migration with capacity 2-32 DCU, Multi-AZ
+      // WHEN
+      const { template } = build(serverless());
+      // THEN two replication configs share one compute configuration
+      template.resourceCountIs('AWS::DMS::ReplicationConfig', 2);
+      template.resourceCountIs('AWS::DMS::ReplicationInstance', 0);
+      const compute = {
+        MinCapacityUnits: 2,
+        MaxCapacityUnits: 32,
+        MultiAZ: true,
+        ReplicationSubnetGroupId: { Ref: Match.stringLikeRegexp('^DmsSubnetGroup') },
+        VpcSecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DmsSecurityGroup'), 'GroupId'] }],
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+      };
+      template.hasResourceProperties('AWS::DMS::ReplicationConfig', {
+        ReplicationConfigIdentifier: 'test-orders-forward',
+        ReplicationType: 'full-load-and-cdc',
+        ComputeConfig: compute,
+      });
+      template.hasResourceProperties('AWS::DMS::ReplicationConfig', {
+        ReplicationConfigIdentifier: 'test-orders-reverse',
+        ReplicationType: 'cdc',
+        ComputeConfig: compute,
+      });
+    });
+
+    it('runs forward from the source to the target, and reverse (CDC only) from the target back to the source', () => {
+      const { stack, replication } = build(serverless());
+      const resolve = (v: unknown) => stack.resolve(v);
+      const { sourceAsSource, targetAsTarget, targetAsSource, sourceAsTarget } = replication.endpoints;
+      const forward = replication.forward as any;
+      const reverse = replication.reverse as any;
+      expect(resolve(forward.sourceEndpointArn)).toEqual(resolve(sourceAsSource.ref));
+      expect(resolve(forward.targetEndpointArn)).toEqual(resolve(targetAsTarget.ref));
+      expect(forward.replicationType).toBe('full-load-and-cdc');
+      expect(resolve(reverse.sourceEndpointArn)).toEqual(resolve(targetAsSource.ref));
+      expect(resolve(reverse.targetEndpointArn)).toEqual(resolve(sourceAsTarget.ref));
+      expect(reverse.replicationType).toBe('cdc');
+    });
+
+    it('exposes the two replication config ARNs as a serverless DMS resource', () => {
+      const { stack, replication } = build(serverless());
+      expect(replication.resource.kind).toBe('serverless');
+      expect(stack.resolve(replication.resource.forwardArn)).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^DmsForwardReplication/), 'ReplicationConfigArn'],
+      });
+      expect(stack.resolve(replication.resource.reverseArn)).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^DmsReverseReplication/), 'ReplicationConfigArn'],
+      });
+    });
+
+    it('refuses a capacity that DMS Serverless does not offer, naming the field', () => {
+      expect(() => build(serverless({ minCapacityUnits: 3, maxCapacityUnits: 16 }))).toThrow(
+        "migration 'orders': replication.minCapacityUnits: 3 is not a DMS Serverless capacity; use one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384",
+      );
+    });
+
+    it('refuses a migration id that would give DMS an identifier with two hyphens in a row', () => {
+      expect(() =>
+        build((m) => {
+          serverless()(m);
+          m.id = 'order--items';
+        }),
+      ).toThrow(
+        "migration 'order--items': DMS replication config identifier 'test-order--items-forward' (identifier prefix, migration id, direction) must not contain two hyphens in a row",
+      );
+    });
+
+    it('refuses an identifier prefix DMS would reject', () => {
+      expect(() => build(serverless(), { identifierPrefix: 'Ferry--prod' })).toThrow(
+        "migration 'orders': identifierPrefix: 'Ferry--prod' must start with a lower-case letter and hold only lower-case letters, digits and single hyphens, not ending in a hyphen",
+      );
+    });
+  });
+
+  describe('replication instance', () => {
+    it('provisions the configured class, storage, Multi-AZ and engine version, private and encrypted', () => {
+      const { template } = build(instance());
+      template.resourceCountIs('AWS::DMS::ReplicationInstance', 1);
+      template.resourceCountIs('AWS::DMS::ReplicationConfig', 0);
+      template.hasResourceProperties('AWS::DMS::ReplicationInstance', {
+        ReplicationInstanceClass: 'dms.r6i.xlarge',
+        AllocatedStorage: 200,
+        MultiAZ: true,
+        EngineVersion: '3.5.4',
+        PubliclyAccessible: false,
+        AutoMinorVersionUpgrade: true,
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        ReplicationSubnetGroupIdentifier: { Ref: Match.stringLikeRegexp('^DmsSubnetGroup') },
+        VpcSecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DmsSecurityGroup'), 'GroupId'] }],
+      });
+    });
+
+    it('runs a full-load-and-CDC task forward and a CDC-only task in reverse on that instance', () => {
+      const { stack, replication, template } = build(instance());
+      template.resourceCountIs('AWS::DMS::ReplicationTask', 2);
+      const instanceRef = { Ref: Match.stringLikeRegexp('^DmsReplicationInstance') };
+      template.hasResourceProperties('AWS::DMS::ReplicationTask', {
+        MigrationType: 'full-load-and-cdc',
+        ReplicationInstanceArn: instanceRef,
+        SourceEndpointArn: stack.resolve(replication.endpoints.sourceAsSource.ref),
+        TargetEndpointArn: stack.resolve(replication.endpoints.targetAsTarget.ref),
+      });
+      template.hasResourceProperties('AWS::DMS::ReplicationTask', {
+        MigrationType: 'cdc',
+        ReplicationInstanceArn: instanceRef,
+        SourceEndpointArn: stack.resolve(replication.endpoints.targetAsSource.ref),
+        TargetEndpointArn: stack.resolve(replication.endpoints.sourceAsTarget.ref),
+      });
+      expect(replication.resource.kind).toBe('instance');
+      expect(stack.resolve(replication.resource.forwardArn)).toEqual(stack.resolve((replication.forward as any).ref));
+      expect(stack.resolve(replication.resource.reverseArn)).toEqual(stack.resolve((replication.reverse as any).ref));
+    });
+
+    it('leaves the engine version to DMS when none is configured', () => {
+      const { template } = build(instance({ engineVersion: undefined }));
+      template.hasResourceProperties('AWS::DMS::ReplicationInstance', { EngineVersion: Match.absent() });
+    });
+  });
+
+  it('puts the replication in a subnet group made of the configured subnets', () => {
+    const { template } = build(serverless());
+    template.hasResourceProperties('AWS::DMS::ReplicationSubnetGroup', { SubnetIds: SUBNETS });
+  });
+
+  describe('network', () => {
+    it('has a security group with no inbound rule and outbound only to the database port and HTTPS', () => {
+      const { template } = build(instance());
+      template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+      template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      expect(group!.VpcId).toBe('vpc-0123456789abcdef0');
+      expect(group!.SecurityGroupIngress).toBeUndefined();
+      expect(group!.SecurityGroupEgress.map((r: any) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([
+        ['tcp', 5432, 5432],
+        ['tcp', 443, 443],
+      ]);
+    });
+
+    it('opens each database port when source and target listen on different ports', () => {
+      const { template } = build((m) => {
+        serverless()(m);
+        m.source.port = 5433;
+      });
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      expect(group!.SecurityGroupEgress.map((r: any) => r.FromPort)).toEqual([5433, 5432, 443]);
+    });
+
+    it('is never publicly accessible', () => {
+      const { template } = build(instance());
+      for (const props of propertiesOf(template, 'AWS::DMS::ReplicationInstance')) expect(props.PubliclyAccessible).toBe(false);
+      template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    });
+  });
+
+  describe('endpoints', () => {
+    it('has the source and target once each as a DMS source and once each as a DMS target', () => {
+      const { template } = build(serverless());
+      const endpoints = propertiesOf(template, 'AWS::DMS::Endpoint').map((e) => [e.EndpointType, e.PostgreSqlSettings.SecretsManagerSecretId]);
+      expect(endpoints).toEqual([
+        ['source', SOURCE_SECRET],
+        ['target', TARGET_SECRET],
+        ['source', TARGET_SECRET],
+        ['target', SOURCE_SECRET],
+      ]);
+    });
+
+    it('take credentials from Secrets Manager through the access role, with no credential in the template', () => {
+      const { template } = build(serverless());
+      for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
+        expect(endpoint).toMatchObject({
+          EngineName: 'postgres',
+          DatabaseName: 'orders',
+          PostgreSqlSettings: {
+            SecretsManagerSecretId: expect.stringMatching(/^arn:aws:secretsmanager:/),
+            SecretsManagerAccessRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^DmsSecretsAccessRole/), 'Arn'] },
+          },
+        });
+        // DMS reads host and port from the secret and refuses them next to one.
+        expect(endpoint.ServerName).toBeUndefined();
+        expect(endpoint.Port).toBeUndefined();
+      }
+      const keys = keysIn(template.toJSON());
+      for (const key of ['Password', 'Username', 'UserName', 'ServerName']) expect(keys.has(key), key).toBe(false);
+    });
+
+    it('encrypt their connection settings with the key', () => {
+      const { template } = build(serverless());
+      for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
+        expect(endpoint.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
+      }
+    });
+
+    it('read a database with the WAL heartbeat on, test_decoding, no DDL capture, and failing on LOB truncation', () => {
+      const { template } = build(serverless());
+      const readers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'source');
+      expect(readers).toHaveLength(2);
+      for (const reader of readers) {
+        expect(reader.PostgreSqlSettings).toMatchObject({
+          HeartbeatEnable: true,
+          HeartbeatFrequency: 5,
+          HeartbeatSchema: 'public',
+          PluginName: DMS_PLUGIN_NAME,
+          CaptureDdls: false,
+          FailTasksOnLobTruncation: true,
+        });
+      }
+    });
+
+    it('read the target in reverse from the slot the cutover creates, and let DMS manage the forward slot', () => {
+      const { template } = build(serverless());
+      const readers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'source');
+      const slots = readers.map((r) => r.PostgreSqlSettings.SlotName);
+      expect(slots.filter((s) => s !== undefined)).toEqual([dmsReverseSlotName('orders')]);
+    });
+
+    it('write a database as a replica, so its triggers and foreign keys do not fire for replicated rows', () => {
+      const { template } = build(serverless());
+      const writers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'target');
+      expect(writers).toHaveLength(2);
+      for (const writer of writers) {
+        expect(writer.PostgreSqlSettings.AfterConnectScript).toBe(TARGET_AFTER_CONNECT_SCRIPT);
+        expect(writer.PostgreSqlSettings.HeartbeatEnable).toBeUndefined();
+      }
+    });
+  });
+
+  describe('TLS', () => {
+    it('encrypts and warns that the server is not verified when verification is asked for without a DMS certificate', () => {
+      // GIVEN the default sslMode (verify-full) and no DMS certificate
+      const { stack, template } = build(serverless());
+      // THEN every endpoint encrypts without verification, and synth says so for each database
+      for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
+        expect(endpoint.SslMode).toBe('require');
+        expect(endpoint.CertificateArn).toBeUndefined();
+      }
+      const warnings = Annotations.fromStack(stack).findWarning('/Test/Dms', Match.stringLikeRegexp('server is not verified'));
+      expect(warnings.map((w) => String(w.entry.data))).toEqual([
+        expect.stringMatching(/^migration 'orders': source: .*source\.dmsCertificateArn is not set, so the DMS endpoints use sslMode 'require' instead of 'verify-full'/),
+        expect.stringMatching(/^migration 'orders': target: .*target\.dmsCertificateArn is not set/),
+      ]);
+    });
+
+    it('verifies the server with the configured mode when a DMS certificate is given', () => {
+      const { stack, template } = build((m) => {
+        serverless()(m);
+        m.source.dmsCertificateArn = CERT;
+        m.target.dmsCertificateArn = CERT;
+        m.target.sslMode = 'verify-ca';
+      });
+      const modes = propertiesOf(template, 'AWS::DMS::Endpoint').map((e) => [e.EndpointType, e.SslMode, e.CertificateArn]);
+      expect(modes).toEqual([
+        ['source', 'verify-full', CERT],
+        ['target', 'verify-ca', CERT],
+        ['source', 'verify-ca', CERT],
+        ['target', 'verify-full', CERT],
+      ]);
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+
+    it('uses require without a warning when the configuration asks for require', () => {
+      const { stack, template } = build((m) => {
+        serverless()(m);
+        m.source.sslMode = 'require';
+        m.target.sslMode = 'require';
+      });
+      for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) expect(endpoint.SslMode).toBe('require');
+      Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    });
+  });
+
+  describe('what is replicated, and how', () => {
+    it('maps the include and exclude patterns to the same selection rules in both directions', () => {
+      const { template } = build((m) => {
+        serverless()(m);
+        m.tables = { include: ['public.*', 'billing.*'], exclude: ['public.session_*'] };
+      });
+      const expected = dmsTableMappings('orders', { include: ['public.*', 'billing.*'], exclude: ['public.session_*'] });
+      const mappings = propertiesOf(template, 'AWS::DMS::ReplicationConfig').map((c) => c.TableMappings);
+      expect(mappings).toEqual([expected, expected]);
+      expect(expected.rules.map((r) => [r['rule-action'], r['object-locator']['table-name']])).toEqual([
+        ['include', '%'],
+        ['include', '%'],
+        ['exclude', 'session[_]%'],
+      ]);
+    });
+
+    it('gives instance tasks the same mappings as JSON', () => {
+      const { template } = build(instance());
+      for (const task of propertiesOf(template, 'AWS::DMS::ReplicationTask')) {
+        expect(JSON.parse(task.TableMappings)).toEqual(dmsTableMappings('orders', { include: ['public.*'] }));
+      }
+    });
+
+    it('refuses a pattern DMS cannot express, naming migration and field', () => {
+      expect(() =>
+        build((m) => {
+          serverless()(m);
+          m.tables = { include: ['public.*', 'public.rate_100%'] };
+        }),
+      ).toThrow("migration 'orders': tables.include[1]: 'public.rate_100%' cannot be expressed as a DMS table mapping");
+    });
+
+    it.each([
+      ['serverless', serverless({ lobMaxSizeKb: 64 }), 'AWS::DMS::ReplicationConfig', 'ReplicationSettings'],
+      ['instance', instance({ lobMaxSizeKb: 64 }), 'AWS::DMS::ReplicationTask', 'ReplicationTaskSettings'],
+    ] as const)('%s: loads into an existing schema, limited LOB mode at the configured size, logging on', (_kind, change, type, key) => {
+      const { template } = build(change);
+      const all = propertiesOf(template, type).map((p) => (typeof p[key] === 'string' ? JSON.parse(p[key]) : p[key]));
+      expect(all).toHaveLength(2);
+      for (const settings of all) {
+        expect(settings.FullLoadSettings.TargetTablePrepMode).toBe('DO_NOTHING');
+        expect(settings.TargetMetadata).toMatchObject({ SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true, LobMaxSize: 64 });
+        expect(settings.Logging.EnableLogging).toBe(true);
+        expect(settings.ValidationSettings.EnableValidation).toBe(false);
+        expect(settings.ErrorBehavior.DataErrorPolicy).toBe('STOP_TASK');
+      }
+    });
+  });
+
+  describe('deploying starts nothing', () => {
+    it.each([
+      ['serverless', serverless()],
+      ['instance', instance()],
+    ] as const)('%s: no custom resource or function that could start a replication, and no CDC start position', (_kind, change) => {
+      const { template } = build(change);
+      const types = new Set(Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type));
+      for (const type of types) {
+        expect(type, type).toMatch(/^AWS::(DMS|EC2::SecurityGroup$|IAM::Role$|KMS::Key$)/);
+      }
+      for (const task of propertiesOf(template, 'AWS::DMS::ReplicationTask')) {
+        expect(task.CdcStartPosition).toBeUndefined();
+        expect(task.CdcStartTime).toBeUndefined();
+        expect(task.CdcStopPosition).toBeUndefined();
+      }
+    });
+  });
+
+  describe('secrets access role', () => {
+    it('is assumed only by the regional DMS service principal and reads exactly the two secrets', () => {
+      const { template } = build(serverless());
+      template.resourceCountIs('AWS::IAM::Policy', 0);
+      const [role] = propertiesOf(template, 'AWS::IAM::Role');
+      expect(role!.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'dms.eu-west-1.amazonaws.com' } },
+      ]);
+      expect(role!.ManagedPolicyArns).toBeUndefined();
+      expect(role!.Policies).toEqual([
+        {
+          PolicyName: 'ReadDatabaseSecrets',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: [SOURCE_SECRET, TARGET_SECRET] }],
+          },
+        },
+      ]);
+    });
+  });
+
+  it('refuses a native migration, which has no DMS resources', () => {
+    const stack = emptyStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+    const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    expect(() => new DmsReplication(stack, 'Dms', { migration: migrationWith(() => {}), vpc, subnetIds: SUBNETS, encryptionKey })).toThrow(
+      "migration 'orders': replication.engine: 'native' does not use DMS; DmsReplication needs 'dms-serverless' or 'dms-instance'",
+    );
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { DMS_LOG_COMPONENTS, dmsTaskSettings } from '../../../../lib/constructs/dms/task-settings';
+
+describe('dmsTaskSettings', () => {
+  const settings = dmsTaskSettings({ lobMaxSizeKb: 64, controlSchema: 'awsdms_control' }) as Record<string, any>;
+
+  it('loads into tables created beforehand, never creating or truncating them', () => {
+    expect(settings.FullLoadSettings.TargetTablePrepMode).toBe('DO_NOTHING');
+    expect(settings.TargetMetadata.TargetSchema).toBe('');
+  });
+
+  it('copies LOBs in limited LOB mode up to the configured size', () => {
+    expect(settings.TargetMetadata).toMatchObject({ SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true, LobMaxSize: 64 });
+  });
+
+  it('logs every component to CloudWatch', () => {
+    expect(settings.Logging.EnableLogging).toBe(true);
+    expect(settings.Logging.LogComponents.map((c: { Id: string }) => c.Id)).toEqual([...DMS_LOG_COMPONENTS]);
+    expect(settings.Logging.LogComponents.every((c: { Severity: string }) => c.Severity === 'LOGGER_SEVERITY_DEFAULT')).toBe(true);
+  });
+
+  it('leaves validation to Ferry and applies changes in commit order', () => {
+    expect(settings.ValidationSettings).toEqual({ EnableValidation: false });
+    expect(settings.TargetMetadata.BatchApplyEnabled).toBe(false);
+  });
+
+  it('stops the task on a data, table or apply error instead of skipping rows or suspending a table', () => {
+    const errors = settings.ErrorBehavior;
+    for (const policy of [
+      'DataErrorPolicy',
+      'DataTruncationErrorPolicy',
+      'DataErrorEscalationPolicy',
+      'TableErrorPolicy',
+      'TableErrorEscalationPolicy',
+      'ApplyErrorDeletePolicy',
+      'ApplyErrorInsertPolicy',
+      'ApplyErrorUpdatePolicy',
+      'ApplyErrorEscalationPolicy',
+    ]) {
+      expect(errors[policy], policy).toBe('STOP_TASK');
+    }
+    expect(errors.FailOnNoTablesCaptured).toBe(true);
+    // Only environmental errors are retried: the task resumes from its checkpoint.
+    expect(errors.RecoverableErrorCount).toBe(-1);
+  });
+
+  it('keeps DMS control tables in their own schema and replicates no DDL', () => {
+    expect(settings.ControlTablesSettings.ControlSchema).toBe('awsdms_control');
+    expect(settings.ChangeProcessingDdlHandlingPolicy).toEqual({
+      HandleSourceTableDropped: false,
+      HandleSourceTableTruncated: false,
+      HandleSourceTableAltered: false,
+    });
+  });
+
+  it('refuses a LOB size DMS does not accept', () => {
+    expect(() => dmsTaskSettings({ lobMaxSizeKb: 0, controlSchema: 'x' })).toThrow(
+      'lobMaxSizeKb must be a whole number of KB from 1 to 102400, got 0',
+    );
+  });
+});
