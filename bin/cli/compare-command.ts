@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import { compareDatabases, isDifferent } from '../../lambdas/shared/compare/compare-databases';
-import type { TableSelection } from '../../lambdas/shared/compare/table-patterns';
 import { openDatabase } from './databases';
+import { positiveInt, tableSelection } from './options';
 import { progressReporter } from './progress';
 import { renderComparison } from './render-compare';
-import { UsageError } from './usage-error';
 
 interface CompareOptions {
   source: string;
@@ -19,19 +18,6 @@ interface CompareOptions {
   concurrency: number;
   json?: boolean;
   progress: boolean;
-}
-
-const positiveInt = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name}: expected a whole number, got '${value}'`);
-  return n;
-};
-
-/** `schema.table` patterns; a bare name means that table in any schema. */
-function selection(include: string[] | undefined, exclude: string[] | undefined): TableSelection | undefined {
-  const qualify = (p: string) => (p.includes('.') ? p : `*.${p}`);
-  if (!include && !exclude) return undefined;
-  return { include: (include ?? ['*.*']).map(qualify), exclude: (exclude ?? []).map(qualify) };
 }
 
 export function compareCommand(): Command {
@@ -50,7 +36,7 @@ export function compareCommand(): Command {
     .option('--json', 'print one JSON document')
     .option('--no-progress', 'no progress on stderr')
     .action(async (options: CompareOptions) => {
-      const sel = selection(options.tables, options.exclude);
+      const sel = tableSelection(options.tables, options.exclude);
       const concurrency = Math.max(1, options.concurrency);
       const source = openDatabase('--source', 'source', options.source, concurrency + 1);
       const target = openDatabase('--target', 'target', options.target, concurrency + 1);

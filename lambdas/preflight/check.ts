@@ -1,11 +1,16 @@
 import type { Database } from '../shared/pg/connection';
 import type { TableSelection } from '../shared/compare/table-patterns';
+import { ReplicationSchema } from '../shared/migration-config';
 
 /**
  * A preflight check: one concern, one function, two tests (its problem planted, and absent). A
  * check reads the databases and never changes them.
  */
 export type Severity = 'error' | 'warning' | 'info' | 'ok';
+
+export type Engine = 'native' | 'dms';
+
+export type Side = 'source' | 'target';
 
 export interface CheckResult {
   /** Stable kebab-case id; what an operator names to waive the check. */
@@ -21,7 +26,7 @@ export interface PreflightContext {
   readonly source: Database;
   readonly target: Database;
   /** `native` or `dms` (both DMS variants). */
-  readonly engine: 'native' | 'dms';
+  readonly engine: Engine;
   /** The migration's table selection. */
   readonly selection: TableSelection;
   /** DMS limited LOB mode maximum, in KB (DMS engines only). @default 32 */
@@ -32,12 +37,34 @@ export interface PreflightContext {
   readonly longTransactionSeconds?: number;
 }
 
+/** The engine settings' defaults, read from the migration config schema (their one home). */
+function configDefaults(): { lobMaxSizeKb: number; syncWorkers: number } {
+  const native = ReplicationSchema.parse({ engine: 'native' });
+  const dms = ReplicationSchema.parse({ engine: 'dms-serverless' });
+  if (native.engine !== 'native' || dms.engine !== 'dms-serverless') throw new Error('the replication schema changed its engines');
+  return { lobMaxSizeKb: dms.lobMaxSizeKb, syncWorkers: native.syncWorkers };
+}
+
+/** The defaults of the optional context fields. */
+export const PREFLIGHT_DEFAULTS: { readonly lobMaxSizeKb: number; readonly syncWorkers: number; readonly longTransactionSeconds: number } = {
+  ...configDefaults(),
+  longTransactionSeconds: 300,
+};
+
 export interface PreflightCheck {
   readonly id: string;
   /** One line for README and `--help`: what it looks at. */
   readonly title: string;
   /** Engines the check applies to. @default both */
-  readonly engines?: ReadonlyArray<'native' | 'dms'>;
+  readonly engines?: ReadonlyArray<Engine>;
+  /**
+   * The databases the check reads. When one of them cannot be reached, the runner does not run
+   * the check and reports it as not run (the connectivity check carries the error).
+   */
+  readonly databases: ReadonlyArray<Side>;
   /** One result covering both databases where the check looks at both. */
   run(ctx: PreflightContext): Promise<Omit<CheckResult, 'id'>>;
 }
+
+/** What a check returns (without its id, which the runner adds). */
+export type CheckOutcome = Omit<CheckResult, 'id'>;

@@ -62,12 +62,16 @@ export const DatabaseEndpointSchema = z.strictObject({
 /** Largest LOB DMS copies in limited LOB mode; a larger value fails the task instead of truncating. */
 const lobMaxSizeKb = z.number().int().min(1).max(102_400).default(32);
 
+/** The capacities DMS Serverless accepts (DMS capacity units). */
+export const DMS_CAPACITY_UNITS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
+const capacityUnits = z.number().refine((n) => DMS_CAPACITY_UNITS.includes(n), `must be a DMS Serverless capacity: one of ${DMS_CAPACITY_UNITS.join(', ')}`);
+
 const DmsServerlessSchema = z.strictObject({
   engine: z.literal('dms-serverless'),
   /** @default 1 */
-  minCapacityUnits: z.number().min(1).max(384).default(1),
+  minCapacityUnits: capacityUnits.default(1),
   /** @default 16 */
-  maxCapacityUnits: z.number().min(1).max(384).default(16),
+  maxCapacityUnits: capacityUnits.default(16),
   /** @default false */
   multiAz: z.boolean().default(false),
   lobMaxSizeKb,

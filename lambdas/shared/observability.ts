@@ -7,10 +7,18 @@ export const metrics = new Metrics({ namespace: 'Ferry', serviceName: 'ferry' })
 
 /** What a step needs to report numbers; Powertools Metrics in Lambda, an in-memory list locally. */
 export interface MetricsPort {
-  add(name: string, unit: 'Count' | 'Count/Second' | 'Milliseconds', value: number, dimensions?: Readonly<Record<string, string>>): void;
+  add(name: string, unit: MetricUnitName, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
-const UNITS = { Count: MetricUnit.Count, 'Count/Second': MetricUnit.CountPerSecond, Milliseconds: MetricUnit.Milliseconds } as const;
+const UNITS = {
+  Count: MetricUnit.Count,
+  'Count/Second': MetricUnit.CountPerSecond,
+  Milliseconds: MetricUnit.Milliseconds,
+  Seconds: MetricUnit.Seconds,
+  Bytes: MetricUnit.Bytes,
+} as const;
+
+export type MetricUnitName = keyof typeof UNITS;
 
 export const emfMetrics: MetricsPort = {
   add(name, unit, value, dimensions = {}) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FerryError } from './errors';
 import { MigrationSchema, type MigrationConfig } from './migration-config';
+import { DMS_RESOURCES_ENV, DmsResourcesSchema, type DmsResource } from './replication/dms/resources';
 
 /**
  * The functions' view of the environment's configuration: the CDK stack puts the validated
@@ -41,5 +42,13 @@ export function loadMigration(migrationId: string, env: NodeJS.ProcessEnv = proc
   const migrations = MigrationsSchema.parse(JSON.parse(requiredEnv('FERRY_MIGRATIONS', env)));
   const found = migrations.find((m) => m.id === migrationId);
   if (!found) throw new MigrationNotConfiguredError(migrationId, migrations.map((m) => m.id));
+  return found;
+}
+
+/** The DMS resources the stack deployed for a DMS migration (FERRY_DMS, set by the stack). */
+export function loadDmsResource(migrationId: string, env: NodeJS.ProcessEnv = process.env): DmsResource {
+  const resources = DmsResourcesSchema.parse(JSON.parse(requiredEnv(DMS_RESOURCES_ENV, env)));
+  const found = resources[migrationId];
+  if (!found) throw new MigrationNotConfiguredError(migrationId, Object.keys(resources));
   return found;
 }

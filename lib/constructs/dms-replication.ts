@@ -13,7 +13,6 @@ import { dmsTaskSettings } from './dms/task-settings';
 export type DmsReplicationConfig = Extract<ReplicationConfig, { engine: 'dms-serverless' | 'dms-instance' }>;
 
 /** DMS Serverless capacity units (DCU) that DMS accepts, for both ends of the range. */
-export const DMS_CAPACITY_UNITS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
 
 /** `SET` run by DMS on every connection to a target database (see `DmsReplication`). */
 export const TARGET_AFTER_CONNECT_SCRIPT = "SET session_replication_role = 'replica'";
@@ -203,14 +202,6 @@ export class DmsReplication extends Construct {
 
     if (replication.engine === 'dms-serverless') {
       const prefix = identifierPrefix(where, props.identifierPrefix ?? Stack.of(this).stackName.toLowerCase());
-      for (const [field, value] of [
-        ['minCapacityUnits', replication.minCapacityUnits],
-        ['maxCapacityUnits', replication.maxCapacityUnits],
-      ] as const) {
-        if (!DMS_CAPACITY_UNITS.includes(value)) {
-          throw new Error(`${where}: replication.${field}: ${value} is not a DMS Serverless capacity; use one of ${DMS_CAPACITY_UNITS.join(', ')}`);
-        }
-      }
       const computeConfig: dms.CfnReplicationConfig.ComputeConfigProperty = {
         minCapacityUnits: replication.minCapacityUnits,
         maxCapacityUnits: replication.maxCapacityUnits,

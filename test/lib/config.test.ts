@@ -172,6 +172,15 @@ describe('parseEnvironments', () => {
     expect(problems).toEqual(["environment 'dev': migrations[0].target: must differ from source (same host, port and database)"]);
   });
 
+  it('rejects a capacity that DMS Serverless does not offer, naming the field and the choices', () => {
+    const problems = problemsOf(
+      (env) => (env.migrations[0].replication = { engine: 'dms-serverless', minCapacityUnits: 3, maxCapacityUnits: 16 }),
+    );
+    expect(problems).toEqual([
+      "environment 'dev': migrations[0].replication.minCapacityUnits: must be a DMS Serverless capacity: one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384, got 3",
+    ]);
+  });
+
   it('rejects a DMS Serverless capacity range that is upside down', () => {
     const problems = problemsOf(
       (env) => (env.migrations[0].replication = { engine: 'dms-serverless', minCapacityUnits: 8, maxCapacityUnits: 4 }),

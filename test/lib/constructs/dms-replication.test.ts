@@ -111,12 +111,6 @@ describe('DmsReplication', () => {
       });
     });
 
-    it('refuses a capacity that DMS Serverless does not offer, naming the field', () => {
-      expect(() => build(serverless({ minCapacityUnits: 3, maxCapacityUnits: 16 }))).toThrow(
-        "migration 'orders': replication.minCapacityUnits: 3 is not a DMS Serverless capacity; use one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384",
-      );
-    });
-
     it('refuses a migration id that would give DMS an identifier with two hyphens in a row', () => {
       expect(() =>
         build((m) => {

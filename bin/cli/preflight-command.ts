@@ -1,0 +1,65 @@
+import { Command, Option } from 'commander';
+import { PREFLIGHT_CHECKS } from '../../lambdas/preflight/checks';
+import { runPreflight, type PreflightReport } from '../../lambdas/preflight/run-preflight';
+import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
+import { openDatabase } from './databases';
+import { positiveInt, tableSelection } from './options';
+import { renderPreflight } from './render-preflight';
+import { UsageError } from './usage-error';
+
+interface PreflightOptions {
+  source: string;
+  target: string;
+  engine: 'native' | 'dms';
+  tables?: string[];
+  exclude?: string[];
+  lobMaxSizeKb: number;
+  syncWorkers: number;
+  waive?: string[];
+  json?: boolean;
+}
+
+/** The document `--json` prints: the checks, each with id, severity, message and objects. */
+export function preflightJson(report: PreflightReport): { checks: Array<{ id: string; severity: string; message: string; objects: readonly string[] }> } {
+  return { checks: report.checks.map(({ id, severity, message, objects }) => ({ id, severity, message, objects })) };
+}
+
+export function preflightCommand(): Command {
+  const ids = PREFLIGHT_CHECKS.map((c) => c.id);
+  return new Command('preflight')
+    .description('check that two PostgreSQL databases are ready for a migration (exit 0 ready, 1 an error found, 2 could not run)')
+    .requiredOption('--source <postgres-url>', 'the database moved from')
+    .requiredOption('--target <postgres-url>', 'the database moved to')
+    .addOption(new Option('--engine <engine>', 'the replication engine that will be used').choices(['native', 'dms']).default('native'))
+    .option('--tables <pattern...>', "tables to migrate, 'schema.table' with * and ? (default: every user table)")
+    .option('--exclude <pattern...>', 'tables to leave out')
+    .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), 32)
+    .option('--sync-workers <n>', 'native: tables copied at once during the initial sync', positiveInt('--sync-workers'), 2)
+    .option('--waive <check...>', `errors of these checks do not fail the run (${ids.join(', ')})`)
+    .option('--json', 'print one JSON document')
+    .action(async (options: PreflightOptions) => {
+      const unknown = (options.waive ?? []).filter((id) => !ids.includes(id));
+      if (unknown.length > 0) throw new UsageError(`--waive: no check named ${unknown.map((u) => `'${u}'`).join(', ')} (checks: ${ids.join(', ')})`);
+      const source = openDatabase('--source', 'source', options.source);
+      const target = openDatabase('--target', 'target', options.target);
+      try {
+        const report = await runPreflight(
+          {
+            source,
+            target,
+            engine: options.engine,
+            selection: tableSelection(options.tables, options.exclude) ?? ALL_USER_TABLES,
+            lobMaxSizeKb: options.lobMaxSizeKb,
+            syncWorkers: Math.max(1, options.syncWorkers),
+          },
+          { waive: options.waive ?? [] },
+        );
+        process.stdout.write(options.json ? `${JSON.stringify(preflightJson(report), null, 2)}\n` : renderPreflight(report));
+        // Unreachable databases mean the checks could not run at all: exit 2, after printing why.
+        const unreachable = report.checks.some((c) => c.id === 'connectivity' && c.severity === 'error');
+        process.exitCode = unreachable ? 2 : report.passed ? 0 : 1;
+      } finally {
+        await Promise.all([source.close(), target.close()]);
+      }
+    });
+}

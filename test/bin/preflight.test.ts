@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
+import { findFreePort } from '../../local/postgres';
+
+const root = path.join(__dirname, '..', '..');
+
+function ferry(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'bin', 'ferry.ts'), ...args], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface JsonCheck {
+  id: string;
+  severity: string;
+  message: string;
+  objects: string[];
+}
+
+describe('ferry preflight', () => {
+  const servers = usePostgresPair();
+  let ready: DatabasePair;
+  let keyless: DatabasePair;
+
+  beforeAll(async () => {
+    ready = await servers.freshPair();
+    await ready.bothSql(`create table orders (id bigint primary key, total numeric)`);
+    await ready.sourceSql(`insert into orders select i, i from generate_series(1, 50) i`);
+    keyless = await servers.freshPair();
+    await keyless.bothSql(`create table events (at timestamptz, payload jsonb)`);
+  });
+
+  it('exits 0 and says ready when nothing blocks the migration', async () => {
+    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Result: ready');
+  });
+
+  it('prints every check as {id, severity, message, objects} with --json', async () => {
+    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--json');
+
+    expect(code).toBe(0);
+    const { checks } = JSON.parse(stdout) as { checks: JsonCheck[] };
+    expect(checks.length).toBeGreaterThan(10);
+    for (const check of checks) {
+      expect(Object.keys(check).sort()).toEqual(['id', 'message', 'objects', 'severity']);
+      expect(['error', 'warning', 'info', 'ok']).toContain(check.severity);
+    }
+    expect(checks.map((c) => c.id)).toEqual(expect.arrayContaining(['connectivity', 'logical-decoding', 'replica-identity', 'target-empty']));
+  });
+
+  it('exits 1 and names the table when a table has no primary key or replica identity', async () => {
+    const { code, stdout } = await ferry('preflight', '--source', keyless.sourceUrl, '--target', keyless.targetUrl, '--json');
+
+    expect(code).toBe(1);
+    const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'replica-identity');
+    expect(check).toMatchObject({ severity: 'error', objects: ['public.events'] });
+  });
+
+  it('exits 0 when the failing check is waived by name, and says it was waived', async () => {
+    const { code, stdout } = await ferry('preflight', '--source', keyless.sourceUrl, '--target', keyless.targetUrl, '--waive', 'replica-identity');
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/replica-identity .*\(waived\)/);
+    expect(stdout).toContain('Waived: replica-identity');
+  });
+
+  it('checks LOB sizes only for the DMS engine', async () => {
+    const native = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--json');
+    const dms = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'dms', '--json');
+
+    const ids = (out: string) => (JSON.parse(out) as { checks: JsonCheck[] }).checks.map((c) => c.id);
+    expect(ids(native.stdout)).not.toContain('lob-size');
+    expect(ids(dms.stdout)).toContain('lob-size');
+  });
+
+  it('exits 2 when a database cannot be reached, after saying which one', async () => {
+    const port = await findFreePort();
+    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', `postgres://nobody:x@127.0.0.1:${port}/nothing`, '--json');
+
+    expect(code).toBe(2);
+    const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'connectivity');
+    expect(check?.severity).toBe('error');
+    expect(check?.message).toMatch(/target/);
+  });
+
+  it('exits 2 naming the option when a waived check does not exist', async () => {
+    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--waive', 'no-such-check');
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--waive: no check named 'no-such-check' \(checks: connectivity, /);
+  });
+
+  it('exits 2 naming the option when the engine is unknown', async () => {
+    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'mysql');
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--engine/);
+  });
+});
