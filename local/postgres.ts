@@ -77,6 +77,31 @@ export class PostgresStartError extends Error {
   }
 }
 
+/**
+ * The server inherits our environment. A subscription's connection to its publisher goes through
+ * libpq inside the server, which looks for a client certificate under $HOME/.postgresql; when we
+ * run as root, HOME=/root is unreadable for the `postgres` user and the connection fails with
+ * "Permission denied" instead of simply finding no certificate. So servers started as root get a
+ * HOME they can read. Overlapping starts share one override (counted), so HOME is restored once.
+ */
+let homeOverrides = 0;
+let savedHome: string | undefined;
+async function withServerHome<T>(start: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0) return start();
+  if (homeOverrides++ === 0) {
+    savedHome = process.env.HOME;
+    process.env.HOME = tmpdir();
+  }
+  try {
+    return await start();
+  } finally {
+    if (--homeOverrides === 0) {
+      if (savedHome === undefined) delete process.env.HOME;
+      else process.env.HOME = savedHome;
+    }
+  }
+}
+
 /** A port that was free a moment ago on 127.0.0.1. */
 export async function findFreePort(): Promise<number> {
   const server = createServer();
@@ -132,7 +157,7 @@ async function startOnce(
 
   try {
     await server.initialise();
-    await withTimeout(server.start(), startTimeoutMs, `PostgreSQL was not ready within ${startTimeoutMs} ms`);
+    await withServerHome(() => withTimeout(server.start(), startTimeoutMs, `PostgreSQL was not ready within ${startTimeoutMs} ms`));
     if (database !== 'postgres') await createDatabase({ host: HOST, port, user: USER, password }, database);
   } catch (err) {
     await stop().catch(() => undefined);

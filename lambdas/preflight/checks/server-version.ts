@@ -2,8 +2,11 @@ import type { CheckOutcome, Engine, PreflightCheck, Side } from '../check';
 import { majorVersion, readServerVersion, type ServerVersion } from '../catalog';
 import { sentences } from '../text';
 
-/** Native logical replication (publications and subscriptions) exists from PostgreSQL 10. */
-export const NATIVE_MIN_VERSION_NUM = 100000;
+/**
+ * Ferry's native engine needs PostgreSQL 14 on both sides (streaming of large transactions and
+ * COPY progress); the engine refuses older servers too.
+ */
+export const NATIVE_MIN_VERSION_NUM = 140000;
 
 export function serverVersionResult(engine: Engine, versions: Readonly<Record<Side, ServerVersion>>): CheckOutcome {
   const { source, target } = versions;
@@ -14,7 +17,7 @@ export function serverVersionResult(engine: Engine, versions: Readonly<Record<Si
       severity: 'error',
       message: sentences(
         found,
-        `Native logical replication needs PostgreSQL 10 or later on both sides; upgrade the ${tooOld.join(' and ')} or use a DMS engine.`,
+        `Ferry's native replication needs PostgreSQL 14 or later on both sides; upgrade the ${tooOld.join(' and ')} or use a DMS engine.`,
       ),
       objects: tooOld,
     };
@@ -43,7 +46,7 @@ export function serverVersionResult(engine: Engine, versions: Readonly<Record<Si
 
 export const serverVersion: PreflightCheck = {
   id: 'server-version',
-  title: 'PostgreSQL versions of both servers (native replication needs 10 or later; a downgrade is flagged)',
+  title: 'PostgreSQL versions of both servers (native replication needs 14 or later; a downgrade is flagged)',
   databases: ['source', 'target'],
   async run(ctx) {
     const [source, target] = await Promise.all([readServerVersion(ctx.source), readServerVersion(ctx.target)]);

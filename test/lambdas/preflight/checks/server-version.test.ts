@@ -27,17 +27,17 @@ describe('server-version', () => {
     expect(result.message).toContain('The target is an older major version (15 < 17)');
   });
 
-  it('is info for an upgrade, and an error for native replication below PostgreSQL 10', () => {
+  it('is info for an upgrade, and an error for native replication below PostgreSQL 14', () => {
     const v = (version: string, num: number) => ({ version, num });
 
     const upgrade = serverVersionResult('native', { source: v('15.18', 150018), target: v('17.10', 170010) });
-    const tooOld = serverVersionResult('native', { source: v('9.6.24', 90624), target: v('17.10', 170010) });
-    const tooOldForDms = serverVersionResult('dms', { source: v('9.6.24', 90624), target: v('17.10', 170010) });
+    const tooOld = serverVersionResult('native', { source: v('13.16', 130016), target: v('17.10', 170010) });
+    const tooOldForDms = serverVersionResult('dms', { source: v('13.16', 130016), target: v('17.10', 170010) });
 
     expect(upgrade.severity).toBe('info');
     expect(upgrade.message).toContain('major version upgrade (15 to 17)');
     expect(tooOld).toMatchObject({ severity: 'error', objects: ['source'] });
-    expect(tooOld.message).toContain('Native logical replication needs PostgreSQL 10 or later on both sides; upgrade the source or use a DMS engine.');
+    expect(tooOld.message).toContain("Ferry's native replication needs PostgreSQL 14 or later on both sides; upgrade the source or use a DMS engine.");
     expect(tooOldForDms.severity).toBe('info');
   });
 });

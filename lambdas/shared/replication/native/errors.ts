@@ -1,0 +1,47 @@
+import pg from 'pg';
+import { TransientError } from '../../errors';
+import { DatabaseConnectionError, DatabaseQueryError } from '../../pg/connection';
+
+/**
+ * The lag in seconds cannot be measured now: the subscription is not connected, or the target did
+ * not catch up within the measuring window. Retryable (it is a fact of this moment), and never to
+ * be read as "no lag": callers that must decide on the lag (the cutover guardrail) refuse.
+ */
+export class ReplicationLagUnknownError extends TransientError {
+  override readonly name = 'ReplicationLagUnknownError';
+
+  constructor(
+    message: string,
+    /** WAL bytes the subscriber had not confirmed when measured. */
+    readonly bytes: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The server-reported error (SQLSTATE, message) behind a Database error, if a server reported one. */
+export function serverError(error: unknown): pg.DatabaseError | undefined {
+  if (error instanceof pg.DatabaseError) return error;
+  if ((error instanceof DatabaseQueryError || error instanceof DatabaseConnectionError) && error.cause instanceof pg.DatabaseError) {
+    return error.cause;
+  }
+  return undefined;
+}
+
+/** SQLSTATE 42501: the role lacks a privilege. */
+export function isPermissionDenied(error: unknown): boolean {
+  return serverError(error)?.code === '42501';
+}
+
+/**
+ * Reported by the subscriber's server about its own connection to the publisher (SQLSTATE class
+ * 08 from a server that we did reach): the server could not connect, or the publisher refused.
+ */
+export function isPublisherConnectionFailure(error: unknown): boolean {
+  return serverError(error)?.code?.startsWith('08') ?? false;
+}
+
+/** The server's message with every occurrence of `secret` replaced, for messages about a statement that held it. */
+export function redact(message: string, secret: string): string {
+  return secret === '' ? message : message.split(secret).join('***');
+}
