@@ -21,7 +21,7 @@ export interface ReplicationEngine {
   /** One look at the replication: its state and, while loading, per-table progress. */
   status(): Promise<ReplicationStatus>;
 
-  /** How far the target is behind the source. */
+  /** How far the target is behind the source; ReplicationLagUnknownError when it cannot be told. */
   lag(): Promise<ReplicationLag>;
 
   /**
@@ -98,6 +98,23 @@ export interface ReplicationLag {
   readonly seconds: number;
   /** WAL bytes not yet confirmed by the target (native only). */
   readonly bytes?: number;
+}
+
+/**
+ * The lag cannot be told right now: the replication is not streaming, the subscriber is not
+ * connected or did not catch up within the measuring window, or CloudWatch has no recent
+ * datapoint. Retryable, and never to be read as "no lag": a guardrail that waits for a small lag
+ * keeps waiting instead of cutting over blind. `bytes` is the unconfirmed WAL, when known.
+ */
+export class ReplicationLagUnknownError extends TransientError {
+  override readonly name = 'ReplicationLagUnknownError';
+
+  constructor(
+    message: string,
+    readonly bytes?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The engine is busy with a change of state (DMS creating/modifying/stopping); try again soon. */

@@ -3,6 +3,7 @@ import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-mi
 import type { RetryPolicy } from '../../retry';
 import {
   ReplicationBusyError,
+  ReplicationLagUnknownError,
   ReplicationFailedError,
   ReplicationNotFoundError,
   ReplicationStartRefusedError,
@@ -15,7 +16,6 @@ import {
   type StopOutcome,
   type TableProgress,
 } from '../engine';
-import { ReplicationLagUnknownError } from './errors';
 import type { DmsFlavour } from './flavour';
 import { InstanceFlavour } from './instance-flavour';
 import { readLatency } from './lag';

@@ -1,8 +1,7 @@
 import { GetMetricDataCommand, type CloudWatchClient, type Dimension, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import type { RetryPolicy } from '../../retry';
-import type { ReplicationLag } from '../engine';
+import { ReplicationLagUnknownError, type ReplicationLag } from '../engine';
 import { awsCall } from './aws-call';
-import { ReplicationLagUnknownError } from './errors';
 
 /** How far back to look: DMS publishes every minute, and CloudWatch shows a point a minute or two late. */
 const WINDOW_MS = 10 * 60_000;

@@ -1,23 +1,5 @@
 import pg from 'pg';
-import { TransientError } from '../../errors';
 import { DatabaseConnectionError, DatabaseQueryError } from '../../pg/connection';
-
-/**
- * The lag in seconds cannot be measured now: the subscription is not connected, or the target did
- * not catch up within the measuring window. Retryable (it is a fact of this moment), and never to
- * be read as "no lag": callers that must decide on the lag (the cutover guardrail) refuse.
- */
-export class ReplicationLagUnknownError extends TransientError {
-  override readonly name = 'ReplicationLagUnknownError';
-
-  constructor(
-    message: string,
-    /** WAL bytes the subscriber had not confirmed when measured. */
-    readonly bytes: number,
-  ) {
-    super(message);
-  }
-}
 
 /** The server-reported error (SQLSTATE, message) behind a Database error, if a server reported one. */
 export function serverError(error: unknown): pg.DatabaseError | undefined {

@@ -1,6 +1,5 @@
 import type { Database } from '../../pg/connection';
-import { ReplicationNotFoundError, type ReplicationLag } from '../engine';
-import { ReplicationLagUnknownError } from './errors';
+import { ReplicationLagUnknownError, ReplicationNotFoundError, type ReplicationLag } from '../engine';
 import { confirmedUpTo, slotPosition } from './slots';
 import { pollFor } from './wait';
 

@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DmsTransientError, ReplicationLagUnknownError } from '../../../../../lambdas/shared/replication/dms/errors';
+import { DmsTransientError } from '../../../../../lambdas/shared/replication/dms/errors';
+import { ReplicationLagUnknownError } from '../../../../../lambdas/shared/replication/engine';
 import {
   DURING_FULL_LOAD,
   INSTANCE_ARN,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReplicationLagUnknownError } from '../../../../../lambdas/shared/replication/native/errors';
+import { ReplicationLagUnknownError } from '../../../../../lambdas/shared/replication/engine';
 import { REPLICATION_TIMEOUT, rowsOf, useNativePair, waitForSameRows, waitForState } from './native-fixture';
 
 const SCHEMA = `
