@@ -1,0 +1,49 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { CheckpointStore, createDocumentClient } from './checkpoints';
+import { openEndpoint } from './endpoints';
+import { snsNotifier } from './notifier';
+import { emfMetrics } from './observability';
+import { createEngine } from './replication/open-engine';
+import type { StepRuntime } from './runtime';
+import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
+import { secretsManager } from './secrets';
+
+let runtime: StepRuntime | undefined;
+
+/**
+ * The runtime of the Lambda functions: configuration from the environment the stack sets
+ * (FERRY_MIGRATIONS, FERRY_TABLE_NAME, FERRY_TOPIC_ARN, FERRY_DMS), SDK clients created once per
+ * execution environment and only when first used.
+ */
+export function awsRuntime(): StepRuntime {
+  if (runtime) return runtime;
+  let sns: SNSClient | undefined;
+  let dms: { dms: DatabaseMigrationServiceClient; cloudwatch: CloudWatchClient } | undefined;
+  let store: CheckpointStore | undefined;
+  runtime = {
+    get store() {
+      return (store ??= new CheckpointStore({ client: createDocumentClient(), tableName: requiredEnv('FERRY_TABLE_NAME') }));
+    },
+    metrics: emfMetrics,
+    notifier: {
+      notify: (n) => snsNotifier((sns ??= new SNSClient({})), requiredEnv('FERRY_TOPIC_ARN')).notify(n),
+    },
+    migration: (id) => loadMigration(id),
+    async openDatabases(migration, options = {}) {
+      const [source, target] = await Promise.all([
+        openEndpoint('source', migration.source, secretsManager, options),
+        openEndpoint('target', migration.target, secretsManager, options),
+      ]);
+      return { source, target, close: async () => void (await Promise.all([source.close(), target.close()])) };
+    },
+    async engine(migration, { source, target }) {
+      if (migration.replication.engine === 'native') return createEngine(migration, { source, target, secrets: secretsManager });
+      dms ??= { dms: new DatabaseMigrationServiceClient({}), cloudwatch: new CloudWatchClient({}) };
+      return createEngine(migration, { source, target, secrets: secretsManager, dms: { ...dms, resource: loadDmsResource(migration.id) } });
+    },
+    now: Date.now,
+  };
+  return runtime;
+}

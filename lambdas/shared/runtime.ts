@@ -1,0 +1,50 @@
+import type { CheckpointStore } from './checkpoints';
+import type { MigrationConfig } from './migration-config';
+import type { Notifier } from './notifier';
+import type { MetricsPort } from './observability';
+import type { Database } from './pg/connection';
+import type { ReplicationEngine } from './replication/engine';
+
+/** Both databases of a migration, opened; `close()` ends both pools. */
+export interface OpenDatabases {
+  readonly source: Database;
+  readonly target: Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a workflow step needs from the world, as ports. In Lambda it is `awsRuntime()`
+ * (DynamoDB, Secrets Manager, SNS, DMS, EMF metrics); locally `localRuntime()` (dynalite, a
+ * static secret map, a notification list, the native engine). Steps take it as an argument, so
+ * the same step code runs in both.
+ */
+export interface StepRuntime {
+  readonly store: CheckpointStore;
+  readonly metrics: MetricsPort;
+  readonly notifier: Notifier;
+  /** The migration's validated configuration; MigrationNotConfiguredError for an unknown id. */
+  migration(migrationId: string): MigrationConfig;
+  openDatabases(migration: MigrationConfig, options?: { readonly max?: number }): Promise<OpenDatabases>;
+  engine(migration: MigrationConfig, databases: OpenDatabases): Promise<ReplicationEngine>;
+  now(): number;
+}
+
+/** Runs `fn` with both databases of the migration open, and closes them afterwards. */
+export async function withDatabases<T>(
+  runtime: StepRuntime,
+  migration: MigrationConfig,
+  fn: (databases: OpenDatabases) => Promise<T>,
+  options: { readonly max?: number } = {},
+): Promise<T> {
+  const databases = await runtime.openDatabases(migration, options);
+  try {
+    return await fn(databases);
+  } finally {
+    await databases.close();
+  }
+}
+
+/** Runs `fn` with the migration's replication engine (and its databases). */
+export function withEngine<T>(runtime: StepRuntime, migration: MigrationConfig, fn: (engine: ReplicationEngine, databases: OpenDatabases) => Promise<T>): Promise<T> {
+  return withDatabases(runtime, migration, async (databases) => fn(await runtime.engine(migration, databases), databases), { max: 2 });
+}

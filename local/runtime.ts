@@ -1,0 +1,59 @@
+import type { CheckpointStore } from '../lambdas/shared/checkpoints';
+import { openEndpoint } from '../lambdas/shared/endpoints';
+import { MigrationSchema, type MigrationConfig, type MigrationConfigInput } from '../lambdas/shared/migration-config';
+import { MemoryNotifier } from '../lambdas/shared/notifier';
+import { MemoryMetrics } from '../lambdas/shared/observability';
+import { createEngine } from '../lambdas/shared/replication/open-engine';
+import { MigrationNotConfiguredError } from '../lambdas/shared/runtime-config';
+import type { StepRuntime } from '../lambdas/shared/runtime';
+import { staticSecrets } from '../lambdas/shared/secrets';
+import type { DatabaseSecret } from '../lambdas/shared/secrets';
+
+export interface LocalRuntimeOptions {
+  /** The checkpoint store, on dynalite. */
+  readonly store: CheckpointStore;
+  /** Migrations as in cdk.json (validated here; defaults applied). Native engine only. */
+  readonly migrations: readonly MigrationConfigInput[];
+  /** Secret values by ARN (the local stand-in for Secrets Manager). */
+  readonly secrets: Readonly<Record<string, DatabaseSecret>>;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+export interface LocalRuntime extends StepRuntime {
+  readonly notifier: MemoryNotifier;
+  readonly metrics: MemoryMetrics;
+}
+
+/**
+ * The steps' runtime on one machine: the same step code as in Lambda, with dynalite for the
+ * checkpoint table, a secret map, notifications and metrics kept in memory, and the native
+ * engine (DMS has no local twin). The local servers listen on 127.0.0.1 without TLS.
+ */
+export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  const migrations: MigrationConfig[] = options.migrations.map((m) => MigrationSchema.parse(m));
+  for (const m of migrations) {
+    if (m.replication.engine !== 'native') throw new RangeError(`migration '${m.id}': the local runtime runs the native engine only, not ${m.replication.engine}`);
+  }
+  const secrets = staticSecrets(options.secrets);
+  return {
+    store: options.store,
+    metrics: new MemoryMetrics(),
+    notifier: new MemoryNotifier(),
+    migration(id) {
+      const found = migrations.find((m) => m.id === id);
+      if (!found) throw new MigrationNotConfiguredError(id, migrations.map((m) => m.id));
+      return found;
+    },
+    async openDatabases(migration, opts = {}) {
+      const endpointOptions = { insecureNoTls: true, ...(opts.max === undefined ? {} : { max: opts.max }) };
+      const [source, target] = await Promise.all([
+        openEndpoint('source', migration.source, secrets, endpointOptions),
+        openEndpoint('target', migration.target, secrets, endpointOptions),
+      ]);
+      return { source, target, close: async () => void (await Promise.all([source.close(), target.close()])) };
+    },
+    engine: (migration, { source, target }) => createEngine(migration, { source, target, secrets, insecureNoTls: true }),
+    now: options.now ?? Date.now,
+  };
+}
