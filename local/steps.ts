@@ -1,0 +1,35 @@
+import { compareStep } from '../lambdas/compare/step';
+import { comparisonVerdictStep } from '../lambdas/comparison-verdict/step';
+import { executionEndedStep } from '../lambdas/execution-ended/step';
+import { failRunStep } from '../lambdas/fail-run/step';
+import { listTablesStep } from '../lambdas/list-tables/step';
+import { lockStep } from '../lambdas/lock/step';
+import { preflightStep } from '../lambdas/preflight/step';
+import { replicationStatusStep } from '../lambdas/replication-status/step';
+import { setPhaseStep } from '../lambdas/set-phase/step';
+import { startReplicationStep } from '../lambdas/start-replication/step';
+import { validateInputStep } from '../lambdas/validate-input/step';
+import type { LocalStep } from './workflow-runner';
+
+/** The time a local compare step may run before it returns and the workflow calls it again. */
+export const LOCAL_COMPARE_BUDGET_MS = 60_000;
+
+/**
+ * Each `${Placeholder}` of the state machines, mapped to the step its Lambda function runs. The
+ * stack maps the same names to functions (lib/constructs/workflows); a test checks both cover
+ * every placeholder.
+ */
+export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
+  ValidateInputFunctionArn: validateInputStep,
+  LockFunctionArn: lockStep,
+  PreflightFunctionArn: preflightStep,
+  StartReplicationFunctionArn: startReplicationStep,
+  ReplicationStatusFunctionArn: replicationStatusStep,
+  ListTablesFunctionArn: listTablesStep,
+  CompareFunctionArn: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),
+  ComparisonVerdictFunctionArn: comparisonVerdictStep,
+  SetPhaseFunctionArn: setPhaseStep,
+  FailRunFunctionArn: failRunStep,
+  // Not called by a workflow: EventBridge invokes it when an execution is stopped or times out.
+  ExecutionEndedFunctionArn: executionEndedStep,
+};
