@@ -6,6 +6,7 @@ import type { TableSelection } from '../shared/compare/table-patterns';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { MetricsPort } from '../shared/observability';
 import type { Database } from '../shared/pg/connection';
+import type { TableName } from '../shared/pg/identifiers';
 
 export interface CompareStepInput {
   readonly migrationId: string;
@@ -13,6 +14,8 @@ export interface CompareStepInput {
   readonly runId: string;
   /** Limit to these tables (`schema.table` patterns); default: the migration's selection. */
   readonly tables?: readonly string[];
+  /** Only this table, by its exact names (within the migration's selection). */
+  readonly table?: TableName;
   /** Re-check differences after this delay (replication running). */
   readonly settleMs: number;
   readonly maxKeys: number;
@@ -51,9 +54,7 @@ export const SUMMARY_TABLE_LIMIT = 500;
 
 export async function runCompare(input: CompareStepInput, migration: MigrationConfig, ports: CompareStepPorts): Promise<CompareStepSummary> {
   const started = ports.now();
-  const selection: TableSelection = input.tables
-    ? { include: input.tables, exclude: migration.tables.exclude }
-    : migration.tables;
+  const selection = selectionOf(input, migration);
   const result = await compareData(ports.source, ports.target, {
     selection,
     maxKeys: input.maxKeys,
@@ -80,6 +81,13 @@ export async function runCompare(input: CompareStepInput, migration: MigrationCo
     reportKey = receipt.sk;
   }
   return summarize(input, result, durationMs, reportKey);
+}
+
+/** Patterns replace the migration's includes; an exact table narrows them (exclusions always hold). */
+export function selectionOf(input: Pick<CompareStepInput, 'tables' | 'table'>, migration: MigrationConfig): TableSelection {
+  if (input.tables) return { include: input.tables, exclude: migration.tables.exclude };
+  if (input.table) return { ...migration.tables, only: [{ schema: input.table.schema, name: input.table.name }] };
+  return migration.tables;
 }
 
 /** The workflow's view of a comparison: totals per table, no keys, at most SUMMARY_TABLE_LIMIT tables. */

@@ -1,4 +1,5 @@
 export { createDocumentClient, type DocumentClientOptions } from './client';
+export { CheckpointTransientError } from './context';
 export * from './keys';
 export type { Lease, LockRecord } from './lock';
 export { ALLOWED_TRANSITIONS, isAllowedTransition, isPhase, PHASES, type Phase } from './phases';

@@ -7,6 +7,14 @@ import { displayName, type TableName } from '../pg/identifiers';
 export interface TableSelection {
   readonly include: readonly string[];
   readonly exclude?: readonly string[];
+  /**
+   * Exact tables by catalog name: when given, a table is selected only if it is one of these AND
+   * the patterns select it. Names are matched as they are, so a table whose name holds `.`, `*`,
+   * `?` or spaces (which no pattern can name exactly) can still be picked alone, e.g. the one
+   * table a Map iteration of a workflow compares.
+   * @default - no restriction beyond the patterns
+   */
+  readonly only?: readonly TableName[];
 }
 
 export const ALL_USER_TABLES: TableSelection = { include: ['*.*'] };
@@ -26,9 +34,11 @@ export function compileSelection(selection: TableSelection): (table: TableName) 
   const exclude = (selection.exclude ?? []).map(patternToRegExp);
   // Schema and table joined by NUL, which no identifier contains, so a '.' inside a name cannot
   // make 'a.b' + 'c' look like 'a' + 'b.c'.
+  const keyOf = (table: TableName) => `${table.schema}\u0000${table.name}`;
+  const only = selection.only === undefined ? undefined : new Set(selection.only.map(keyOf));
   return (table) => {
-    const key = `${table.schema}\u0000${table.name}`;
-    return include.some((r) => r.test(key)) && !exclude.some((r) => r.test(key));
+    const key = keyOf(table);
+    return (only?.has(key) ?? true) && include.some((r) => r.test(key)) && !exclude.some((r) => r.test(key));
   };
 }
 

@@ -97,9 +97,9 @@ describe('compare handler', () => {
 
   it('rejects input with a missing or unknown field, naming it, before touching anything', async () => {
     await expect(handler({ runId: 'r' }, context)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('migrationId') });
-    await expect(handler({ migrationId: 'orders', runId: 'r', table: 'x' }, context)).rejects.toMatchObject({
+    await expect(handler({ migrationId: 'orders', runId: 'r', tabels: ['public.orders'] }, context)).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringContaining('unknown field(s) table'),
+      message: expect.stringContaining('unknown field(s) tabels'),
     });
     expect(secrets.calls()).toHaveLength(0);
   });

@@ -111,7 +111,7 @@ describe('checkpoint store against a throttled or failing DynamoDB', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 
-  it('gives up after maxAttempts with the original error', async () => {
+  it('gives up after maxAttempts with a retryable CheckpointTransientError caused by the original error', async () => {
     // Prepare
     const throttled = awsErrors.throttling();
     ddb.on(GetCommand).rejects(throttled);
@@ -120,7 +120,7 @@ describe('checkpoint store against a throttled or failing DynamoDB', () => {
     const attempt = newStore().getStep('run-1', 'preflight');
 
     // Assess
-    await expect(attempt).rejects.toBe(throttled);
+    await expect(attempt).rejects.toMatchObject({ name: 'CheckpointTransientError', retryable: true, cause: throttled });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(4);
     expect(sleep.mock.calls.map(([ms]) => ms)).toEqual([50, 100, 200]);
   });

@@ -1,0 +1,84 @@
+import type { CheckpointStore } from '../shared/checkpoints';
+import type { MetricsPort } from '../shared/observability';
+import { displayName, type TableName } from '../shared/pg/identifiers';
+import { ComparisonFailedError } from './errors';
+
+/** One item of the workflow's comparison Map, as its "Table compared" state shapes it. */
+export interface TableResult {
+  readonly table: TableName;
+  /** Compare invocations the table took. */
+  readonly rounds: number;
+  readonly complete: boolean;
+  readonly equal: boolean;
+  readonly rowsCompared: number;
+  readonly differences: number;
+}
+
+/** The report cutover guardrails read (its latest): was everything equal, and when. */
+export interface ComparisonSummaryReport {
+  readonly runId: string;
+  readonly equal: boolean;
+  /** ISO-8601. */
+  readonly completedAt: string;
+  readonly tables: readonly TableResult[];
+  readonly rowsCompared: number;
+}
+
+export const COMPARISON_SUMMARY_KIND = 'comparison-summary';
+
+export interface VerdictOutput {
+  readonly equal: true;
+  readonly tablesCompared: number;
+  readonly rowsCompared: number;
+  readonly reportKey: string;
+}
+
+export interface VerdictInput {
+  readonly migrationId: string;
+  readonly runId: string;
+  readonly results: readonly TableResult[];
+  /** The settle delay the comparison used; with it a difference is known to have been re-checked. */
+  readonly settleMs?: number;
+}
+
+/** Why a table fails the verdict, or undefined when it passed. */
+export function failureOf(result: TableResult, settleMs: number | undefined): string | undefined {
+  const name = displayName(result.table);
+  if (!result.complete) return `${name}: not finished after ${result.rounds} round${result.rounds === 1 ? '' : 's'}`;
+  if (result.equal) return undefined;
+  const n = result.differences;
+  const rechecked = settleMs !== undefined && settleMs > 0 ? ' after re-checking' : '';
+  if (n === 0) return `${name}: differs (no row difference counted: see the 'comparison' report, e.g. a table missing on one side)`;
+  return `${name}: ${n} row${n === 1 ? ' differs' : 's differ'}${rechecked}`;
+}
+
+/**
+ * Judges the workflow's per-table comparison results: stores the `comparison-summary` report
+ * (also when it fails, so the guardrails and the operator see the failure) and throws
+ * ComparisonFailedError naming every table that differs or did not finish.
+ */
+export async function judgeComparison(input: VerdictInput, ports: { readonly store: CheckpointStore; readonly metrics: MetricsPort; readonly now: () => number }): Promise<VerdictOutput> {
+  const failures = input.results.map((r) => failureOf(r, input.settleMs)).filter((f): f is string => f !== undefined);
+  const unfinished = input.results.filter((r) => !r.complete).length;
+  const different = input.results.filter((r) => r.complete && !r.equal).length;
+  const rowsCompared = input.results.reduce((sum, r) => sum + r.rowsCompared, 0);
+  const equal = failures.length === 0;
+  const report: ComparisonSummaryReport = {
+    runId: input.runId,
+    equal,
+    completedAt: new Date(ports.now()).toISOString(),
+    tables: input.results,
+    rowsCompared,
+  };
+  const receipt = await ports.store.putReport(input.migrationId, COMPARISON_SUMMARY_KIND, report);
+
+  const dimensions = { migrationId: input.migrationId };
+  ports.metrics.add('TablesCompared', 'Count', input.results.length, dimensions);
+  ports.metrics.add('TablesDifferent', 'Count', different, dimensions);
+  ports.metrics.add('TablesUnfinished', 'Count', unfinished, dimensions);
+  // 1 when the migration passed its comparison: an alarm on < 1 watches every run.
+  ports.metrics.add('ComparisonEqual', 'Count', equal ? 1 : 0, dimensions);
+
+  if (!equal) throw new ComparisonFailedError(input.migrationId, input.runId, failures, { different, unfinished, reportKey: receipt.sk });
+  return { equal: true, tablesCompared: input.results.length, rowsCompared, reportKey: receipt.sk };
+}

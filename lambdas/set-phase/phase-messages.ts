@@ -1,0 +1,61 @@
+import type { Phase } from '../shared/checkpoints';
+import type { MigrationConfig } from '../shared/migration-config';
+import type { Notification } from '../shared/notifier';
+
+export interface PhaseChange {
+  readonly from: Phase;
+  readonly to: Phase;
+  readonly reason: string;
+  readonly runId: string;
+  /** The lock owner that made the change (an execution ARN). */
+  readonly by: string;
+}
+
+/** `{"migrationId": "orders"}` as an operator pastes it into the console. */
+const startInput = (migrationId: string, extra = '') => `{"migrationId": "${migrationId}"${extra}}`;
+
+/**
+ * What the operator should know and do once the migration is in a phase: one text per phase, so
+ * every workflow that moves the migration (migrate, cutover, rollback, abort) tells the same story.
+ */
+const NEXT: { readonly [P in Phase]: (m: MigrationConfig, change: PhaseChange) => string } = {
+  new: () => 'The migration is back at its start; nothing replicates. Start the migrate workflow to begin.',
+  replicating: (m) =>
+    `Replication started (or resumed); the migrate workflow waits for the full load and compares every table. ` +
+    `Nothing to do yet: you will be told when the migration is ready for cutover (lag at most ${m.thresholds.maxLagSecondsForCutover} s). ` +
+    `Keep schema changes off both databases until then.`,
+  ready: (m) =>
+    `Every table compared equal and replication lag is below ${m.thresholds.maxLagSecondsForCutover} s; replication keeps running. ` +
+    `Start the cutover workflow with ${startInput(m.id)} when the application team is ready. ` +
+    `The cutover refuses to start if the last comparison is older than ${m.thresholds.maxComparisonAgeMinutes} minutes: run the migrate workflow again to refresh it.`,
+  'cutting-over': (m) =>
+    `The cutover is running: writes on the source are frozen for at most ${m.thresholds.maxWriteFreezeSeconds} s while the last changes reach the target. ` +
+    `Do not stop the cutover workflow; watch it in the Step Functions console. It either switches the clients to the target or backs off and thaws the source by itself.`,
+  'cut-over': (m) =>
+    `The clients now use the target, and reverse replication keeps the source up to date. ` +
+    `The observation window runs for ${m.thresholds.observationMinutes} minutes: a rollback alarm in that time starts the rollback workflow by itself. ` +
+    `Watch the application's errors and latency.`,
+  'rolling-back': (_m, change) =>
+    (change.from === 'cut-over' || change.from === 'cutting-over'
+      ? `The rollback workflow is moving the clients back to the source; writes made on the target in between are replayed there. `
+      : `The rollback workflow is stopping replication; the clients stay on the source. `) +
+    `Do not stop it; watch it in the Step Functions console.`,
+  'rolled-back': (m) =>
+    `The clients use the source again and no write was lost. Find out why the rollback happened (the alarm, the failure report), fix it, ` +
+    `then start the migrate workflow with ${startInput(m.id, ', "restart": true')} to try again.`,
+  aborted: (m) =>
+    `The migration was aborted: the source stays in use. To try again, start the migrate workflow with ${startInput(m.id, ', "restart": true')}.`,
+};
+
+/** The `phase-changed` notification: what happened, and what the operator does next. */
+export function phaseChangedNotification(migration: MigrationConfig, change: PhaseChange): Notification {
+  return {
+    migrationId: migration.id,
+    event: 'phase-changed',
+    subject: `Ferry ${migration.id}: phase ${change.to}`,
+    message:
+      `Migration "${migration.id}" moved from phase "${change.from}" to "${change.to}": ${change.reason}.\n\n` +
+      `${NEXT[change.to](migration, change)}\n\n` +
+      `Run: ${change.runId}\nBy: ${change.by}`,
+  };
+}

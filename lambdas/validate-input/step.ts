@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { CHECK_IDS } from '../preflight/checks';
+import { isAllowedTransition, PHASES, type Phase } from '../shared/checkpoints';
+import { FerryError } from '../shared/errors';
+import { InvalidInputError, parseInput } from '../shared/input';
+import type { StepRuntime } from '../shared/runtime';
+import { resolveRun } from './run-pointer';
+import { MIGRATE_DEFAULTS } from './run-settings';
+
+/**
+ * What an operator types into the console to start the migrate workflow:
+ * `{"migrationId": "orders"}`, optionally `waive` (preflight check ids), `restart` and `settleMs`.
+ * Strict: a misspelt field is an error, never a silently ignored option.
+ */
+export const MigrateInputSchema = z.strictObject({
+  migrationId: z.string().min(1, 'is required'),
+  waive: z
+    .array(z.string().refine((id) => CHECK_IDS.includes(id), { error: (issue) => `no check named '${String(issue.input)}' (checks: ${CHECK_IDS.join(', ')})` }))
+    .default([]),
+  /** false: resume the migration's current run; true: start a new run (preflight and every comparison again). */
+  restart: z.boolean().default(false),
+  /** Delay before a difference found under live replication is compared again. */
+  settleMs: z.number().int().min(0).max(600_000).default(MIGRATE_DEFAULTS.settleMs),
+});
+
+export type MigrateInput = z.infer<typeof MigrateInputSchema>;
+
+/** What the workflow passes: the raw execution input plus who is running it. */
+export const ValidateInputEventSchema = z.strictObject({
+  workflow: z.literal('migrate'),
+  input: z.unknown().optional(),
+  executionId: z.string().min(1, 'is required'),
+  executionName: z.string().min(1, 'is required').max(80),
+});
+
+/** The workflow's `$.run`: every later state reads its ids and limits from here. */
+export interface MigrateRun {
+  readonly migrationId: string;
+  /** Checkpoints (steps, comparison segments) are kept per run; the same run id resumes them. */
+  readonly runId: string;
+  /** True when this execution continues the run an earlier execution started. */
+  readonly resumed: boolean;
+  /** The lock owner: this execution's ARN. */
+  readonly owner: string;
+  readonly waive: readonly string[];
+  readonly settleMs: number;
+  readonly leaseSeconds: number;
+  readonly pollSeconds: number;
+  /** thresholds.maxLagSecondsForCutover of the migration. */
+  readonly lagThresholdSeconds: number;
+  /** Counters the workflow increments in its wait loops. */
+  readonly polls: { readonly fullLoad: number; readonly lag: number };
+  readonly maxPolls: { readonly fullLoad: number; readonly lag: number; readonly compareRounds: number };
+}
+
+/**
+ * The migrate workflow's first step: validates the operator's input, resolves the migration (an
+ * unknown id is MigrationNotConfiguredError) and the run to work on, and fixes the loop limits.
+ * Problems in the operator's input are named by their field as the operator wrote it
+ * (`waive.0`, `settleMs`), without a prefix.
+ */
+export async function validateInputStep(event: unknown, runtime: StepRuntime): Promise<MigrateRun> {
+  const envelope = parseInput(ValidateInputEventSchema, event);
+  const input = parseInput(MigrateInputSchema, envelope.input ?? missingInput());
+  const migration = runtime.migration(input.migrationId);
+  const phase = (await runtime.store.getState(input.migrationId))?.phase ?? 'new';
+  if (!canMigrateFrom(phase)) throw new MigratePhaseError(input.migrationId, phase);
+  const { runId, resumed } = await resolveRun(runtime.store, {
+    migrationId: input.migrationId,
+    executionId: envelope.executionId,
+    executionName: envelope.executionName,
+    restart: input.restart,
+    now: runtime.now(),
+  });
+  return {
+    migrationId: input.migrationId,
+    runId,
+    resumed,
+    owner: envelope.executionId,
+    waive: input.waive,
+    settleMs: input.settleMs,
+    leaseSeconds: MIGRATE_DEFAULTS.leaseSeconds,
+    pollSeconds: MIGRATE_DEFAULTS.pollSeconds,
+    lagThresholdSeconds: migration.thresholds.maxLagSecondsForCutover,
+    polls: { fullLoad: 0, lag: 0 },
+    maxPolls: { ...MIGRATE_DEFAULTS.maxPolls },
+  };
+}
+
+/** The migrate workflow leads to `replicating`: it may start where that move is allowed, or where it already is. */
+export function canMigrateFrom(phase: Phase): boolean {
+  return phase === 'replicating' || isAllowedTransition(phase, 'replicating');
+}
+
+/** The migration is past the point where the migrate workflow may touch it (cutover or rollback under way or done). */
+export class MigratePhaseError extends FerryError {
+  override readonly name = 'MigratePhaseError';
+
+  constructor(
+    readonly migrationId: string,
+    readonly phase: Phase,
+  ) {
+    super(
+      `Migration "${migrationId}" is in phase "${phase}"; the migrate workflow (which starts replication from the source) ` +
+        `runs only in phases ${PHASES.filter(canMigrateFrom).map((p) => `"${p}"`).join(', ')}. Nothing was started. ` +
+        `Finish or roll back the cutover first; after a rollback the migrate workflow can run again.`,
+    );
+  }
+}
+
+function missingInput(): never {
+  throw new InvalidInputError(['(input): the execution input must be a JSON object such as {"migrationId": "orders"}']);
+}
