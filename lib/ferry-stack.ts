@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config';
@@ -6,6 +6,7 @@ import { CheckpointTable } from './constructs/checkpoint-table';
 import { DmsReplication } from './constructs/dms-replication';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
+import { Workflows } from './constructs/workflows';
 
 export interface FerryStackProps extends StackProps {
   /** Environment name from cdk.json (`dev`, `prod`, ...). */
@@ -21,6 +22,8 @@ export class FerryStack extends Stack {
   public readonly notifications: Notifications;
   /** One per migration whose engine is DMS (none for native), keyed by migration id. */
   public readonly dmsReplications: Readonly<Record<string, DmsReplication>>;
+  /** The state machines and the Lambda functions of their steps. */
+  public readonly workflows: Workflows;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -83,6 +86,41 @@ export class FerryStack extends Stack {
       });
     }
     this.dmsReplications = dmsReplications;
+
+    const subnets = config.network.subnetIds.map((subnetId, i) => {
+      const subnet = ec2.Subnet.fromSubnetAttributes(this, `Subnet${i + 1}`, { subnetId, availabilityZone: config.network.availabilityZones[i]! });
+      Validations.of(subnet).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        reason: 'Imported by id and zone only, so that synth needs no lookup; Ferry attaches functions to the subnet and never reads its route table',
+      });
+      return subnet;
+    });
+    const securityGroups = config.network.securityGroupIds.map((securityGroupId, i) =>
+      // mutable: false, so CDK adds no rules to groups it does not own.
+      ec2.SecurityGroup.fromSecurityGroupId(this, `FunctionSecurityGroup${i + 1}`, securityGroupId, { mutable: false }),
+    );
+    this.workflows = new Workflows(this, 'Workflows', {
+      migrations: config.migrations,
+      dmsResources: Object.fromEntries(Object.entries(dmsReplications).map(([id, replication]) => [id, replication.resource])),
+      checkpoints: this.checkpoints.table,
+      topic: this.notifications.topic,
+      logsKey: this.encryptionKey.key,
+      vpc,
+      subnets,
+      securityGroups,
+      retainLogs: config.retainStatefulResources,
+    });
+    for (const workflow of Object.values(this.workflows.workflows)) {
+      const name = pascalCase(workflow.name);
+      new CfnOutput(this, `${name}StateMachineArn`, {
+        description: `The ${workflow.name} workflow: start an execution with {"migrationId": "<id>"} (examples in statemachines/examples/)`,
+        value: workflow.stateMachine.stateMachineArn,
+      });
+      new CfnOutput(this, `${name}ConsoleUrl`, {
+        description: `The ${workflow.name} workflow in the Step Functions console`,
+        value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${workflow.stateMachine.stateMachineArn}`,
+      });
+    }
   }
 }
 

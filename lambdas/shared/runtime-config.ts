@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { FerryError } from './errors';
 import { MigrationSchema, type MigrationConfig } from './migration-config';
@@ -32,6 +33,22 @@ export class MissingEnvironmentError extends FerryError {
 
 const MigrationsSchema = z.array(MigrationSchema);
 
+/**
+ * Lambda allows 4 KB of environment variables per function, and validated migrations are verbose
+ * JSON (every default spelled out): the stack stores them gzip-compressed and base64-encoded
+ * behind this prefix, about a fifth of the size. Plain JSON is read too (tests, hand-set values).
+ */
+const GZIP_PREFIX = 'gz:';
+
+export function encodeMigrations(migrations: readonly unknown[]): string {
+  return GZIP_PREFIX + gzipSync(JSON.stringify(migrations), { level: 9 }).toString('base64');
+}
+
+export function decodeMigrations(value: string): unknown {
+  const json = value.startsWith(GZIP_PREFIX) ? gunzipSync(Buffer.from(value.slice(GZIP_PREFIX.length), 'base64')).toString('utf8') : value;
+  return JSON.parse(json);
+}
+
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value === '') throw new MissingEnvironmentError(name);
@@ -39,7 +56,7 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 export function loadMigration(migrationId: string, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
-  const migrations = MigrationsSchema.parse(JSON.parse(requiredEnv('FERRY_MIGRATIONS', env)));
+  const migrations = MigrationsSchema.parse(decodeMigrations(requiredEnv('FERRY_MIGRATIONS', env)));
   const found = migrations.find((m) => m.id === migrationId);
   if (!found) throw new MigrationNotConfiguredError(migrationId, migrations.map((m) => m.id));
   return found;

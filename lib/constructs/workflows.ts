@@ -1,0 +1,387 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import type { MigrationConfig } from '../../lambdas/shared/migration-config';
+import { DMS_RESOURCES_ENV, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
+import { encodeMigrations } from '../../lambdas/shared/runtime-config';
+import { readDefinition, relative, workflowNames, type WorkflowDefinition } from './workflows/definitions';
+import { grantStepNeeds, type WildcardStatement } from './workflows/grants';
+import { EXECUTION_ENDED_STEP, STATEMACHINES_DIR, STEP_FUNCTIONS, stepEntry, type StepFunctionSpec } from './workflows/steps';
+
+export interface WorkflowsProps {
+  /** The environment's migrations, as validated: the functions read them from FERRY_MIGRATIONS. */
+  readonly migrations: readonly MigrationConfig[];
+  /**
+   * The deployed DMS replications by migration id (FERRY_DMS); DMS permissions name exactly these.
+   * @default {} - no migration uses DMS
+   */
+  readonly dmsResources?: Readonly<Record<string, DmsResource>>;
+  /** The checkpoint table (FERRY_TABLE_NAME). */
+  readonly checkpoints: dynamodb.ITableV2;
+  /** Where notifications go (FERRY_TOPIC_ARN). */
+  readonly topic: sns.ITopic;
+  /** Encrypts every log group this construct creates; its policy must let CloudWatch Logs use it. */
+  readonly logsKey: kms.IKey;
+  /** The VPC of `subnets`. */
+  readonly vpc: ec2.IVpc;
+  /** Private subnets the functions run in; they must reach both databases and the AWS APIs the steps call. */
+  readonly subnets: readonly ec2.ISubnet[];
+  /** Security groups of the functions; they must be allowed into both databases. */
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+  /**
+   * Start of every physical name: functions `<prefix>-<step>`, state machines `<prefix>-<workflow>`.
+   * @default - the stack name (`Ferry-<env>`)
+   */
+  readonly namePrefix?: string;
+  /**
+   * How long function and execution logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Keep the log groups when the stack is deleted (they are the record of what a migration did).
+   * @default true
+   */
+  readonly retainLogs?: boolean;
+  /**
+   * The step functions.
+   * @default STEP_FUNCTIONS
+   */
+  readonly steps?: readonly StepFunctionSpec[];
+  /**
+   * Folder of the step handlers, `<lambdasDir>/<step>/handler.ts`.
+   * @default the repository's lambdas/
+   */
+  readonly lambdasDir?: string;
+  /**
+   * Folder of the `<workflow>.asl.json` definitions.
+   * @default the repository's statemachines/
+   */
+  readonly definitionsDir?: string;
+  /**
+   * The workflows to deploy, by file name without `.asl.json`.
+   * @default - every `*.asl.json` in `definitionsDir`
+   */
+  readonly workflows?: readonly string[];
+}
+
+/** A deployed workflow: its state machine and the functions its definition calls. */
+export interface Workflow {
+  readonly name: string;
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+  /** The steps whose functions it may invoke, by step name. */
+  readonly steps: readonly string[];
+}
+
+/** Lambda's limit on the size of a function's environment variables (4 KB). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/** Standard workflows run at most a year. */
+const MAX_WORKFLOW_SECONDS = 365 * 24 * 3600;
+
+const REPO_ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * Ferry's workflows: one Step Functions state machine per `statemachines/<workflow>.asl.json`
+ * and one Lambda function per step (`./workflows/steps.ts`).
+ *
+ * **Definitions.** Deployed from the files as they are (`DefinitionBody.fromFile`), with each
+ * `${XxxFunctionArn}` substituted by that step's function ARN; a placeholder no step provides
+ * fails synth, naming the file. File-based definitions get no invoke permission from CDK, so the
+ * state machine's role may invoke exactly the functions its file names (unqualified ARNs: the
+ * definitions call no version or alias). The overall timeout is the file's `TimeoutSeconds`,
+ * which must be there (the local runner reads the same file). Standard workflows, every event
+ * logged with execution data (state holds ids, ARNs and summaries, never credentials) to a log
+ * group encrypted with `logsKey`, and X-Ray tracing.
+ *
+ * **Functions.** NodejsFunction (esbuild; minified, with source maps) on the newest Node.js
+ * runtime CDK knows (nodejs24.x) on arm64, in the given subnets and security groups, with
+ * X-Ray active and an encrypted log group each. The AWS SDK is bundled, not taken from the
+ * runtime: the versions in package-lock.json are the ones the tests ran against. Each function
+ * has its own role with exactly what its `needs` say (`./workflows/grants.ts`) plus its log
+ * group and the network interfaces Lambda needs in a VPC; no managed policy.
+ *
+ * **Stopped executions.** Catch states release a migration's lock when a step fails, but an
+ * execution that is stopped or times out runs no more states; an EventBridge rule sends those
+ * (ABORTED, TIMED_OUT) to the `execution-ended` step, which releases the lock.
+ */
+export class Workflows extends Construct {
+  /** The step functions, by step name (`compare`). */
+  public readonly functions: Readonly<Record<string, nodejs.NodejsFunction>>;
+  /** The workflows, by name (`migrate`). */
+  public readonly workflows: Readonly<Record<string, Workflow>>;
+  /** Sends aborted and timed-out executions of these state machines to `execution-ended`. */
+  public readonly executionEndedRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const prefix = props.namePrefix ?? stack.stackName;
+    const steps = props.steps ?? STEP_FUNCTIONS;
+    const dir = props.definitionsDir ?? STATEMACHINES_DIR;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const removalPolicy = (props.retainLogs ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const dmsResources = props.dmsResources ?? {};
+
+    checkRegistry(steps);
+    const definitions = (props.workflows ?? workflowNames(dir)).map((name) => readDefinition(dir, name));
+    if (definitions.length === 0) throw new Error(`Workflows: no workflow definitions (*.asl.json) in ${dir}`);
+    for (const definition of definitions) checkDefinition(definition, steps);
+    if (!steps.some((s) => s.step === EXECUTION_ENDED_STEP)) {
+      throw new Error(`Workflows: the steps must include '${EXECUTION_ENDED_STEP}', which releases the lock of a stopped or timed-out execution`);
+    }
+
+    const environment: Record<string, string> = {
+      FERRY_MIGRATIONS: encodeMigrations(props.migrations),
+      FERRY_TABLE_NAME: props.checkpoints.tableName,
+      FERRY_TOPIC_ARN: props.topic.topicArn,
+      [DMS_RESOURCES_ENV]: stack.toJsonString(dmsResources),
+      // Lambda's Node.js 20+ runtimes no longer trust the extra CAs (among them the RDS CAs)
+      // unless told to: verify-full needs them.
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      // The bundles carry source maps: stack traces name the TypeScript files and lines.
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'ferry',
+      POWERTOOLS_METRICS_NAMESPACE: 'Ferry',
+    };
+    checkEnvironmentSize(environment, props.migrations.length, dmsResources, stack);
+
+    const resources = {
+      checkpoints: props.checkpoints,
+      topic: props.topic,
+      databaseSecretArns: props.migrations.flatMap((m) => [m.source.secretArn, m.target.secretArn]),
+      dms: Object.values(dmsResources),
+    };
+    const functions: Record<string, nodejs.NodejsFunction> = {};
+    for (const spec of steps) {
+      const name = `${prefix}-${spec.step}`;
+      const logGroup = new logs.LogGroup(this, `${pascalCase(spec.step)}Logs`, {
+        logGroupName: `/aws/lambda/${name}`,
+        encryptionKey: props.logsKey,
+        retention: logRetention,
+        removalPolicy,
+      });
+      const role = new iam.Role(this, `${pascalCase(spec.step)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Ferry step ${spec.step}: ${spec.needs.join(', ') || 'no AWS access'}`,
+      });
+      logGroup.grantWrite(role);
+      iam.Grant.addToPrincipal({ grantee: role, actions: [...LAMBDA_VPC_ACTIONS], resourceArns: ['*'] });
+      // X-Ray's statement on * comes from `tracing: ACTIVE`.
+      const wildcards: WildcardStatement[] = [...FUNCTION_WILDCARDS, ...grantStepNeeds(role, spec.needs, resources)];
+
+      const fn = new nodejs.NodejsFunction(this, `${pascalCase(spec.step)}Function`, {
+        functionName: name,
+        description: `Ferry: ${spec.description}`,
+        entry: stepEntry(spec.step, props.lambdasDir),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: spec.memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+        vpc: props.vpc,
+        vpcSubnets: { subnets: [...props.subnets] },
+        securityGroups: [...props.securityGroups],
+        environment,
+        bundling: BUNDLING,
+      });
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `Only for actions that cannot name a resource: ${wildcards.map((w) => `${w.actions.join(', ')} (${w.reason})`).join('; ')}`,
+      });
+      functions[spec.step] = fn;
+    }
+    this.functions = functions;
+
+    const byPlaceholder = new Map(steps.map((s) => [s.placeholder, s.step]));
+    const workflows: Record<string, Workflow> = {};
+    for (const definition of definitions) {
+      const workflowSteps = definition.placeholders.map((p) => byPlaceholder.get(p)!);
+      const logGroup = new logs.LogGroup(this, `${pascalCase(definition.name)}ExecutionLogs`, {
+        // The /aws/vendedlogs/ prefix keeps Step Functions from growing the account's log resource policy.
+        logGroupName: `/aws/vendedlogs/states/${prefix}-${definition.name}`,
+        encryptionKey: props.logsKey,
+        retention: logRetention,
+        removalPolicy,
+      });
+      const stateMachine = new sfn.StateMachine(this, `${pascalCase(definition.name)}StateMachine`, {
+        stateMachineName: `${prefix}-${definition.name}`,
+        stateMachineType: sfn.StateMachineType.STANDARD,
+        definitionBody: sfn.DefinitionBody.fromFile(definition.file),
+        definitionSubstitutions: Object.fromEntries(definition.placeholders.map((p) => [p, functions[byPlaceholder.get(p)!]!.functionArn])),
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+        tracingEnabled: true,
+      });
+      // Definitions from a file get no permissions from CDK: exactly the functions the file calls.
+      iam.Grant.addToPrincipal({
+        grantee: stateMachine,
+        actions: ['lambda:InvokeFunction'],
+        resourceArns: workflowSteps.map((step) => functions[step]!.functionArn),
+      });
+      Validations.of(stateMachine.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only what CDK adds for logging and tracing, which cannot name a resource: the CloudWatch Logs log-delivery actions ' +
+          '(logs:CreateLogDelivery and related; Step Functions delivers logs through them) and X-Ray trace upload and sampling',
+      });
+      workflows[definition.name] = { name: definition.name, stateMachine, logGroup, steps: workflowSteps };
+    }
+    this.workflows = workflows;
+
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEndedRule', {
+      description: 'Ferry: a workflow execution was stopped or timed out; release its migration lock',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT'],
+          stateMachineArn: Object.values(workflows).map((w) => w.stateMachine.stateMachineArn),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(functions[EXECUTION_ENDED_STEP]!, {
+          // The lock's lease also expires on its own; these retries just release it sooner.
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+  }
+}
+
+/** What Lambda needs to attach a function to a VPC (the actions of AWSLambdaVPCAccessExecutionRole). */
+const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+/** The statements on `*` that every function has, and why. */
+const FUNCTION_WILDCARDS: readonly WildcardStatement[] = [
+  {
+    actions: LAMBDA_VPC_ACTIONS,
+    reason:
+      "Lambda manages the function's network interfaces in the VPC: they do not exist before Lambda creates them, " +
+      'and the Describe actions support no resource-level permissions',
+  },
+  { actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], reason: 'X-Ray trace upload supports no resource-level permissions' },
+];
+
+/**
+ * One bundling configuration for every function, so that the same step bundles once per synth
+ * even with several environments (CDK caches an asset by its source and bundling options).
+ * The AWS SDK is bundled (no `externalModules: ['@aws-sdk/*']`): the runtime's copy is a
+ * version we never tested and changes under us. `pg-native` is pg's optional native binding,
+ * which pg loads only on request.
+ */
+const BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node24',
+  format: nodejs.OutputFormat.CJS,
+  externalModules: ['pg-native'],
+  logLevel: nodejs.LogLevel.ERROR,
+};
+
+function checkRegistry(steps: readonly StepFunctionSpec[]): void {
+  for (const key of ['step', 'placeholder'] as const) {
+    const seen = new Set<string>();
+    for (const spec of steps) {
+      if (seen.has(spec[key])) throw new Error(`Workflows: two steps have the ${key} '${spec[key]}'`);
+      seen.add(spec[key]);
+    }
+  }
+}
+
+function checkDefinition(definition: WorkflowDefinition, steps: readonly StepFunctionSpec[]): void {
+  const where = relative(definition.file);
+  const known = new Set(steps.map((s) => s.placeholder));
+  const unknown = definition.placeholders.filter((p) => !known.has(p));
+  if (unknown.length > 0) {
+    throw new Error(
+      `${where} uses ${unknown.map((p) => `\${${p}}`).join(', ')}, which no step function provides ` +
+        `(add the step to lib/constructs/workflows/steps.ts; known: ${[...known].sort().join(', ')})`,
+    );
+  }
+  const timeout = definition.timeoutSeconds;
+  if (timeout === undefined || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_WORKFLOW_SECONDS) {
+    throw new Error(
+      `${where}: TimeoutSeconds must be a whole number of seconds from 1 to ${MAX_WORKFLOW_SECONDS} (one year): ` +
+        `every workflow needs an overall timeout, got ${timeout === undefined ? 'none' : JSON.stringify(timeout)}`,
+    );
+  }
+}
+
+/**
+ * Fails synth when the functions' environment would not fit Lambda's 4 KB, which otherwise fails
+ * only at deploy time. Counted as JSON (escaped quotes included), the larger of the ways to count
+ * it; values that are not known before deployment (table name, ARNs) are counted long.
+ */
+function checkEnvironmentSize(
+  environment: Record<string, string>,
+  migrations: number,
+  dms: Readonly<Record<string, DmsResource>>,
+  stack: Stack,
+): void {
+  const estimated = Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [key, Token.isUnresolved(value) ? longestValueOf(key, dms, stack) : value]),
+  );
+  const bytes = Buffer.byteLength(JSON.stringify(estimated));
+  if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new Error(
+      `Workflows: the functions' environment would take about ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}: ` +
+        `FERRY_MIGRATIONS holds all ${migrations} migrations of the environment (${Buffer.byteLength(environment.FERRY_MIGRATIONS!)} bytes, compressed). ` +
+        'Split the migrations over more environments.',
+    );
+  }
+}
+
+/** A value at least as long as the deploy-time value of `key` (generated names stay well under 128 characters). */
+function longestValueOf(key: string, dms: Readonly<Record<string, DmsResource>>, stack: Stack): string {
+  const region = Token.isUnresolved(stack.region) ? 'ap-southeast-99' : stack.region;
+  const arn = (service: string, resource: string) => `arn:aws-us-gov:${service}:${region}:123456789012:${resource}`;
+  switch (key) {
+    case DMS_RESOURCES_ENV:
+      return JSON.stringify(
+        Object.fromEntries(
+          Object.entries(dms).map(([id, r]) => {
+            const longest = arn('dms', `${r.kind === 'serverless' ? 'replication-config' : 'task'}:${'X'.repeat(32)}`);
+            return [id, { kind: r.kind, forwardArn: longest, reverseArn: longest }];
+          }),
+        ),
+      );
+    case 'FERRY_TOPIC_ARN':
+      return arn('sns', 'X'.repeat(128));
+    default:
+      return 'X'.repeat(128);
+  }
+}
+
+/** `start-replication` -> `StartReplication`, for construct and output ids. */
+function pascalCase(id: string): string {
+  return id
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,157 @@
+import * as path from 'node:path';
+
+/**
+ * The workflow steps that run in Lambda, as data: which `${Placeholder}` in statemachines/*.asl.json
+ * each one answers, where its handler is, how long and how large it runs, and what its code does
+ * with AWS. The `Workflows` construct makes one function per entry and turns `needs` into exact
+ * IAM grants; the local runner maps the same placeholder names to in-process steps; the static
+ * checks in test/statemachines compare every definition's placeholders against this list.
+ *
+ * No aws-cdk-lib here, so that the local runner and the tests can import it cheaply.
+ */
+
+/** What a step's code does with AWS. Each one becomes exact grants (see `Workflows`). */
+export type StepNeed =
+  /** GetItem and Query on the checkpoint table (and Decrypt with its key). */
+  | 'checkpoints-read'
+  /** GetItem, Query, PutItem and UpdateItem on the checkpoint table (and its key). */
+  | 'checkpoints-read-write'
+  /** GetSecretValue on the source and target database secrets of the environment's migrations. */
+  | 'database-secrets'
+  /** Describe the deployed DMS replications (tasks or Serverless configs) and their table statistics. */
+  | 'dms-read'
+  /** Start the deployed DMS replications. */
+  | 'dms-start'
+  /** Stop the deployed DMS replications. */
+  | 'dms-stop'
+  /** Read DMS latency metrics from CloudWatch (GetMetricData), for replication lag. */
+  | 'dms-lag'
+  /** Publish to the notification topic (and use its key). */
+  | 'notify';
+
+export interface StepFunctionSpec {
+  /** The step's folder under lambdas/; its handler is `lambdas/<step>/handler.ts`, export `handler`. */
+  readonly step: string;
+  /** The placeholder the definitions use for this function's ARN, without `${}`. */
+  readonly placeholder: string;
+  /** One line for the function's description. */
+  readonly description: string;
+  /** Lambda timeout. */
+  readonly timeoutSeconds: number;
+  /** Lambda memory (CPU grows with it). */
+  readonly memoryMb: number;
+  /** Everything the code does with AWS; nothing else is granted. */
+  readonly needs: readonly StepNeed[];
+}
+
+/** The repository's lambdas/ folder. */
+export const LAMBDAS_DIR = path.join(__dirname, '..', '..', '..', 'lambdas');
+
+/** The repository's statemachines/ folder: one `<workflow>.asl.json` per workflow. */
+export const STATEMACHINES_DIR = path.join(__dirname, '..', '..', '..', 'statemachines');
+
+/** The handler file of a step. */
+export function stepEntry(step: string, lambdasDir: string = LAMBDAS_DIR): string {
+  return path.join(lambdasDir, step, 'handler.ts');
+}
+
+const MINUTE = 60;
+
+/**
+ * Every step function. Steps that open database connections get 512 MB (pg, TLS and the SDK
+ * clients; Lambda gives CPU in proportion); the comparison gets 1024 MB and Lambda's maximum
+ * 15 minutes, which it plans its time budget around. The rest only touch DynamoDB or SNS.
+ */
+export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
+  {
+    step: 'validate-input',
+    placeholder: 'ValidateInputFunctionArn',
+    description: 'checks a workflow input and starts or resumes its run',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write'],
+  },
+  {
+    step: 'lock',
+    placeholder: 'LockFunctionArn',
+    description: 'acquires and releases the per-migration lock',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write'],
+  },
+  {
+    step: 'preflight',
+    placeholder: 'PreflightFunctionArn',
+    description: 'checks the source and target databases before replication starts',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets'],
+  },
+  {
+    step: 'start-replication',
+    placeholder: 'StartReplicationFunctionArn',
+    description: 'starts or resumes replication (DMS or native logical replication)',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets', 'dms-read', 'dms-start'],
+  },
+  {
+    step: 'replication-status',
+    placeholder: 'ReplicationStatusFunctionArn',
+    description: 'reports replication state, full-load progress and lag',
+    timeoutSeconds: 2 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets', 'dms-read', 'dms-lag'],
+  },
+  {
+    step: 'list-tables',
+    placeholder: 'ListTablesFunctionArn',
+    description: 'lists the tables a comparison covers',
+    timeoutSeconds: 2 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets'],
+  },
+  {
+    step: 'compare',
+    placeholder: 'CompareFunctionArn',
+    description: 'compares one table between source and target, resuming from checkpoints',
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 1024,
+    needs: ['checkpoints-read-write', 'database-secrets'],
+  },
+  {
+    step: 'comparison-verdict',
+    placeholder: 'ComparisonVerdictFunctionArn',
+    description: 'judges the per-table comparison results and stores the summary',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write'],
+  },
+  {
+    step: 'set-phase',
+    placeholder: 'SetPhaseFunctionArn',
+    description: "records a migration's phase change and notifies the operators",
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write', 'notify'],
+  },
+  {
+    step: 'fail-run',
+    placeholder: 'FailRunFunctionArn',
+    description: 'records a failed run, releases its lock and notifies the operators',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write', 'notify'],
+  },
+  {
+    step: 'execution-ended',
+    placeholder: 'ExecutionEndedFunctionArn',
+    description: 'releases the lock of a workflow execution that was stopped or timed out',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write', 'notify'],
+  },
+];
+
+/** The step that EventBridge calls when a workflow execution is aborted or times out. */
+export const EXECUTION_ENDED_STEP = 'execution-ended';
