@@ -1,9 +1,10 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../../lambdas/execution-ended/handler';
 import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
 import { useDynalite } from '../../helpers/dynalite';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ferry-dev';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:exec-1';
@@ -17,13 +18,11 @@ describe('execution-ended handler', () => {
   beforeAll(async () => {
     const tableName = await dynamo.newTable();
     store = await dynamo.newStore({ tableName });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('FERRY_TABLE_NAME', tableName);
-    vi.stubEnv('FERRY_TOPIC_ARN', TOPIC);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    stubLambdaEnvironment({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      topicArn: TOPIC,
+    });
     ({ handler } = await import('../../../lambdas/execution-ended/handler'));
   });
 

@@ -2,10 +2,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../../lambdas/list-tables/handler';
 import { useDynalite } from '../../helpers/dynalite';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
@@ -26,15 +27,10 @@ describe('list-tables handler', () => {
       await client.end();
     }
     const endpoint = (database: string, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database, secretArn, sslMode: 'require' });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('FERRY_TABLE_NAME', await dynamo.newTable());
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv(
-      'FERRY_MIGRATIONS',
-      JSON.stringify([
+    stubLambdaEnvironment({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: await dynamo.newTable(),
+      migrations: [
         {
           id: 'orders',
           source: endpoint('postgres', SOURCE_SECRET),
@@ -42,8 +38,8 @@ describe('list-tables handler', () => {
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
         },
-      ]),
-    );
+      ],
+    });
     clearCaches();
     const credentials = { SecretString: JSON.stringify({ username: 'postgres', password: server.password }) };
     secrets.on(GetSecretValueCommand).resolves(credentials);

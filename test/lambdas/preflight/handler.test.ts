@@ -2,12 +2,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../../lambdas/preflight/handler';
 import type { PreflightReport } from '../../../lambdas/preflight/run-preflight';
 import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
 import { useDynalite } from '../../helpers/dynalite';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
@@ -32,16 +33,10 @@ describe('preflight handler', () => {
     const tableName = await dynamo.newTable();
     store = await dynamo.newStore({ tableName });
     const endpoint = (server: typeof source, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database: 'postgres', secretArn, sslMode: 'require' });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('FERRY_TABLE_NAME', tableName);
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv(
-      'FERRY_MIGRATIONS',
-      JSON.stringify([
+    stubLambdaEnvironment({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      migrations: [
         {
           id: 'orders',
           source: endpoint(source, SOURCE_SECRET),
@@ -49,8 +44,8 @@ describe('preflight handler', () => {
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
         },
-      ]),
-    );
+      ],
+    });
     ({ handler } = await import('../../../lambdas/preflight/handler'));
   });
 

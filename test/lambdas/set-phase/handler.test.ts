@@ -1,9 +1,10 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../../lambdas/set-phase/handler';
 import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
 import { useDynalite } from '../../helpers/dynalite';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ferry-dev';
@@ -18,16 +19,11 @@ describe('set-phase handler', () => {
   beforeAll(async () => {
     const tableName = await dynamo.newTable();
     store = await dynamo.newStore({ tableName });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('FERRY_TABLE_NAME', tableName);
-    vi.stubEnv('FERRY_TOPIC_ARN', TOPIC);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv(
-      'FERRY_MIGRATIONS',
-      JSON.stringify([
+    stubLambdaEnvironment({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      topicArn: TOPIC,
+      migrations: [
         {
           id: 'orders',
           source: { host: 'source.example', database: 'orders', secretArn: SECRET },
@@ -35,8 +31,8 @@ describe('set-phase handler', () => {
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
         },
-      ]),
-    );
+      ],
+    });
     ({ handler } = await import('../../../lambdas/set-phase/handler'));
   });
 

@@ -2,10 +2,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as StartHandler } from '../../../lambdas/start-replication/handler';
 import type { handler as StatusHandler } from '../../../lambdas/replication-status/handler';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
@@ -36,12 +37,8 @@ describe('start-replication and replication-status handlers', () => {
     for (const server of [source, target]) await sql(server.url, `create table orders (id int primary key, total numeric(10,2))`);
     await sql(source.url, `insert into orders select i, i from generate_series(1, 500) i`);
     const endpoint = (server: typeof source, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database: 'postgres', secretArn, sslMode: 'require' });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv(
-      'FERRY_MIGRATIONS',
-      JSON.stringify([
+    stubLambdaEnvironment({
+      migrations: [
         {
           id: 'orders',
           source: endpoint(source, SOURCE_SECRET),
@@ -49,8 +46,8 @@ describe('start-replication and replication-status handlers', () => {
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
         },
-      ]),
-    );
+      ],
+    });
     ({ handler: start } = await import('../../../lambdas/start-replication/handler'));
     ({ handler: status } = await import('../../../lambdas/replication-status/handler'));
   });

@@ -1,7 +1,8 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
 import type { handler as Handler } from '../../../lambdas/validate-input/handler';
 import { useDynalite } from '../../helpers/dynalite';
+import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:exec-1';
@@ -14,15 +15,10 @@ describe('validate-input handler', () => {
   beforeAll(async () => {
     const tableName = await dynamo.newTable();
     store = await dynamo.newStore({ tableName });
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-    vi.stubEnv('FERRY_TABLE_NAME', tableName);
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv(
-      'FERRY_MIGRATIONS',
-      JSON.stringify([
+    stubLambdaEnvironment({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      migrations: [
         {
           id: 'orders',
           source: { host: 'source.example', database: 'orders', secretArn: SECRET },
@@ -30,8 +26,8 @@ describe('validate-input handler', () => {
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
         },
-      ]),
-    );
+      ],
+    });
     ({ handler } = await import('../../../lambdas/validate-input/handler'));
   });
 
