@@ -6,7 +6,9 @@ import { CheckpointTable } from './constructs/checkpoint-table';
 import { DmsReplication } from './constructs/dms-replication';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
-import { Workflows } from './constructs/workflows';
+import { ReplicationMonitor } from './constructs/replication-monitor';
+import { RollbackAlarms } from './constructs/rollback-alarms';
+import { ROLLBACK_WORKFLOW, Workflows } from './constructs/workflows';
 
 export interface FerryStackProps extends StackProps {
   /** Environment name from cdk.json (`dev`, `prod`, ...). */
@@ -24,6 +26,10 @@ export class FerryStack extends Stack {
   public readonly dmsReplications: Readonly<Record<string, DmsReplication>>;
   /** The state machines and the Lambda functions of their steps. */
   public readonly workflows: Workflows;
+  /** Runs the replication-monitor step every minute, for every migration. */
+  public readonly replicationMonitor: ReplicationMonitor;
+  /** One per migration with `rollback.enabled`, keyed by migration id. */
+  public readonly rollbackAlarms: Readonly<Record<string, RollbackAlarms>>;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -121,8 +127,32 @@ export class FerryStack extends Stack {
         value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${workflow.stateMachine.stateMachineArn}`,
       });
     }
+
+    const monitorFunction = this.workflows.functions[REPLICATION_MONITOR_STEP];
+    if (!monitorFunction) throw new Error(`FerryStack: the step registry has no '${REPLICATION_MONITOR_STEP}' step, which the rollback alarms need`);
+    this.replicationMonitor = new ReplicationMonitor(this, 'ReplicationMonitor', {
+      monitorFunction,
+      migrationIds: config.migrations.map((m) => m.id),
+    });
+    const rollbackAlarms: Record<string, RollbackAlarms> = {};
+    for (const migration of config.migrations) {
+      if (!migration.rollback.enabled) continue;
+      const rollback = this.workflows.workflows[ROLLBACK_WORKFLOW];
+      if (!rollback) {
+        throw new Error(`FerryStack: migration '${migration.id}' has rollback enabled, but there is no ${ROLLBACK_WORKFLOW} workflow (statemachines/${ROLLBACK_WORKFLOW}.asl.json)`);
+      }
+      rollbackAlarms[migration.id] = new RollbackAlarms(this, `RollbackAlarms${pascalCase(migration.id)}`, {
+        migration,
+        rollbackStateMachine: rollback.stateMachine,
+        topic: this.notifications.topic,
+      });
+    }
+    this.rollbackAlarms = rollbackAlarms;
   }
 }
+
+/** The step that publishes the metrics the rollback alarms watch (lib/constructs/workflows/steps.ts). */
+const REPLICATION_MONITOR_STEP = 'replication-monitor';
 
 /** `order-items` -> `OrderItems`, for construct and output ids. */
 function pascalCase(id: string): string {

@@ -8,6 +8,8 @@ import { MigrationNotConfiguredError } from '../lambdas/shared/runtime-config';
 import type { StepRuntime } from '../lambdas/shared/runtime';
 import { staticSecrets } from '../lambdas/shared/secrets';
 import type { DatabaseSecret } from '../lambdas/shared/secrets';
+import type { RollbackStarter } from '../lambdas/shared/rollback-starter';
+import { MemorySwitch, type Switch } from '../lambdas/shared/switch/switch';
 
 export interface LocalRuntimeOptions {
   /** The checkpoint store, on dynalite. */
@@ -18,9 +20,21 @@ export interface LocalRuntimeOptions {
   readonly secrets: Readonly<Record<string, DatabaseSecret>>;
   /** @default Date.now */
   readonly now?: () => number;
+  /**
+   * The switch of each migration, by id (a PgBouncer switch, or a MemorySwitch the test clients read).
+   * @default a MemorySwitch per migration, pointing at its source
+   */
+  readonly switches?: Readonly<Record<string, Switch>>;
+  /**
+   * Starts the rollback workflow (the local runner, in a rehearsal).
+   * @default records the requests in `startedRollbacks` and starts nothing
+   */
+  readonly rollbacks?: RollbackStarter;
 }
 
 export interface LocalRuntime extends StepRuntime {
+  /** Rollbacks asked for when no starter was given. */
+  readonly startedRollbacks: Array<{ readonly name: string; readonly input: { readonly migrationId: string; readonly reason: string } }>;
   readonly notifier: MemoryNotifier;
   readonly metrics: MemoryMetrics;
 }
@@ -36,6 +50,8 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
     if (m.replication.engine !== 'native') throw new RangeError(`migration '${m.id}': the local runtime runs the native engine only, not ${m.replication.engine}`);
   }
   const secrets = staticSecrets(options.secrets);
+  const switches = new Map<string, Switch>(Object.entries(options.switches ?? {}));
+  const startedRollbacks: LocalRuntime['startedRollbacks'] = [];
   return {
     store: options.store,
     metrics: new MemoryMetrics(),
@@ -54,6 +70,21 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
       return { source, target, close: async () => void (await Promise.all([source.close(), target.close()])) };
     },
     engine: (migration, { source, target }) => createEngine(migration, { source, target, secrets, insecureNoTls: true }),
+    startedRollbacks,
+    rollbacks: options.rollbacks ?? {
+      async startRollback(name, input) {
+        startedRollbacks.push({ name, input });
+        return name;
+      },
+    },
+    async switchFor(migration) {
+      let found = switches.get(migration.id);
+      if (!found) {
+        found = new MemorySwitch({ source: migration.source, target: migration.target });
+        switches.set(migration.id, found);
+      }
+      return found;
+    },
     now: options.now ?? Date.now,
   };
 }

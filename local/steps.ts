@@ -1,3 +1,14 @@
+import { backOutStep } from '../lambdas/back-out/step';
+import { drainStep } from '../lambdas/drain/step';
+import { finalCompareStep } from '../lambdas/final-compare/step';
+import { freezeStep } from '../lambdas/freeze/step';
+import { guardrailsStep } from '../lambdas/guardrails/step';
+import { replicationMonitorStep } from '../lambdas/replication-monitor/step';
+import { reverseReplicationStep } from '../lambdas/reverse-replication/step';
+import { rollbackPlanStep } from '../lambdas/rollback-plan/step';
+import { stopReplicationStep } from '../lambdas/stop-replication/step';
+import { switchStep } from '../lambdas/switch/step';
+import { syncSequencesStep } from '../lambdas/sync-sequences/step';
 import { compareStep } from '../lambdas/compare/step';
 import { comparisonVerdictStep } from '../lambdas/comparison-verdict/step';
 import { executionEndedStep } from '../lambdas/execution-ended/step';
@@ -30,6 +41,18 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   ComparisonVerdictFunctionArn: comparisonVerdictStep,
   SetPhaseFunctionArn: setPhaseStep,
   FailRunFunctionArn: failRunStep,
+  GuardrailsFunctionArn: guardrailsStep,
+  FreezeFunctionArn: freezeStep,
+  DrainFunctionArn: drainStep,
+  SyncSequencesFunctionArn: syncSequencesStep,
+  FinalCompareFunctionArn: finalCompareStep,
+  ReverseReplicationFunctionArn: reverseReplicationStep,
+  SwitchFunctionArn: switchStep,
+  BackOutFunctionArn: backOutStep,
+  RollbackPlanFunctionArn: rollbackPlanStep,
+  StopReplicationFunctionArn: stopReplicationStep,
+  // Not called by a workflow: a schedule invokes it every minute.
+  ReplicationMonitorFunctionArn: replicationMonitorStep,
   // Not called by a workflow: EventBridge invokes it when an execution is stopped or times out.
   ExecutionEndedFunctionArn: executionEndedStep,
 };

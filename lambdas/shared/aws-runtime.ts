@@ -9,6 +9,8 @@ import { createEngine } from './replication/open-engine';
 import type { StepRuntime } from './runtime';
 import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
 import { secretsManager } from './secrets';
+import { sfnRollbackStarter, type RollbackStarter } from './rollback-starter';
+import { createSwitch } from './switch/create-switch';
 
 let runtime: StepRuntime | undefined;
 
@@ -22,6 +24,7 @@ export function awsRuntime(): StepRuntime {
   let sns: SNSClient | undefined;
   let dms: { dms: DatabaseMigrationServiceClient; cloudwatch: CloudWatchClient } | undefined;
   let store: CheckpointStore | undefined;
+  let rollbacks: RollbackStarter | undefined;
   runtime = {
     get store() {
       return (store ??= new CheckpointStore({ client: createDocumentClient(), tableName: requiredEnv('FERRY_TABLE_NAME') }));
@@ -42,6 +45,10 @@ export function awsRuntime(): StepRuntime {
       if (migration.replication.engine === 'native') return createEngine(migration, { source, target, secrets: secretsManager });
       dms ??= { dms: new DatabaseMigrationServiceClient({}), cloudwatch: new CloudWatchClient({}) };
       return createEngine(migration, { source, target, secrets: secretsManager, dms: { ...dms, resource: loadDmsResource(migration.id) } });
+    },
+    switchFor: (migration) => createSwitch(migration, secretsManager),
+    get rollbacks() {
+      return (rollbacks ??= sfnRollbackStarter());
     },
     now: Date.now,
   };

@@ -144,6 +144,11 @@ export const SwitchSchema = z.discriminatedUnion(
       strategy: z.literal('ssm-parameter'),
       /** String parameter the clients read their database endpoint from. */
       parameterName: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, "must be an SSM parameter path such as '/orders/db-endpoint'"),
+      /**
+       * What the parameter holds: `host`, `host:port` (`host-port`), or `{"host","port","database"}` (`json`).
+       * @default 'host'
+       */
+      format: z.enum(['host', 'host-port', 'json']).default('host'),
     }),
     z.strictObject({
       strategy: z.literal('secrets-manager'),
@@ -168,6 +173,13 @@ export const SwitchSchema = z.discriminatedUnion(
       database: identifier('database name'),
       /** Secret with the admin console's `username` and `password`. */
       adminSecretArn: secretArn,
+      /**
+       * Absolute path of the file holding this database's `[databases]` line, included from
+       * pgbouncer.ini (`%include`). PgBouncer's console cannot change a database's host, so the
+       * switch rewrites this one line between PAUSE and RELOAD/RESUME; the file must be writable
+       * where the switch step runs.
+       */
+      databasesFile: z.string().regex(/^\/[^\0]*[^/]$/, "must be an absolute file path such as '/etc/pgbouncer/ferry-databases.ini'"),
     }),
   ],
   {
@@ -177,6 +189,80 @@ export const SwitchSchema = z.discriminatedUnion(
         : undefined,
   },
 );
+
+const roleName = identifier('role name');
+
+export const FreezeSchema = z.strictObject({
+  /**
+   * The application's roles whose writes a cutover freezes (on the source) and a rollback freezes
+   * (on the target). Empty means every role that can log in except superusers, replication roles,
+   * the role Ferry connects as, and PostgreSQL's and RDS's own roles.
+   * @default []
+   */
+  roles: z.array(roleName).default([]),
+  /**
+   * How writes are frozen. `revoke`: INSERT, UPDATE, DELETE and TRUNCATE on the migrated tables are
+   * revoked from the roles and granted back exactly on thaw; sessions stay connected and writes fail
+   * with "permission denied". `read-only`: the roles get `default_transaction_read_only = on` in the
+   * database and their sessions are ended, so they reconnect read-only; thaw restores the setting
+   * and ends the sessions opened during the freeze.
+   * @default 'revoke'
+   */
+  method: z.enum(['revoke', 'read-only']).default('revoke'),
+  /**
+   * Write transactions of those roles that are open when the freeze starts: ended at once
+   * (`terminate`, their clients see the transaction fail) or waited for until the freeze's maximum
+   * duration (`wait`). With `read-only` every session of the roles is ended regardless.
+   * @default 'terminate'
+   */
+  openTransactions: z.enum(['terminate', 'wait']).default('terminate'),
+});
+
+const alarmName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(255, 'a CloudWatch alarm name is at most 255 characters')
+  .regex(/^[^\s].*$/, 'must not start with white space');
+
+export const RollbackMetricSchema = z.strictObject({
+  /** For example 'AWS/ApplicationELB' or the application's own namespace. */
+  namespace: z.string().min(1, 'must not be empty').max(255),
+  metricName: z.string().min(1, 'must not be empty').max(255),
+  /** @default {} */
+  dimensions: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** @default 'Average' */
+  statistic: z.enum(['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p95', 'p99']).default('Average'),
+  threshold: z.number(),
+  /** @default 'GreaterThanThreshold' */
+  comparison: z
+    .enum(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'])
+    .default('GreaterThanThreshold'),
+  /** What a breach means, for the alarm description and the notification. */
+  description: z.string().min(1, 'must not be empty').max(500),
+});
+
+export const RollbackSchema = z
+  .strictObject({
+    /** Rollback alarms exist and start the rollback workflow. @default true */
+    enabled: z.boolean().default(true),
+    /** Length of one datapoint. @default 60 */
+    periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().min(60).multipleOf(60).max(3600)]).default(60),
+    /** N: datapoints looked at. @default 5 */
+    evaluationPeriods: z.number().int().min(1).max(100).default(5),
+    /** M: breaching datapoints among the last N that fire the alarm. @default 3 */
+    datapointsToAlarm: z.number().int().min(1).max(100).default(3),
+    /** Replication lag (of the direction in use) above this rolls back. @default 300 */
+    maxLagSeconds: z.number().positive().max(86_400).default(300),
+    /** Existing alarms (by name, same account and region), such as the application's error rate. @default [] */
+    alarmNames: z.array(alarmName).default([]),
+    /** Metrics to alarm on, with the same M-of-N. @default [] */
+    metrics: z.array(RollbackMetricSchema).default([]),
+  })
+  .superRefine((r, ctx) => {
+    if (r.datapointsToAlarm > r.evaluationPeriods) {
+      ctx.addIssue({ code: 'custom', path: ['datapointsToAlarm'], message: `must not exceed evaluationPeriods (${r.evaluationPeriods})` });
+    }
+  });
 
 export const DriftSchema = z.strictObject({
   /** @default true */
@@ -216,6 +302,10 @@ export const MigrationSchema = z.strictObject({
   switch: SwitchSchema,
   /** @default see DriftSchema */
   drift: DriftSchema.default(DriftSchema.parse({})),
+  /** @default see FreezeSchema */
+  freeze: FreezeSchema.default(FreezeSchema.parse({})),
+  /** @default see RollbackSchema */
+  rollback: RollbackSchema.default(RollbackSchema.parse({})),
 })
   .superRefine((m, ctx) => {
     if (m.source.host === m.target.host && m.source.port === m.target.port && m.source.database === m.target.database) {
@@ -235,6 +325,8 @@ export type MigrationConfigInput = z.input<typeof MigrationSchema>;
 export type DatabaseEndpoint = z.infer<typeof DatabaseEndpointSchema>;
 export type ReplicationConfig = z.infer<typeof ReplicationSchema>;
 export type SwitchConfig = z.infer<typeof SwitchSchema>;
+export type FreezeConfig = z.infer<typeof FreezeSchema>;
+export type RollbackConfig = z.infer<typeof RollbackSchema>;
 
 /** The publication/subscription name native replication uses for a migration. */
 export function nativeReplicationName(m: MigrationConfig): string {

@@ -34,6 +34,12 @@ export class MissingEnvironmentError extends FerryError {
 const MigrationsSchema = z.array(MigrationSchema);
 
 /**
+ * The ARN of the environment's rollback state machine, set by the stack only on the functions
+ * whose step may start a rollback (registry need `start-rollback`).
+ */
+export const ROLLBACK_STATE_MACHINE_ARN_ENV = 'FERRY_ROLLBACK_STATE_MACHINE_ARN';
+
+/**
  * Lambda allows 4 KB of environment variables per function, and validated migrations are verbose
  * JSON (every default spelled out): the stack stores them gzip-compressed and base64-encoded
  * behind this prefix, about a fifth of the size. Plain JSON is read too (tests, hand-set values).

@@ -4,6 +4,8 @@ import type { Notifier } from './notifier';
 import type { MetricsPort } from './observability';
 import type { Database } from './pg/connection';
 import type { ReplicationEngine } from './replication/engine';
+import type { RollbackStarter } from './rollback-starter';
+import type { Switch } from './switch/switch';
 
 /** Both databases of a migration, opened; `close()` ends both pools. */
 export interface OpenDatabases {
@@ -26,6 +28,10 @@ export interface StepRuntime {
   migration(migrationId: string): MigrationConfig;
   openDatabases(migration: MigrationConfig, options?: { readonly max?: number }): Promise<OpenDatabases>;
   engine(migration: MigrationConfig, databases: OpenDatabases): Promise<ReplicationEngine>;
+  /** How the migration's clients find their database (its `switch`). */
+  switchFor(migration: MigrationConfig): Promise<Switch>;
+  /** Starts the rollback workflow (execution-ended does, for a cutover or rollback that ended half-way). */
+  readonly rollbacks: RollbackStarter;
   now(): number;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../shared/input';
+import { ensureMarkerTable } from '../shared/cutover/marker';
 import { withEngine, type StepRuntime } from '../shared/runtime';
 import { startReplication, type StartReplicationOutput } from './start';
 
@@ -12,5 +13,9 @@ export const StartReplicationInputSchema = z.strictObject({
 export async function startReplicationStep(event: unknown, runtime: StepRuntime): Promise<StartReplicationOutput> {
   const input = parseInput(StartReplicationInputSchema, event);
   const migration = runtime.migration(input.migrationId);
-  return withEngine(runtime, migration, (engine) => startReplication(input, engine));
+  return withEngine(runtime, migration, async (engine, { source, target }) => {
+    // The cutover's drain marker must replicate like the migrated tables: it exists on both sides before replication starts.
+    await Promise.all([ensureMarkerTable(source), ensureMarkerTable(target)]);
+    return startReplication(input, engine);
+  });
 }

@@ -1,9 +1,9 @@
 import { awsRuntime } from '../shared/aws-runtime';
 import { logger } from '../shared/observability';
-import { validateInputStep, type MigrateRun } from './step';
+import { validateInputStep } from './step';
 
-export async function handler(event: unknown): Promise<MigrateRun> {
+export async function handler(event: unknown): Promise<Awaited<ReturnType<typeof validateInputStep>>> {
   const run = await validateInputStep(event, awsRuntime());
-  logger.info('migrate input valid', { migrationId: run.migrationId, runId: run.runId, resumed: run.resumed, owner: run.owner });
+  logger.info('workflow input valid', { migrationId: run.migrationId, runId: run.runId, owner: run.owner });
   return run;
 }

@@ -6,6 +6,7 @@ import { InvalidInputError, parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
 import { resolveRun } from './run-pointer';
 import { MIGRATE_DEFAULTS } from './run-settings';
+import { validateCutover, validateRollback, type CutoverRun, type RollbackRun } from './switch-workflows';
 
 /**
  * What an operator types into the console to start the migrate workflow:
@@ -27,7 +28,7 @@ export type MigrateInput = z.infer<typeof MigrateInputSchema>;
 
 /** What the workflow passes: the raw execution input plus who is running it. */
 export const ValidateInputEventSchema = z.strictObject({
-  workflow: z.literal('migrate'),
+  workflow: z.enum(['migrate', 'cutover', 'rollback']),
   input: z.unknown().optional(),
   executionId: z.string().min(1, 'is required'),
   executionName: z.string().min(1, 'is required').max(80),
@@ -59,8 +60,14 @@ export interface MigrateRun {
  * Problems in the operator's input are named by their field as the operator wrote it
  * (`waive.0`, `settleMs`), without a prefix.
  */
-export async function validateInputStep(event: unknown, runtime: StepRuntime): Promise<MigrateRun> {
+export async function validateInputStep(event: unknown, runtime: StepRuntime): Promise<MigrateRun | CutoverRun | RollbackRun> {
   const envelope = parseInput(ValidateInputEventSchema, event);
+  if (envelope.workflow === 'cutover') return validateCutover(envelope, runtime);
+  if (envelope.workflow === 'rollback') return validateRollback(envelope, runtime);
+  return validateMigrate(envelope, runtime);
+}
+
+async function validateMigrate(envelope: z.infer<typeof ValidateInputEventSchema>, runtime: StepRuntime): Promise<MigrateRun> {
   const input = parseInput(MigrateInputSchema, envelope.input ?? missingInput());
   const migration = runtime.migration(input.migrationId);
   const phase = (await runtime.store.getState(input.migrationId))?.phase ?? 'new';

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,9 +14,9 @@ import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 import { DMS_RESOURCES_ENV, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
-import { encodeMigrations } from '../../lambdas/shared/runtime-config';
+import { encodeMigrations, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../lambdas/shared/runtime-config';
 import { readDefinition, relative, workflowNames, type WorkflowDefinition } from './workflows/definitions';
-import { grantStepNeeds, type WildcardStatement } from './workflows/grants';
+import { grantStepNeeds, type StepResources, type WildcardStatement } from './workflows/grants';
 import { EXECUTION_ENDED_STEP, STATEMACHINES_DIR, STEP_FUNCTIONS, stepEntry, type StepFunctionSpec } from './workflows/steps';
 
 export interface WorkflowsProps {
@@ -85,6 +85,9 @@ export interface Workflow {
   readonly steps: readonly string[];
 }
 
+/** The workflow that rollback alarms and the `start-rollback` need start: statemachines/rollback.asl.json. */
+export const ROLLBACK_WORKFLOW = 'rollback';
+
 /** Lambda's limit on the size of a function's environment variables (4 KB). */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
@@ -112,6 +115,11 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
  * runtime: the versions in package-lock.json are the ones the tests ran against. Each function
  * has its own role with exactly what its `needs` say (`./workflows/grants.ts`) plus its log
  * group and the network interfaces Lambda needs in a VPC; no managed policy.
+ *
+ * **Rollback.** The functions whose needs include `start-rollback` get the rollback state
+ * machine's ARN in FERRY_ROLLBACK_STATE_MACHINE_ARN and may start exactly that one. The ARN is
+ * built from the machine's physical name (`<prefix>-rollback`): referencing the machine would make
+ * a cycle, since it references the functions.
  *
  * **Stopped executions.** Catch states release a migration's lock when a step fails, but an
  * execution that is stopped or times out runs no more states; an EventBridge rule sends those
@@ -156,13 +164,28 @@ export class Workflows extends Construct {
       POWERTOOLS_SERVICE_NAME: 'ferry',
       POWERTOOLS_METRICS_NAMESPACE: 'Ferry',
     };
-    checkEnvironmentSize(environment, props.migrations.length, dmsResources, stack);
+    // Built from the name, not referenced: the state machines reference the functions, so a
+    // function whose environment or policy referenced the rollback state machine would make a
+    // cycle. Only the functions that start it get the variable and the grant.
+    const rollbackStateMachineArn = definitions.some((d) => d.name === ROLLBACK_WORKFLOW)
+      ? stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `${prefix}-${ROLLBACK_WORKFLOW}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
+      : undefined;
+    const rollbackEnvironment: Record<string, string> = rollbackStateMachineArn ? { [ROLLBACK_STATE_MACHINE_ARN_ENV]: rollbackStateMachineArn } : {};
+    const startsRollback = (spec: StepFunctionSpec) => spec.needs.includes('start-rollback');
+    checkEnvironmentSize(
+      { ...environment, ...(steps.some(startsRollback) ? rollbackEnvironment : {}) },
+      props.migrations.length,
+      dmsResources,
+      stack,
+    );
 
-    const resources = {
+    const resources: StepResources = {
       checkpoints: props.checkpoints,
       topic: props.topic,
       databaseSecretArns: props.migrations.flatMap((m) => [m.source.secretArn, m.target.secretArn]),
       dms: Object.values(dmsResources),
+      switches: props.migrations.map((m) => m.switch),
+      rollbackStateMachineArn,
     };
     const functions: Record<string, nodejs.NodejsFunction> = {};
     for (const spec of steps) {
@@ -199,13 +222,15 @@ export class Workflows extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [...props.securityGroups],
-        environment,
+        environment: startsRollback(spec) ? { ...environment, ...rollbackEnvironment } : environment,
         bundling: BUNDLING,
       });
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: `Only for actions that cannot name a resource: ${wildcards.map((w) => `${w.actions.join(', ')} (${w.reason})`).join('; ')}`,
-      });
+      for (const [resource, statements] of groupBy(wildcards, (w) => w.resource ?? '*')) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason: `Only for actions that cannot name a resource: ${statements.map((w) => `${w.actions.join(', ')} (${w.reason})`).join('; ')}`,
+        });
+      }
       functions[spec.step] = fn;
     }
     this.functions = functions;
@@ -373,9 +398,17 @@ function longestValueOf(key: string, dms: Readonly<Record<string, DmsResource>>,
       );
     case 'FERRY_TOPIC_ARN':
       return arn('sns', 'X'.repeat(128));
+    case ROLLBACK_STATE_MACHINE_ARN_ENV:
+      return arn('states', `stateMachine:${'X'.repeat(80)}`);
     default:
       return 'X'.repeat(128);
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }
 
 /** `start-replication` -> `StartReplication`, for construct and output ids. */

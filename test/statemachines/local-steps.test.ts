@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STEP_FUNCTIONS } from '../../lib/constructs/workflows/steps';
 import { MigrateInputSchema } from '../../lambdas/validate-input/step';
+import { CutoverInputSchema, RollbackInputSchema } from '../../lambdas/validate-input/switch-workflows';
 import { LOCAL_STEPS } from '../../local/steps';
 import { placeholdersOf, STATEMACHINES_DIR } from '../../local/workflow-runner';
 
@@ -11,6 +12,8 @@ const workflows = readdirSync(STATEMACHINES_DIR).filter((f) => f.endsWith('.asl.
 /** The input schema each workflow validates in its first step. */
 const INPUT_SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }> = {
   migrate: MigrateInputSchema,
+  cutover: CutoverInputSchema,
+  rollback: RollbackInputSchema,
 };
 
 describe('the local runner and the stack', () => {

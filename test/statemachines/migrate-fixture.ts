@@ -1,5 +1,6 @@
 import { NativeEngine } from '../../lambdas/shared/replication/native/engine';
 import type { MigrationConfigInput } from '../../lambdas/shared/migration-config';
+import type { Switch } from '../../lambdas/shared/switch/switch';
 import { localRuntime, type LocalRuntime } from '../../local/runtime';
 import { LOCAL_STEPS } from '../../local/steps';
 import { runWorkflow, startWorkflow, type RunWorkflowOptions } from '../../local/workflow-runner';
@@ -23,13 +24,21 @@ export interface MigrateHarness {
   readonly migrationId: string;
   readonly runtime: LocalRuntime;
   run(input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof runWorkflow>;
+  /** Runs another workflow (cutover, rollback) of the same migration; `input` adds to `{migrationId}`. */
+  runOther(workflow: string, input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof runWorkflow>;
+  startOther(workflow: string, input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof startWorkflow>;
   start(input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof startWorkflow>;
   /** Removes the replication the workflow created (subscription, slot, publication). */
   cleanUp(): Promise<void>;
 }
 
 /** A migration over the pair, with the local runtime and the real migrate.asl.json. */
-export async function migrateHarness(pair: DatabasePair, dynamo: DynaliteFixture, migrationId: string): Promise<MigrateHarness> {
+export async function migrateHarness(
+  pair: DatabasePair,
+  dynamo: DynaliteFixture,
+  migrationId: string,
+  extra: { readonly config?: Partial<MigrationConfigInput>; readonly switches?: Readonly<Record<string, Switch>> } = {},
+): Promise<MigrateHarness> {
   const replicationName = `ferry_${migrationId.replace(/-/g, '_')}`;
   const migration: MigrationConfigInput = {
     id: migrationId,
@@ -37,23 +46,28 @@ export async function migrateHarness(pair: DatabasePair, dynamo: DynaliteFixture
     target: endpoint(pair.targetUrl, TARGET_SECRET),
     replication: { engine: 'native', replicationName },
     switch: { strategy: 'ssm-parameter', parameterName: '/app/db' },
+    ...extra.config,
   };
   const runtime = localRuntime({
     store: await dynamo.newStore(),
     migrations: [migration],
     secrets: { [SOURCE_SECRET]: credentials(pair.sourceUrl), [TARGET_SECRET]: credentials(pair.targetUrl) },
+    ...(extra.switches ? { switches: extra.switches } : {}),
   });
-  const options = (extra: Partial<RunWorkflowOptions> = {}): RunWorkflowOptions => ({ runtime, steps: LOCAL_STEPS, waitMs: 50, ...extra });
+  const options = (more: Partial<RunWorkflowOptions> = {}): RunWorkflowOptions => ({ runtime, steps: LOCAL_STEPS, waitMs: 50, ...more });
   return {
     migrationId,
     runtime,
-    run: (input = {}, extra = {}) => runWorkflow('migrate', { migrationId, ...input }, options(extra)),
-    start: (input = {}, extra = {}) => startWorkflow('migrate', { migrationId, ...input }, options(extra)),
+    run: (input = {}, more = {}) => runWorkflow('migrate', { migrationId, ...input }, options(more)),
+    start: (input = {}, more = {}) => startWorkflow('migrate', { migrationId, ...input }, options(more)),
+    runOther: (workflow, input = {}, more = {}) => runWorkflow(workflow, { migrationId, ...input }, options(more)),
+    startOther: (workflow, input = {}, more = {}) => startWorkflow(workflow, { migrationId, ...input }, options(more)),
     async cleanUp() {
       const m = runtime.migration(migrationId);
       const databases = await runtime.openDatabases(m);
       try {
         const engine = (await runtime.engine(m, databases)) as NativeEngine;
+        await (await engine.reverse())?.stop();
         await engine.stop();
       } finally {
         await databases.close();

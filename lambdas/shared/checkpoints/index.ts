@@ -15,3 +15,4 @@ export type { ListSegmentsOptions, SegmentProgress, SegmentRecord, SegmentStatus
 export { HISTORY_LIMIT, type MigrationState, type TransitionRecord, type TransitionRequest } from './state';
 export { STEP_OUTPUT_LIMIT_BYTES, type StepRecord, type StepStatus } from './steps';
 export { CheckpointStore, type CheckpointStoreOptions } from './store';
+export type { FreezeRecord } from './freezes';

@@ -3,6 +3,8 @@ import type { RetryPolicy } from '../retry';
 import type { StoreContext } from './context';
 import * as lock from './lock';
 import type { Lease, LockRecord } from './lock';
+import * as freezes from './freezes';
+import type { FreezeRecord } from './freezes';
 import * as reports from './reports';
 import type { PutReportOptions, ReportReceipt, StoredReport } from './reports';
 import * as segments from './segments';
@@ -105,5 +107,14 @@ export class CheckpointStore {
 
   listReports<T = unknown>(migrationId: string, kind: string, limit?: number): Promise<StoredReport<T>[]> {
     return reports.listReports<T>(this.ctx, migrationId, kind, limit);
+  }
+
+  /** The write freeze of one side of a migration (current or last), if any. */
+  getFreeze(migrationId: string, side: 'source' | 'target'): Promise<FreezeRecord | undefined> {
+    return freezes.getFreeze(this.ctx, migrationId, side);
+  }
+
+  putFreeze(migrationId: string, record: FreezeRecord): Promise<void> {
+    return freezes.putFreeze(this.ctx, migrationId, record);
   }
 }

@@ -19,6 +19,14 @@ export interface TableSelection {
 
 export const ALL_USER_TABLES: TableSelection = { include: ['*.*'] };
 
+/**
+ * Ferry's own schema on both databases (the cutover marker table, lambdas/shared/cutover/marker.ts).
+ * Never selected, whatever the patterns say, even `*.*`: its rows differ between the sides by
+ * design (markers are written on one side while replication carries them), so comparing it would
+ * report differences that are not, and the replication engines add the marker table themselves.
+ */
+export const FERRY_SCHEMA = 'ferry';
+
 function patternToRegExp(pattern: string): RegExp {
   const dot = pattern.indexOf('.');
   if (dot <= 0 || dot === pattern.length - 1 || pattern.indexOf('.', dot + 1) !== -1) {
@@ -28,7 +36,7 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${part(pattern.slice(0, dot))}\\u0000${part(pattern.slice(dot + 1))}$`, 's');
 }
 
-/** Compiles a selection once; `matches` then tells whether a table is selected. */
+/** Compiles a selection once; `matches` then tells whether a table is selected (never one of FERRY_SCHEMA). */
 export function compileSelection(selection: TableSelection): (table: TableName) => boolean {
   const include = selection.include.map(patternToRegExp);
   const exclude = (selection.exclude ?? []).map(patternToRegExp);
@@ -37,6 +45,7 @@ export function compileSelection(selection: TableSelection): (table: TableName) 
   const keyOf = (table: TableName) => `${table.schema}\u0000${table.name}`;
   const only = selection.only === undefined ? undefined : new Set(selection.only.map(keyOf));
   return (table) => {
+    if (table.schema === FERRY_SCHEMA) return false;
     const key = keyOf(table);
     return (only?.has(key) ?? true) && include.some((r) => r.test(key)) && !exclude.some((r) => r.test(key));
   };

@@ -19,6 +19,13 @@
  * and exclude rules after them, so the result is the same whether DMS lets an exclude win
  * outright or lets the later rule win: a table is replicated when an include matches it and no
  * exclude does, exactly as `compileSelection` decides.
+ *
+ * One rule more, last: an `explicit` selection of Ferry's cutover marker table
+ * (`ferry.cutover_marker`, lambdas/shared/cutover/marker.ts), which the cutover writes on one side
+ * and waits for on the other. The same mappings serve the forward and the reverse task, so it
+ * travels both ways. `compileSelection` never selects schema `ferry` (so comparisons skip it);
+ * DMS must carry this one table of it regardless. An exclude pattern that matches it is refused,
+ * since DMS lets an exclude win and the cutover would then wait for a marker that never comes.
  */
 
 /** The table part of a migration's configuration. */
@@ -38,8 +45,15 @@ export interface DmsSelectionRule {
   readonly 'rule-id': string;
   readonly 'rule-name': string;
   readonly 'object-locator': DmsObjectLocator;
-  readonly 'rule-action': 'include' | 'exclude';
+  /** `explicit`: exactly one table, named without wildcards. */
+  readonly 'rule-action': 'include' | 'exclude' | 'explicit';
 }
+
+/**
+ * The cutover marker table. Spelled out here because lib/ does not import runtime modules; a test
+ * checks it against MARKER_TABLE.
+ */
+export const DMS_MARKER_TABLE: DmsObjectLocator = { 'schema-name': 'ferry', 'table-name': 'cutover_marker' };
 
 /** The JSON document DMS takes as `TableMappings`. */
 export interface DmsTableMappings {
@@ -79,7 +93,26 @@ export function dmsTableMappings(migrationId: string, tables: TablePatterns): Dm
     });
   add('include', tables.include);
   add('exclude', tables.exclude ?? []);
+  (tables.exclude ?? []).forEach((pattern, index) => {
+    if (matchesMarker(pattern)) {
+      throw new TableMappingError(
+        `migration '${migrationId}': tables.exclude[${index}]: '${pattern}' matches Ferry's cutover marker table ` +
+          `${DMS_MARKER_TABLE['schema-name']}.${DMS_MARKER_TABLE['table-name']}, which DMS must replicate (Ferry's own schema is never compared anyway); narrow the pattern`,
+      );
+    }
+  });
+  // Explicit names are taken literally: no wildcards, so no [_] for the underscore.
+  const id = String(rules.length + 1);
+  rules.push({ 'rule-type': 'selection', 'rule-id': id, 'rule-name': `ferrymarker${id}`, 'object-locator': DMS_MARKER_TABLE, 'rule-action': 'explicit' });
   return { rules };
+}
+
+/** Whether a Ferry pattern (already validated) matches the marker table. */
+function matchesMarker(pattern: string): boolean {
+  const dot = pattern.indexOf('.');
+  const like = (p: string, name: string) =>
+    new RegExp(`^${p.replace(/[\\^$+.()|{}[\]]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's').test(name);
+  return like(pattern.slice(0, dot), DMS_MARKER_TABLE['schema-name']) && like(pattern.slice(dot + 1), DMS_MARKER_TABLE['table-name']);
 }
 
 function toObjectLocator(migrationId: string, field: string, pattern: string): DmsObjectLocator {

@@ -1,6 +1,8 @@
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { SwitchConfig } from '../../../lambdas/shared/migration-config';
 import type { DmsResource } from '../../../lambdas/shared/replication/dms/resources';
 import type { StepNeed } from './steps';
 
@@ -12,12 +14,25 @@ export interface StepResources {
   readonly databaseSecretArns: readonly string[];
   /** The deployed DMS replications (none for native-only environments). */
   readonly dms: readonly DmsResource[];
+  /** Every migration's `switch`: what the clients read their database from. */
+  readonly switches: readonly SwitchConfig[];
+  /**
+   * The rollback state machine's ARN, built from its physical name rather than referenced: the
+   * state machines reference the functions, so a function that referenced one would make a cycle.
+   * @default - no rollback workflow is deployed, and 'start-rollback' grants nothing
+   */
+  readonly rollbackStateMachineArn?: string;
 }
 
-/** A statement on `*`, which cdk-nag reports (IAM5), and why it cannot name resources. */
+/** A statement with a wildcard resource, which cdk-nag reports (IAM5), and why it cannot name resources. */
 export interface WildcardStatement {
   readonly actions: readonly string[];
   readonly reason: string;
+  /**
+   * The wildcard resource as cdk-nag spells it in the finding id (`AwsSolutions-IAM5[Resource::<this>]`).
+   * @default '*'
+   */
+  readonly resource?: string;
 }
 
 /**
@@ -60,6 +75,39 @@ const DMS_ACTIONS = {
 } as const;
 
 /**
+ * What the switch adapters (lambdas/shared/switch) call, by strategy. Reading a parameter or
+ * secret is needed too: a switch first checks where the clients point, and writes nothing when
+ * that is neither database. A test keeps these lists and the SDK commands the code imports in step.
+ */
+const SWITCH_ACTIONS = {
+  ssm: ['ssm:GetParameter', 'ssm:PutParameter'],
+  secret: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  // ChangeResourceRecordSets is conditioned on the record name and type (below).
+  route53Zone: ['route53:ListResourceRecordSets'],
+  route53Change: ['route53:GetChange'],
+  pgbouncer: ['secretsmanager:GetSecretValue'],
+} as const;
+
+/**
+ * The parameter or secret may be a SecureString / secret encrypted with a customer-managed key
+ * that the configuration does not name, so its key is granted on `*`, but only through that
+ * service (`kms:ViaService`) and only for that very parameter or secret (the encryption context
+ * each service sets: PARAMETER_ARN for SSM, SecretARN for Secrets Manager). AWS managed keys
+ * (aws/ssm, aws/secretsmanager) need no grant; these statements then do nothing.
+ */
+const SWITCH_KEY_ACTIONS = {
+  // Standard parameters are encrypted with Encrypt, advanced ones with a data key.
+  ssm: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  secret: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  pgbouncer: ['kms:Decrypt'],
+} as const;
+
+/** Route 53 change ids are made by each change, so GetChange cannot name one in advance. */
+const ROUTE53_CHANGES = `arn:${Aws.PARTITION}:route53:::change/*`;
+/** The same, as cdk-nag names it in its finding. */
+const ROUTE53_CHANGES_FINDING = 'arn:<AWS::Partition>:route53:::change/*';
+
+/**
  * Grants `role` exactly what `needs` says, on exactly the resources in `resources`. Returns the
  * statements it had to put on `*`, with the reason for each, for the cdk-nag acknowledgement.
  */
@@ -75,6 +123,7 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
     allow(actions, ['*']);
     wildcards.push({ actions, reason });
   };
+  const addStatement = (statement: iam.PolicyStatementProps) => role.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement(statement));
   const kinds = new Set(resources.dms.map((r) => r.kind));
   const dmsArns = (kind: DmsResource['kind']) => resources.dms.filter((r) => r.kind === kind).flatMap((r) => [r.forwardArn, r.reverseArn]);
 
@@ -113,11 +162,105 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
         allow(['sns:Publish'], [resources.topic.topicArn]);
         if (resources.topic.masterKey) resources.topic.masterKey.grant(role, ...TOPIC_KEY_ACTIONS);
         break;
+      case 'switch':
+        wildcards.push(...grantSwitches(resources, allow, addStatement));
+        break;
+      case 'start-rollback':
+        if (resources.rollbackStateMachineArn) allow(['states:StartExecution'], [resources.rollbackStateMachineArn]);
+        break;
       default:
         throw new Error(`unknown step need '${need satisfies never}'`);
     }
   }
   return wildcards;
+}
+
+/** The 'switch' need: each migration's switch target, and nothing else. */
+function grantSwitches(
+  resources: StepResources,
+  allow: (actions: readonly string[], resourceArns: readonly string[]) => void,
+  addStatement: (statement: iam.PolicyStatementProps) => void,
+): WildcardStatement[] {
+  const stack = resources.checkpoints.stack;
+  const keyVia = (service: 'ssm' | 'secretsmanager', actions: readonly string[], contextKey: string, arn: string) =>
+    addStatement({
+      actions: [...actions],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `${service}.${stack.region}.amazonaws.com`, [`kms:EncryptionContext:${contextKey}`]: arn },
+      },
+    });
+  const keyReasons = new Set<string>();
+  let route53 = false;
+  for (const s of resources.switches) {
+    switch (s.strategy) {
+      case 'ssm-parameter': {
+        // Parameter names are paths: /orders/db-endpoint -> parameter/orders/db-endpoint.
+        const arn = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: s.parameterName.slice(1) });
+        allow(SWITCH_ACTIONS.ssm, [arn]);
+        keyVia('ssm', SWITCH_KEY_ACTIONS.ssm, 'PARAMETER_ARN', arn);
+        keyReasons.add('ssm');
+        break;
+      }
+      case 'secrets-manager':
+        allow(SWITCH_ACTIONS.secret, [s.secretArn]);
+        keyVia('secretsmanager', SWITCH_KEY_ACTIONS.secret, 'SecretARN', s.secretArn);
+        keyReasons.add('secretsmanager');
+        break;
+      case 'pgbouncer':
+        allow(SWITCH_ACTIONS.pgbouncer, [s.adminSecretArn]);
+        keyVia('secretsmanager', SWITCH_KEY_ACTIONS.pgbouncer, 'SecretARN', s.adminSecretArn);
+        keyReasons.add('secretsmanager');
+        break;
+      case 'route53': {
+        const zone = `arn:${Aws.PARTITION}:route53:::hostedzone/${s.hostedZoneId}`;
+        allow(SWITCH_ACTIONS.route53Zone, [zone]);
+        // Only this record, and only as a CNAME: the zone may hold the application's other records.
+        addStatement({
+          actions: ['route53:ChangeResourceRecordSets'],
+          resources: [zone],
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': [normalizedRecordName(s.recordName)],
+              'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+              // The switch only ever UPSERTs its record; it never creates others or deletes.
+              'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+            },
+          },
+        });
+        route53 = true;
+        break;
+      }
+      default: {
+        const unknown: never = s;
+        throw new Error(`unknown switch strategy in ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+  const wildcards: WildcardStatement[] = [];
+  if (keyReasons.size > 0) {
+    const actions = unique([...(keyReasons.has('ssm') ? SWITCH_KEY_ACTIONS.ssm : []), ...(keyReasons.has('secretsmanager') ? SWITCH_KEY_ACTIONS.secret : [])]);
+    wildcards.push({
+      actions,
+      reason:
+        `the switch's parameter or secret may be encrypted with a customer-managed key the configuration does not name; ` +
+        `allowed only through ${[...keyReasons].join(' and ')} (kms:ViaService) and only for that parameter or secret (kms:EncryptionContext)`,
+    });
+  }
+  if (route53) {
+    allow(SWITCH_ACTIONS.route53Change, [ROUTE53_CHANGES]);
+    wildcards.push({
+      actions: SWITCH_ACTIONS.route53Change,
+      resource: ROUTE53_CHANGES_FINDING,
+      reason: 'a Route 53 change id exists only once the change is made (the switch waits for its record change to be INSYNC)',
+    });
+  }
+  return wildcards;
+}
+
+/** How Route 53 compares record names in IAM conditions: lower case, no trailing dot. */
+function normalizedRecordName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
 }
 
 function unique<T>(values: readonly T[]): T[] {

@@ -27,7 +27,11 @@ export type StepNeed =
   /** Read DMS latency metrics from CloudWatch (GetMetricData), for replication lag. */
   | 'dms-lag'
   /** Publish to the notification topic (and use its key). */
-  | 'notify';
+  | 'notify'
+  /** Read and change what each migration's `switch` names (SSM parameter, secret, Route 53 record, PgBouncer admin secret). */
+  | 'switch'
+  /** Start the environment's rollback workflow (states:StartExecution on that state machine only). */
+  | 'start-rollback';
 
 export interface StepFunctionSpec {
   /** The step's folder under lambdas/; its handler is `lambdas/<step>/handler.ts`, export `handler`. */
@@ -144,12 +148,100 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     needs: ['checkpoints-read-write', 'notify'],
   },
   {
+    step: 'guardrails',
+    placeholder: 'GuardrailsFunctionArn',
+    description: 'checks that a migration may be cut over now, each guardrail by name',
+    timeoutSeconds: 2 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag'],
+  },
+  {
+    step: 'freeze',
+    placeholder: 'FreezeFunctionArn',
+    description: "freezes or thaws the application's writes on the source or the target",
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets'],
+  },
+  {
+    step: 'drain',
+    placeholder: 'DrainFunctionArn',
+    description: 'writes a marker row on one database and waits until replication brings it to the other',
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read', 'database-secrets'],
+  },
+  {
+    step: 'sync-sequences',
+    placeholder: 'SyncSequencesFunctionArn',
+    description: "moves sequences and identity columns on one database past the other's values",
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read', 'database-secrets'],
+  },
+  {
+    step: 'final-compare',
+    placeholder: 'FinalCompareFunctionArn',
+    description: 'compares the tables written since the last comparison (or all) while writes are frozen',
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 1024,
+    needs: ['checkpoints-read-write', 'database-secrets'],
+  },
+  {
+    step: 'reverse-replication',
+    placeholder: 'ReverseReplicationFunctionArn',
+    description: 'prepares, undoes or stops replication for rollback (target to source)',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets', 'dms-read', 'dms-start', 'dms-stop'],
+  },
+  {
+    step: 'switch',
+    placeholder: 'SwitchFunctionArn',
+    description: 'points the clients at the source or the target',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['switch', 'database-secrets'],
+  },
+  {
+    step: 'back-out',
+    placeholder: 'BackOutFunctionArn',
+    description: 'undoes a cutover that did not finish: clients and writes back on the source, replication forward again',
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets', 'switch', 'dms-read', 'dms-start', 'dms-stop'],
+  },
+  {
+    step: 'rollback-plan',
+    placeholder: 'RollbackPlanFunctionArn',
+    description: 'decides what a rollback trigger does in the current phase, and records triggers it ignores',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'notify', 'switch', 'database-secrets'],
+  },
+  {
+    step: 'stop-replication',
+    placeholder: 'StopReplicationFunctionArn',
+    description: 'stops replication in both directions and removes what it created on the databases',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets', 'dms-read', 'dms-stop'],
+  },
+  {
+    step: 'replication-monitor',
+    placeholder: 'ReplicationMonitorFunctionArn',
+    description: "publishes each migration's replication lag and health as metrics, for the rollback alarms",
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read', 'database-secrets', 'dms-read', 'dms-lag'],
+  },
+  {
     step: 'execution-ended',
     placeholder: 'ExecutionEndedFunctionArn',
-    description: 'releases the lock of a workflow execution that was stopped or timed out',
+    description: 'releases the lock of a workflow execution that was stopped or timed out; starts a rollback for a cutover that ended mid-way',
     timeoutSeconds: 1 * MINUTE,
     memoryMb: 256,
-    needs: ['checkpoints-read-write', 'notify'],
+    needs: ['checkpoints-read-write', 'notify', 'start-rollback'],
   },
 ];
 

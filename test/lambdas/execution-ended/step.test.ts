@@ -127,21 +127,68 @@ describe('execution-ended step', () => {
     expect((await runtime.store.getLock('orders'))?.released).toBe(false);
   });
 
-  it('warns that databases may be half-way when a cutover was interrupted', async () => {
-    // Prepare
+  async function interruptedCutover() {
     const runtime = await newRuntime();
     const lease = await runtime.store.acquire('orders', FIRST, LEASE_MS);
     for (const to of ['replicating', 'ready', 'cutting-over'] as const) {
       const { version } = (await runtime.store.getState('orders'))!;
       await runtime.store.transition('orders', { to, expectedVersion: version, reason: 'test', lease });
     }
+    return { runtime, lease };
+  }
+
+  it('starts the rollback workflow when a cutover was interrupted half-way, so frozen writes never wait for a person', async () => {
+    // Prepare
+    const { runtime } = await interruptedCutover();
 
     // Act
-    await executionEndedStep(statusChange(FIRST, 'TIMED_OUT'), runtime);
+    const out = await executionEndedStep(statusChange(FIRST, 'TIMED_OUT'), runtime);
 
     // Assess
+    expect(out).toMatchObject({ action: 'released', rollback: expect.stringMatching(/^after-/) });
+    expect(runtime.startedRollbacks).toEqual([{ name: out.action === 'released' ? out.rollback : '', input: { migrationId: 'orders', reason: expect.stringMatching(/timed out in phase cutting-over/) } }]);
     expect(runtime.notifier.sent[0]?.subject).toContain('timed out');
-    expect(runtime.notifier.sent[0]?.message).toContain('left in phase "cutting-over": writes may still be frozen');
+    expect(runtime.notifier.sent[0]?.message).toContain('Ferry started the rollback workflow');
+  });
+
+  it('also starts it when the failed cutover released its lock but could not back out', async () => {
+    // Prepare
+    const { runtime, lease } = await interruptedCutover();
+    await runtime.store.release('orders', lease);
+
+    // Act
+    const out = await executionEndedStep(statusChange(FIRST, 'FAILED'), runtime);
+
+    // Assess
+    expect(out).toMatchObject({ action: 'rollback-started' });
+    expect(runtime.startedRollbacks).toHaveLength(1);
+  });
+
+  it('does not start another rollback when the rollback it started ends half-way too, and tells the operator what to do', async () => {
+    // Prepare
+    const { runtime, lease } = await interruptedCutover();
+    await runtime.store.release('orders', lease);
+    const automatic = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-test-rollback:after-first';
+
+    // Act
+    const out = await executionEndedStep(statusChange(automatic, 'FAILED'), runtime);
+
+    // Assess
+    expect(out).toMatchObject({ action: 'rollback-started' });
+    expect(runtime.startedRollbacks).toEqual([]);
+    expect(runtime.notifier.sent[0]?.message).toMatch(/start the rollback workflow now with \{"migrationId": "orders"/);
+  });
+
+  it('says when starting the rollback failed, and how to start it by hand', async () => {
+    // Prepare
+    const { runtime } = await interruptedCutover();
+    const failing = { ...runtime, rollbacks: { startRollback: async () => Promise.reject(new Error('AccessDenied')) } };
+
+    // Act
+    await executionEndedStep(statusChange(FIRST, 'ABORTED'), failing);
+
+    // Assess
+    expect(runtime.notifier.sent[0]?.message).toMatch(/could not start the rollback workflow \(AccessDenied\)/);
   });
 
   it('accepts the minimal detail the local workflow runner sends, and rejects an event without one', async () => {

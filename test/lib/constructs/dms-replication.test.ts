@@ -338,6 +338,7 @@ describe('DmsReplication', () => {
         ['include', '%'],
         ['include', '%'],
         ['exclude', 'session[_]%'],
+        ['explicit', 'cutover_marker'],
       ]);
     });
 

@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { LAMBDAS_DIR, STATEMACHINES_DIR, STEP_FUNCTIONS, type StepNeed } from '.
 import type { FerryStack } from '../../../lib/ferry-stack';
 import type { MigrationConfig } from '../../../lambdas/shared/migration-config';
 import { DmsResourcesSchema } from '../../../lambdas/shared/replication/dms/resources';
-import { decodeMigrations, loadMigration } from '../../../lambdas/shared/runtime-config';
+import { decodeMigrations, loadMigration, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../../lambdas/shared/runtime-config';
 import { validEnvironment } from '../config.fixtures';
 import { emptyStack, ferryStack } from '../stack-fixture';
 
@@ -121,9 +122,45 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
       case 'notify':
         lines.push(...on(['sns:Publish'], [ref(stack.notifications.topic.topicArn)]), ...on(['kms:Decrypt', 'kms:GenerateDataKey'], [key]));
         break;
+      case 'switch':
+        for (const { switch: s } of migrations) lines.push(...switchPermissions(s));
+        break;
+      case 'start-rollback':
+        lines.push(...on(['states:StartExecution'], [inPartition(':states:eu-west-1:123456789012:stateMachine:Ferry-test-rollback')]));
+        break;
     }
   }
   return lines;
+}
+
+/** `arn:<partition><rest>`, as the template spells an ARN built in the stack's partition. */
+function inPartition(rest: string): string {
+  return JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+}
+
+/**
+ * What a migration's switch needs: read and write exactly its parameter, secret or record (the
+ * key of a customer-encrypted parameter or secret on `*`, conditioned to that service and that
+ * parameter or secret, which `switchConditions` checks).
+ */
+function switchPermissions(s: MigrationConfig['switch']): string[] {
+  const on = (actions: string[], resource: string) => actions.map((a) => `${a} ${resource}`);
+  switch (s.strategy) {
+    case 'ssm-parameter':
+      return [
+        ...on(['ssm:GetParameter', 'ssm:PutParameter'], inPartition(`:ssm:eu-west-1:123456789012:parameter${s.parameterName}`)),
+        ...on(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], '"*"'),
+      ];
+    case 'secrets-manager':
+      return [...on(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], JSON.stringify(s.secretArn)), ...on(['kms:Decrypt', 'kms:GenerateDataKey'], '"*"')];
+    case 'pgbouncer':
+      return [...on(['secretsmanager:GetSecretValue'], JSON.stringify(s.adminSecretArn)), ...on(['kms:Decrypt'], '"*"')];
+    case 'route53':
+      return [
+        ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], inPartition(`:route53:::hostedzone/${s.hostedZoneId}`)),
+        ...on(['route53:GetChange'], inPartition(':route53:::change/*')),
+      ];
+  }
 }
 
 /** A FerryStack for the fixture environment (changed by `change`), with the migrations it was given. */
@@ -136,7 +173,22 @@ function fixture(change?: (env: ReturnType<typeof validEnvironment>) => void) {
 
 const NATIVE = () => fixture();
 
-/** The fixture environment with one migration per engine: native, DMS Serverless and a DMS instance. */
+const SWITCHES = {
+  route53: { strategy: 'route53', hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: 'Items-DB.Internal.Example.com' },
+  secret: { strategy: 'secrets-manager', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:catalog-app-AbCdEf' },
+  pgbouncer: {
+    strategy: 'pgbouncer',
+    host: 'pgbouncer.internal',
+    database: 'billing',
+    adminSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgbouncer-admin-AbCdEf',
+    databasesFile: '/etc/pgbouncer/ferry-databases.ini',
+  },
+} as const;
+
+/**
+ * The fixture environment with one migration per engine (native, DMS Serverless, a DMS instance)
+ * and per switch strategy (SSM parameter, Route 53, Secrets Manager, PgBouncer).
+ */
 const ALL_ENGINES = () =>
   fixture((env) => {
     const base = env.migrations[0]!;
@@ -145,8 +197,9 @@ const ALL_ENGINES = () =>
       target: { ...base.target, secretArn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-target-AbCdEf` },
     });
     env.migrations.push(
-      { ...base, id: 'order-items', ...secrets('items'), replication: { engine: 'dms-serverless' } },
-      { ...base, id: 'catalog', ...secrets('catalog'), replication: { engine: 'dms-instance' } },
+      { ...base, id: 'order-items', ...secrets('items'), replication: { engine: 'dms-serverless' }, switch: SWITCHES.route53 },
+      { ...base, id: 'catalog', ...secrets('catalog'), replication: { engine: 'dms-instance' }, switch: SWITCHES.secret },
+      { ...base, id: 'billing', ...secrets('billing'), replication: { engine: 'native' }, switch: SWITCHES.pgbouncer },
     );
   });
 
@@ -545,26 +598,118 @@ describe('Workflows: the stack outputs', () => {
   });
 });
 
-/**
- * Calls the runtime code can make but no registered step makes yet: the replication engine's
- * stop(), for the cutover and rollback steps (their entries will need 'dms-stop').
- */
-const NOT_YET_CALLED_BY_A_STEP = ['dms:StopReplication', 'dms:StopReplicationTask'];
+describe('Workflows: the switch and the rollback', () => {
+  /** Every statement of the function's role that names `action`. */
+  const statementsWith = (template: Template, step: string, action: string) =>
+    statementsOfRole(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) => [s.Action].flat().includes(action));
+
+  it('lets the switch change exactly the configured record, as a CNAME, by UPSERT', () => {
+    // GIVEN a migration switched by a Route 53 record with capitals in its name
+    const { template } = ALL_ENGINES();
+    // THEN
+    expect(statementsWith(template, 'switch', 'route53:ChangeResourceRecordSets')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'route53:ChangeResourceRecordSets',
+        Resource: JSON.parse(inPartition(':route53:::hostedzone/Z0123456789ABCDEFGHIJ')),
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['items-db.internal.example.com'],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+            'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+          },
+        },
+      },
+    ]);
+  });
+
+  it("uses a parameter's or secret's key only through its service and only for that parameter or secret", () => {
+    // GIVEN an SSM parameter, a Secrets Manager and a PgBouncer switch
+    const { template } = ALL_ENGINES();
+    // THEN
+    const keyStatements = statementsWith(template, 'switch', 'kms:Decrypt').filter((s) => s.Resource === '*');
+    expect(keyStatements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': 'ssm.eu-west-1.amazonaws.com',
+              'kms:EncryptionContext:PARAMETER_ARN': JSON.parse(inPartition(':ssm:eu-west-1:123456789012:parameter/orders/db-endpoint')),
+            },
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': SWITCHES.secret.secretArn } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': SWITCHES.pgbouncer.adminSecretArn } },
+        },
+      ]),
+    );
+    expect(keyStatements).toHaveLength(3);
+  });
+
+  it('gives only the steps that start a rollback its state machine ARN, without referencing the state machine', () => {
+    // GIVEN
+    const { stack, template } = NATIVE();
+    const rollbackId = stack.resolve(stack.workflows.workflows.rollback!.stateMachine.stateMachineArn).Ref;
+    // THEN the variable names the deployed rollback state machine
+    expect(template.toJSON().Resources[rollbackId].Properties.StateMachineName).toBe('Ferry-test-rollback');
+    for (const spec of STEP_FUNCTIONS) {
+      const fn = functionNamed(template, `Ferry-test-${spec.step}`).props;
+      const value = fn.Environment.Variables[ROLLBACK_STATE_MACHINE_ARN_ENV];
+      if (spec.needs.includes('start-rollback')) {
+        expect(JSON.stringify(value), spec.step).toBe(inPartition(':states:eu-west-1:123456789012:stateMachine:Ferry-test-rollback'));
+      } else {
+        expect(value, spec.step).toBeUndefined();
+      }
+      // and no function refers to it: it refers to them, which would make a cycle
+      expect(JSON.stringify(fn), spec.step).not.toContain(JSON.stringify({ Ref: rollbackId }));
+    }
+    expect(STEP_FUNCTIONS.some((s) => s.needs.includes('start-rollback'))).toBe(true);
+  });
+
+  it('grants no start of a rollback when no rollback workflow is deployed', () => {
+    // GIVEN only a small workflow
+    const { template } = standalone({ definitionsDir: definitionsDir({ small: smallWorkflow() }) });
+    const t = template();
+    // THEN
+    const executionEnded = functionNamed(t, 'Test-execution-ended').props;
+    expect(executionEnded.Environment.Variables[ROLLBACK_STATE_MACHINE_ARN_ENV]).toBeUndefined();
+    expect(functionPermissions(t, 'Test-execution-ended').filter((p) => p.startsWith('states:'))).toEqual([]);
+  });
+
+  it('has no unacknowledged cdk-nag finding with every switch strategy', () => {
+    // GIVEN
+    const { stack } = ALL_ENGINES();
+    // THEN
+    const findings = new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+    expect(findings).toEqual([]);
+  });
+});
 
 describe('Workflows: the grants match the code', () => {
-  it('grants exactly the DynamoDB, DMS, CloudWatch and SNS actions that the runtime code calls', () => {
+  it('grants exactly the DynamoDB, DMS, CloudWatch, SNS, SSM, Secrets Manager, Route 53 and Step Functions actions that the runtime code calls', () => {
     // GIVEN every SDK command imported anywhere under lambdas/
     const used = sdkActionsUsed();
-    // WHEN every engine is deployed
+    // WHEN every engine and every switch strategy is deployed
     const { template } = ALL_ENGINES();
     const granted = new Set(
       STEP_FUNCTIONS.flatMap((spec) => functionPermissions(template, `Ferry-test-${spec.step}`).map((p) => p.slice(0, p.indexOf(' ')))),
     );
     // THEN each used action is granted to some step, and each granted action of these services is used
-    expect([...used]).toEqual(expect.arrayContaining(NOT_YET_CALLED_BY_A_STEP));
-    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:']) {
+    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:', 'ssm:', 'secretsmanager:', 'route53:', 'states:']) {
       const grantedHere = [...granted].filter((a) => a.startsWith(prefix)).sort();
-      const usedHere = [...used].filter((a) => a.startsWith(prefix) && !NOT_YET_CALLED_BY_A_STEP.includes(a)).sort();
+      const usedHere = [...used].filter((a) => a.startsWith(prefix)).sort();
       expect(grantedHere, prefix).toEqual(usedHere);
     }
   });
@@ -598,7 +743,10 @@ function resolveJoin(value: Json): string {
   return parts.map((part: Json) => (typeof part === 'string' ? part : fakeArn(part))).join(separator);
 }
 
-/** The IAM actions of the SDK commands imported under lambdas/ (DynamoDB, DMS, CloudWatch, SNS). */
+/**
+ * The IAM actions of the SDK commands imported under lambdas/ (DynamoDB, DMS, CloudWatch, SNS,
+ * SSM, Secrets Manager, Route 53, Step Functions), and of Powertools' getSecret.
+ */
 function sdkActionsUsed(): Set<string> {
   const services: Record<string, (command: string) => string> = {
     '@aws-sdk/lib-dynamodb': (c) => `dynamodb:${DOCUMENT_CLIENT_ACTIONS[c] ?? unknownCommand(c)}`,
@@ -606,11 +754,17 @@ function sdkActionsUsed(): Set<string> {
     '@aws-sdk/client-database-migration-service': (c) => `dms:${c}`,
     '@aws-sdk/client-cloudwatch': (c) => `cloudwatch:${c}`,
     '@aws-sdk/client-sns': (c) => `sns:${c}`,
+    '@aws-sdk/client-ssm': (c) => `ssm:${c}`,
+    '@aws-sdk/client-secrets-manager': (c) => `secretsmanager:${c}`,
+    '@aws-sdk/client-route-53': (c) => `route53:${c}`,
+    '@aws-sdk/client-sfn': (c) => `states:${c}`,
   };
   const actions = new Set<string>();
   for (const file of typescriptFiles(LAMBDAS_DIR)) {
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/[a-z-]+)'/g)) {
+    // The database secrets are read with Powertools, which calls GetSecretValue.
+    if (/import\s*\{[^}]*\bgetSecret\b[^}]*\}\s*from\s*'@aws-lambda-powertools\/parameters\/secrets'/.test(text)) actions.add('secretsmanager:GetSecretValue');
+    for (const match of text.matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/[a-z0-9-]+)'/g)) {
       const toAction = services[match[3]!];
       if (!toAction || match[1]) continue;
       for (const name of match[2]!.split(',').map((n) => n.trim().replace(/^type\s+/, ''))) {

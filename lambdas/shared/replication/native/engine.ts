@@ -15,6 +15,7 @@ import { readPublishableTables, readSubscriberTables, type PublishedTable } from
 import { assertPublishable, assertSubscriberReady } from './preconditions';
 import type { ConnectionInfo } from './conninfo';
 import { measureLag } from './lag';
+import { carryMarker, ensureMarkerTables, MARKER_PUBLISHED } from './marker-table';
 import { assertReplicationName, reverseName } from './names';
 import { originNoneAllowed } from './origin';
 import { dropPublication, ensurePublication, findPublication } from './publication';
@@ -80,6 +81,8 @@ export interface NativeEngineOptions {
  * - prepareReverse(): forward paused first, then `<name>_reverse` from the target to the source,
  *   created at the target's current position without copying. Forward and reverse never run at
  *   the same time, which is what prevents loops on every version; `origin = none` where possible.
+ * - Both directions also carry Ferry's cutover marker table, outside the selection and its checks
+ *   (marker-table.ts).
  */
 export class NativeEngine implements ReplicationEngine {
   readonly kind = 'native' as const;
@@ -110,7 +113,12 @@ export class NativeEngine implements ReplicationEngine {
     const existing = await findSubscription(this.subscriber, this.replicationName);
     await this.refuseWhileCounterpartRuns();
 
-    if (existing && !options.reload) return this.resume(existing);
+    if (existing && !options.reload) {
+      const outcome = await this.resume(existing);
+      // Also brings a replication set up by an older Ferry, without the marker table, up to date.
+      await carryMarker(this.publisher, this.subscriber, this.replicationName);
+      return outcome;
+    }
     if (this.direction === 'reverse') {
       if (options.reload) throw new ReplicationStartRefusedError('The reverse replication never copies data, so it cannot be reloaded.');
       throw new ReplicationNotFoundError(
@@ -132,6 +140,9 @@ export class NativeEngine implements ReplicationEngine {
       originNone,
       subscriberVersion: versions.subscriber,
     });
+    // The cutover marker table travels with the selected tables, added once the subscription
+    // exists (see carryMarker); none of the checks above apply to it.
+    await carryMarker(this.publisher, this.subscriber, this.replicationName);
     const workers = await this.syncWorkersNote();
     return {
       action: options.reload ? 'reloaded' : 'started',
@@ -197,6 +208,8 @@ export class NativeEngine implements ReplicationEngine {
     }
     if (prepared) {
       await this.pauseForward(forward);
+      // Prepared by an older Ferry: the reverse replication learns of the marker table too.
+      await carryMarker(this.subscriber, this.publisher, reverse.replicationName);
       return {
         action: 'already-prepared',
         startPosition: await reverse.confirmedPosition(),
@@ -206,7 +219,10 @@ export class NativeEngine implements ReplicationEngine {
     // Exactly the tables replicated forward, whatever else the target holds. Checked and
     // published before forward is paused, so a refusal leaves forward running.
     const tables = await reverse.publishableTables(new Set(forwardTables.map((t) => t.table)));
-    await ensurePublication(this.subscriber, reverse.replicationName, tables);
+    // Plus the cutover marker table, so a marker written on the target reaches the source. Both
+    // sides have it already (start() made it), unless the forward replication predates it.
+    await ensureMarkerTables(this.subscriber, this.publisher);
+    await ensurePublication(this.subscriber, reverse.replicationName, [...tables, MARKER_PUBLISHED]);
     await this.pauseForward(forward);
     await clearOrphanSlot(this.subscriber, reverse.replicationName, await this.currentDatabase(this.subscriber));
     await createSubscription(this.publisher, {

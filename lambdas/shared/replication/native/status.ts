@@ -1,6 +1,7 @@
 import type { Database } from '../../pg/connection';
 import { displayName } from '../../pg/identifiers';
 import type { ReplicationStatus, TableProgress } from '../engine';
+import { isMarkerTable } from './marker-table';
 import { supports } from './server';
 import { PAUSED_FOR_REVERSE, type Subscription } from './subscription';
 
@@ -34,7 +35,9 @@ export async function tableProgress(db: Database, subscriptionOid: string): Prom
       order by n.nspname, c.relname`,
     [subscriptionOid],
   );
-  const tables = rows.map((r): TableProgress => {
+  // The cutover marker table is replicated but is not one of the migration's tables: it counts
+  // for allReady (a marker must be able to arrive), but is not listed.
+  const tables = rows.filter((r) => !isMarkerTable(r)).map((r): TableProgress => {
     const state = progressState(r.state);
     return {
       table: displayName(r),

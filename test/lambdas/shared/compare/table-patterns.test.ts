@@ -16,6 +16,18 @@ describe('table selection by patterns', () => {
     expect(selected).toEqual([t('public', 'orders'), t('sales', 'order1'), t('sales', 'orders')]);
   });
 
+  it("never selects Ferry's own schema, even with *.* or by naming a table of it", () => {
+    // Prepare
+    const everything = compileSelection({ include: ['*.*'] });
+    const named = compileSelection({ include: ['ferry.*'], only: [t('ferry', 'cutover_marker')] });
+
+    // Act / Assess
+    expect(everything(t('ferry', 'cutover_marker'))).toBe(false);
+    expect(named(t('ferry', 'cutover_marker'))).toBe(false);
+    expect(everything(t('Ferry', 'cutover_marker'))).toBe(true);
+    expect(everything(t('ferry_app', 'x'))).toBe(true);
+  });
+
   it('does not let a dot inside a name make another split of schema and table match', () => {
     // Prepare
     const matches = compileSelection({ include: ['a.b*'] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSelection, type TableSelection } from '../../../../lambdas/shared/compare/table-patterns';
-import { dmsTableMappings, TableMappingError, type DmsTableMappings } from '../../../../lib/constructs/dms/table-mappings';
+import { MARKER_TABLE } from '../../../../lambdas/shared/cutover/marker';
+import { DMS_MARKER_TABLE, dmsTableMappings, TableMappingError, type DmsTableMappings } from '../../../../lib/constructs/dms/table-mappings';
 
 /**
  * DMS's object-locator matching as its user guide describes it ("Wildcards in table mapping"):
@@ -21,11 +22,20 @@ function dmsLike(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
+/** The rule every mapping ends with: Ferry's cutover marker table, by exact name. */
+const markerRule = (id: number) => ({
+  'rule-type': 'selection',
+  'rule-id': String(id),
+  'rule-name': `ferrymarker${id}`,
+  'object-locator': { 'schema-name': 'ferry', 'table-name': 'cutover_marker' },
+  'rule-action': 'explicit',
+});
+
 function dmsSelects(mappings: DmsTableMappings, schema: string, name: string): boolean {
   const matching = mappings.rules.filter(
     (r) => dmsLike(r['object-locator']['schema-name']).test(schema) && dmsLike(r['object-locator']['table-name']).test(name),
   );
-  return matching.some((r) => r['rule-action'] === 'include') && !matching.some((r) => r['rule-action'] === 'exclude');
+  return matching.some((r) => r['rule-action'] !== 'exclude') && !matching.some((r) => r['rule-action'] === 'exclude');
 }
 
 const TABLES = [
@@ -60,6 +70,7 @@ describe('dmsTableMappings', () => {
       { 'schema-name': 'public', 'table-name': 'order[_]%' },
       { 'schema-name': 'Billing', 'table-name': 'inv__ce' },
       { 'schema-name': '%', 'table-name': 'tmp[_]%' },
+      { 'schema-name': 'ferry', 'table-name': 'cutover_marker' },
     ]);
   });
 
@@ -87,6 +98,7 @@ describe('dmsTableMappings', () => {
         'object-locator': { 'schema-name': 'public', 'table-name': 'session[_]%' },
         'rule-action': 'exclude',
       },
+      markerRule(4),
     ]);
   });
 
@@ -101,10 +113,30 @@ describe('dmsTableMappings', () => {
     // GIVEN the selection as DMS rules and as Ferry's own matcher
     const mappings = dmsTableMappings('orders', { include: selection.include, exclude: selection.exclude ?? [] });
     const ferrySelects = compileSelection(selection);
-    // THEN both pick the same tables
+    // THEN both pick the same tables, and DMS the marker table too, which Ferry never compares
     for (const [schema, name] of TABLES) {
       expect(dmsSelects(mappings, schema, name), `${schema}.${name}`).toBe(ferrySelects({ schema, name }));
     }
+    expect(dmsSelects(mappings, 'ferry', 'cutover_marker')).toBe(true);
+    expect(ferrySelects(MARKER_TABLE)).toBe(false);
+  });
+
+  it("ends with an explicit rule for Ferry's cutover marker table, for both directions (one mapping serves both tasks)", () => {
+    // WHEN
+    const mappings = dmsTableMappings('orders', { include: ['public.*'] });
+    // THEN
+    expect(mappings.rules.at(-1)).toEqual(markerRule(2));
+    expect(DMS_MARKER_TABLE).toEqual({ 'schema-name': MARKER_TABLE.schema, 'table-name': MARKER_TABLE.name });
+  });
+
+  it('refuses an exclude pattern that would exclude the marker table (DMS lets an exclude win)', () => {
+    expect(() => dmsTableMappings('orders', { include: ['*.*'], exclude: ['public.tmp_*', '*.cutover_*'] })).toThrow(
+      new TableMappingError(
+        "migration 'orders': tables.exclude[1]: '*.cutover_*' matches Ferry's cutover marker table ferry.cutover_marker, which DMS must " +
+          "replicate (Ferry's own schema is never compared anyway); narrow the pattern",
+      ),
+    );
+    expect(() => dmsTableMappings('orders', { include: ['*.*'], exclude: ['ferry?.*', 'ferry.cutover_marker?'] })).not.toThrow();
   });
 
   it('refuses a literal % (a DMS wildcard with no escape), naming migration, field and pattern', () => {

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { undoReverse } from '../reverse-replication/step';
+import { lease, migrationId, runId } from '../shared/cutover/inputs';
+import { waitForMarker, writeMarker } from '../shared/cutover/marker';
+import { selectedTables } from '../shared/cutover/tables';
+import { FerryError } from '../shared/errors';
+import { freezeWrites, thawWrites } from '../shared/freeze/freeze';
+import { parseInput } from '../shared/input';
+import { withEngine, type StepRuntime } from '../shared/runtime';
+
+/** `{"migrationId", "runId", "lease"}` */
+export const BackOutInputSchema = z.strictObject({ migrationId, runId, lease });
+
+export interface BackOutOutput {
+  readonly target: string;
+  readonly drained: string;
+  readonly source: string;
+  readonly clients: string;
+  readonly replication: string;
+}
+
+/** Writes may have reached the target and cannot be brought back: backing out would lose them. */
+export class BackOutUnsafeError extends FerryError {
+  override readonly name = 'BackOutUnsafeError';
+}
+
+/** How long the back-out waits for writes made on the target to reach the source. */
+const DRAIN_MS = 60_000;
+
+/**
+ * Undoes a cutover that did not reach `cut-over`, in the order that can lose no write and leaves
+ * no side frozen for longer than needed: (1) freeze the target (normally still frozen), (2) if
+ * reverse replication exists and the target was writable at some point, drain it into the source,
+ * (3) thaw the source, (4) point the clients back at the source, (5) remove the reverse replication
+ * and resume forward. Each part is safe to repeat, so the whole step is.
+ */
+export async function backOutStep(event: unknown, runtime: StepRuntime): Promise<BackOutOutput> {
+  const input = parseInput(BackOutInputSchema, event);
+  const migration = runtime.migration(input.migrationId);
+  return withEngine(runtime, migration, async (engine, dbs) => {
+    const before = await runtime.store.getFreeze(input.migrationId, 'target');
+    const targetNeverWritable = before !== undefined && before.status !== 'thawed';
+    const frozen = await freezeWrites({
+      db: dbs.target,
+      store: runtime.store,
+      migrationId: input.migrationId,
+      side: 'target',
+      config: migration.freeze,
+      tables: await selectedTables(dbs.target, migration),
+      runId: input.runId,
+      owner: input.lease.owner,
+      deadline: runtime.now() + DRAIN_MS,
+      bounded: false,
+      now: () => runtime.now(),
+    });
+    let drained = 'nothing to drain: no reverse replication';
+    const reverse = await engine.reverse();
+    if (reverse !== undefined && !targetNeverWritable) {
+      const markerId = `${input.runId}:back-out`;
+      await writeMarker(dbs.target, { id: markerId, direction: 'target->source' });
+      try {
+        const { visibleAfterMs } = await waitForMarker(dbs.source, markerId, { deadline: runtime.now() + DRAIN_MS, now: () => runtime.now() });
+        drained = `writes made on the target reached the source (${visibleAfterMs} ms)`;
+      } catch (error) {
+        throw new BackOutUnsafeError(
+          `The target was writable during this cutover and reverse replication did not bring its writes to the source within ${DRAIN_MS / 1000} s ` +
+            `(${(error as Error).message}). Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it. ` +
+            `Repair reverse replication, then start the rollback workflow; or thaw the target to continue on it.`,
+        );
+      }
+    } else if (reverse !== undefined) drained = 'not needed: the target was frozen throughout';
+    const thawed = await thawWrites({ db: dbs.source, store: runtime.store, migrationId: input.migrationId, side: 'source', now: () => runtime.now() });
+    const sw = await runtime.switchFor(migration);
+    const clients = await sw.pointTo('source');
+    const undone = await undoReverse(engine);
+    return { target: frozen.message, drained, source: thawed.message, clients: clients.message, replication: undone.message };
+  });
+}

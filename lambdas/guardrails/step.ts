@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
+import { migrationId, runId } from '../shared/cutover/inputs';
+import { FerryError } from '../shared/errors';
+import { parseInput } from '../shared/input';
+import { withEngine, type StepRuntime } from '../shared/runtime';
+import { GUARDRAILS, type GuardrailResult } from './checks';
+
+/** `{"migrationId", "runId"}` */
+export const GuardrailsInputSchema = z.strictObject({ migrationId, runId });
+
+export interface GuardrailsOutput {
+  readonly passed: boolean;
+  readonly guardrails: readonly GuardrailResult[];
+}
+
+/** A guardrail stopped the cutover before anything was changed; the message names each. */
+export class GuardrailsFailedError extends FerryError {
+  override readonly name = 'GuardrailsFailedError';
+}
+
+export const GUARDRAILS_KIND = 'guardrails';
+
+/** Every guardrail, each reported by name (one that throws fails with its error); stored as the `guardrails` report. */
+export async function guardrailsStep(event: unknown, runtime: StepRuntime): Promise<GuardrailsOutput> {
+  const input = parseInput(GuardrailsInputSchema, event);
+  const migration = runtime.migration(input.migrationId);
+  const [state, comparison] = await Promise.all([
+    runtime.store.getState(input.migrationId),
+    runtime.store.latestReport<ComparisonSummaryReport>(input.migrationId, COMPARISON_SUMMARY_KIND),
+  ]);
+  const results = await withEngine(runtime, migration, async (engine, { source }) => {
+    const facts = { migration, state, comparison, now: runtime.now(), source, engine };
+    const out: GuardrailResult[] = [];
+    for (const [id, check] of GUARDRAILS) {
+      out.push(await check(facts).catch((error: unknown) => ({ id, passed: false, message: `could not be checked: ${(error as Error).message}` })));
+    }
+    return out;
+  });
+  const passed = results.every((r) => r.passed);
+  await runtime.store.putReport(input.migrationId, GUARDRAILS_KIND, { runId: input.runId, passed, guardrails: results });
+  if (!passed) {
+    throw new GuardrailsFailedError(
+      `The cutover of "${input.migrationId}" did not start; nothing was changed. Failed guardrails:\n` +
+        results.filter((r) => !r.passed).map((r) => `- ${r.id}: ${r.message}`).join('\n'),
+    );
+  }
+  return { passed, guardrails: results };
+}

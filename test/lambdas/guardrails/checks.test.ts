@@ -1,0 +1,285 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/comparison-verdict/verdict';
+import { GUARDRAILS, type GuardrailFacts, type GuardrailResult } from '../../../lambdas/guardrails/checks';
+import type { MigrationState, Phase, StoredReport } from '../../../lambdas/shared/checkpoints';
+import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import { Database } from '../../../lambdas/shared/pg/connection';
+import { ReplicationLagUnknownError, type ReplicationStatus } from '../../../lambdas/shared/replication/engine';
+import { usePostgres } from '../../helpers/postgres';
+import { ScriptedEngine } from '../../helpers/scripted-engine';
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
+const ORDERS: MigrationConfigInput = {
+  id: 'orders',
+  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
+  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
+  replication: { engine: 'native' },
+  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
+  thresholds: { maxLagSecondsForCutover: 5, maxComparisonAgeMinutes: 60, maxWriteFreezeSeconds: 1 },
+};
+const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
+const MINUTE = 60_000;
+const CDC: ReplicationStatus = { state: 'cdc', tables: [{ table: 'public.orders', state: 'loaded' }] };
+
+/** A source the checks that do not read it may hold; the one that does gets a real server below. */
+const UNUSED_SOURCE = { label: 'source database', query: async () => [] } as unknown as Database;
+
+function state(phase: Phase): MigrationState {
+  const at = new Date(NOW - 10 * MINUTE).toISOString();
+  return { migrationId: 'orders', phase, version: 3, createdAt: at, updatedAt: at, reason: 'test', history: [] };
+}
+
+function comparison(equal: boolean, minutesAgo: number): StoredReport<ComparisonSummaryReport> {
+  const completedAt = new Date(NOW - minutesAgo * MINUTE).toISOString();
+  return {
+    migrationId: 'orders',
+    kind: COMPARISON_SUMMARY_KIND,
+    createdAt: completedAt,
+    ttl: 0,
+    compressed: false,
+    report: { runId: 'run-7', equal, completedAt, tables: [], rowsCompared: 1200 },
+  };
+}
+
+function facts(overrides: Partial<GuardrailFacts> = {}): GuardrailFacts {
+  return {
+    migration: MigrationSchema.parse(ORDERS),
+    state: state('ready'),
+    comparison: comparison(true, 10),
+    now: NOW,
+    source: UNUSED_SOURCE,
+    engine: new ScriptedEngine({ status: CDC, lag: { seconds: 1.25, bytes: 512 } }),
+    ...overrides,
+  };
+}
+
+function check(id: string, f: GuardrailFacts): Promise<GuardrailResult> {
+  const found = GUARDRAILS.find(([name]) => name === id);
+  if (found === undefined) throw new Error(`no guardrail "${id}"`);
+  return found[1](f);
+}
+
+describe('guardrails', () => {
+  it('are reported in a fixed order, each under its own id', async () => {
+    // Act
+    const results = await Promise.all(GUARDRAILS.filter(([id]) => id !== 'long-running-transactions').map(([, g]) => g(facts())));
+
+    // Assess
+    expect(GUARDRAILS.map(([id]) => id)).toEqual([
+      'phase-ready',
+      'comparison-passed',
+      'comparison-recent',
+      'replication-healthy',
+      'replication-lag',
+      'long-running-transactions',
+    ]);
+    expect(results.map((r) => r.id)).toEqual(['phase-ready', 'comparison-passed', 'comparison-recent', 'replication-healthy', 'replication-lag']);
+  });
+
+  describe('phase-ready', () => {
+    it('passes in phase ready', async () => {
+      // Act
+      const r = await check('phase-ready', facts());
+
+      // Assess
+      expect(r).toEqual({ id: 'phase-ready', passed: true, message: 'the migration is in phase "ready"' });
+    });
+
+    it('fails in any other phase, saying to run the migrate workflow', async () => {
+      // Act
+      const replicating = await check('phase-ready', facts({ state: state('replicating') }));
+      const none = await check('phase-ready', facts({ state: undefined }));
+
+      // Assess
+      expect(replicating).toEqual({
+        id: 'phase-ready',
+        passed: false,
+        message: 'the migration is in phase "replicating"; run the migrate workflow until it reports "ready"',
+      });
+      expect(none).toMatchObject({ passed: false, message: expect.stringContaining('phase "new"') });
+    });
+  });
+
+  describe('comparison-passed', () => {
+    it('passes when the last comparison found every table equal, naming its run', async () => {
+      // Act
+      const r = await check('comparison-passed', facts());
+
+      // Assess
+      expect(r).toEqual({ id: 'comparison-passed', passed: true, message: 'every table compared equal (run run-7)' });
+    });
+
+    it('fails when the last comparison found differences', async () => {
+      // Act
+      const r = await check('comparison-passed', facts({ comparison: comparison(false, 10) }));
+
+      // Assess
+      expect(r).toEqual({ id: 'comparison-passed', passed: false, message: 'the last comparison found differences (run run-7)' });
+    });
+
+    it('fails when there is no comparison at all', async () => {
+      // Act
+      const r = await check('comparison-passed', facts({ comparison: undefined }));
+
+      // Assess
+      expect(r).toEqual({ id: 'comparison-passed', passed: false, message: 'no comparison-summary report: run the migrate workflow' });
+    });
+  });
+
+  describe('comparison-recent', () => {
+    it('passes for a comparison no older than maxComparisonAgeMinutes', async () => {
+      // Act
+      const recent = await check('comparison-recent', facts({ comparison: comparison(true, 10) }));
+      const atLimit = await check('comparison-recent', facts({ comparison: comparison(true, 60) }));
+
+      // Assess
+      expect(recent).toEqual({ id: 'comparison-recent', passed: true, message: 'the last comparison is 10.0 minutes old (at most 60)' });
+      expect(atLimit.passed).toBe(true);
+    });
+
+    it('fails for a stale comparison, saying how to refresh it', async () => {
+      // Act
+      const r = await check('comparison-recent', facts({ comparison: comparison(true, 61) }));
+
+      // Assess
+      expect(r).toEqual({
+        id: 'comparison-recent',
+        passed: false,
+        message: 'the last comparison is 61.0 minutes old (at most 60): run the migrate workflow again to refresh it',
+      });
+    });
+
+    it('fails when there is no comparison', async () => {
+      // Act
+      const r = await check('comparison-recent', facts({ comparison: undefined }));
+
+      // Assess
+      expect(r).toEqual({ id: 'comparison-recent', passed: false, message: 'no comparison yet' });
+    });
+  });
+
+  describe('replication-healthy', () => {
+    it('passes while replication streams changes (cdc)', async () => {
+      // Act
+      const r = await check('replication-healthy', facts());
+
+      // Assess
+      expect(r).toEqual({ id: 'replication-healthy', passed: true, message: 'replication streams changes' });
+    });
+
+    it.each<[ReplicationStatus, string]>([
+      [{ state: 'full-load', tables: [] }, 'replication is full-load'],
+      [{ state: 'not-started' }, 'replication is not-started'],
+      [{ state: 'stopped', detail: 'the subscription is disabled' }, 'replication is stopped: the subscription is disabled'],
+      [{ state: 'failed', cause: 'relation "public.orders" does not exist' }, 'replication is failed: relation "public.orders" does not exist'],
+    ])('fails when replication is not cdc (%o)', async (status, message) => {
+      // Act
+      const r = await check('replication-healthy', facts({ engine: new ScriptedEngine({ status }) }));
+
+      // Assess
+      expect(r).toEqual({ id: 'replication-healthy', passed: false, message });
+    });
+  });
+
+  describe('replication-lag', () => {
+    it('passes with a lag at or below maxLagSecondsForCutover', async () => {
+      // Act
+      const low = await check('replication-lag', facts());
+      const atLimit = await check('replication-lag', facts({ engine: new ScriptedEngine({ status: CDC, lag: { seconds: 5 } }) }));
+
+      // Assess
+      expect(low).toEqual({ id: 'replication-lag', passed: true, message: 'replication lag is 1.3 s (at most 5 s)' });
+      expect(atLimit.passed).toBe(true);
+    });
+
+    it('fails with a lag above the threshold', async () => {
+      // Act
+      const r = await check('replication-lag', facts({ engine: new ScriptedEngine({ status: CDC, lag: { seconds: 7.5 } }) }));
+
+      // Assess
+      expect(r).toEqual({ id: 'replication-lag', passed: false, message: 'replication lag is 7.5 s (at most 5 s)' });
+    });
+
+    it('fails when the lag is unknown, never reading that as no lag', async () => {
+      // Prepare
+      const unknown = async () => Promise.reject(new ReplicationLagUnknownError('the subscriber is not connected', 4096));
+
+      // Act
+      const r = await check('replication-lag', facts({ engine: new ScriptedEngine({ status: CDC, lag: unknown }) }));
+
+      // Assess
+      expect(r).toEqual({ id: 'replication-lag', passed: false, message: 'replication lag is unknown: the subscriber is not connected' });
+    });
+  });
+
+  describe('long-running-transactions, on a real source', () => {
+    const server = usePostgres();
+    let source: Database;
+    const sessions: pg.Client[] = [];
+
+    beforeAll(async () => {
+      source = new Database({ label: 'source database', config: { connectionString: server.url } });
+      await source.query(`create role app_writer login password 'app-writer-pw'`);
+    });
+    afterEach(async () => {
+      await Promise.all(sessions.splice(0).map((s) => s.end()));
+    });
+    afterAll(async () => {
+      await source?.close();
+    });
+
+    /** A session with an open transaction (idle in it, as an application that forgot to commit). */
+    async function openTransaction(as: 'app' | 'ferry'): Promise<number> {
+      const user = as === 'app' ? { user: 'app_writer', password: 'app-writer-pw' } : { user: server.user, password: server.password };
+      const client = new pg.Client({ host: server.host, port: server.port, database: server.database, ...user });
+      await client.connect();
+      sessions.push(client);
+      await client.query('begin');
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid, pg_sleep(0)');
+      return rows[0]!.pid;
+    }
+
+    const olderThanTheFreeze = () => new Promise((resolve) => setTimeout(resolve, 1300));
+
+    it('passes when no transaction is open, or only one younger than maxWriteFreezeSeconds', async () => {
+      // Prepare
+      const none = await check('long-running-transactions', facts({ source }));
+      await openTransaction('app');
+
+      // Act
+      const young = await check('long-running-transactions', facts({ source }));
+
+      // Assess
+      expect(none).toEqual({ id: 'long-running-transactions', passed: true, message: 'no transaction on the source is open longer than 1 s' });
+      expect(young.passed).toBe(true);
+    });
+
+    it("fails for another role's transaction open longer than the freeze may last, naming its pid and role, and ignores Ferry's own", async () => {
+      // Prepare
+      const app = await openTransaction('app');
+      const ferry = await openTransaction('ferry');
+      await olderThanTheFreeze();
+
+      // Act
+      const r = await check('long-running-transactions', facts({ source }));
+
+      // Assess
+      expect(r).toMatchObject({ id: 'long-running-transactions', passed: false });
+      expect(r.message).toMatch(new RegExp(`^transactions open longer than 1 s: pid ${app} \\(app_writer, \\d+ s\\)$`));
+      expect(r.message).not.toContain(`pid ${ferry}`);
+    });
+
+    it("passes when only Ferry's own user has a long transaction open", async () => {
+      // Prepare
+      await openTransaction('ferry');
+      await olderThanTheFreeze();
+
+      // Act
+      const r = await check('long-running-transactions', facts({ source }));
+
+      // Assess
+      expect(r.passed).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/comparison-verdict/verdict';
+import { GUARDRAILS_KIND, GuardrailsFailedError, guardrailsStep, type GuardrailsOutput } from '../../../lambdas/guardrails/step';
+import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import type { Database } from '../../../lambdas/shared/pg/connection';
+import type { ReplicationEngine, ReplicationStatus } from '../../../lambdas/shared/replication/engine';
+import type { StepRuntime } from '../../../lambdas/shared/runtime';
+import { localRuntime } from '../../../local/runtime';
+import { manualClock } from '../../helpers/clock';
+import { useDynalite } from '../../helpers/dynalite';
+import { ScriptedEngine } from '../../helpers/scripted-engine';
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
+const ORDERS: MigrationConfigInput = {
+  id: 'orders',
+  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
+  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
+  replication: { engine: 'native' },
+  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
+};
+const CDC: ReplicationStatus = { state: 'cdc', tables: [] };
+const ALL_IDS = ['phase-ready', 'comparison-passed', 'comparison-recent', 'replication-healthy', 'replication-lag', 'long-running-transactions'];
+
+describe('guardrails step', () => {
+  const dynamo = useDynalite();
+  const clock = manualClock();
+
+  /**
+   * The local runtime with the databases and engine replaced: the source answers every query with
+   * `rows` (the long-transaction query), and `engine` is what the step sees.
+   */
+  async function newRuntime(engine: ReplicationEngine, rows: unknown[] = []) {
+    const local = localRuntime({ store: await dynamo.newStore({ now: clock.now }), migrations: [ORDERS], secrets: {}, now: clock.now });
+    const db = { label: 'source database', query: async () => rows } as unknown as Database;
+    const closed: string[] = [];
+    const runtime: StepRuntime = {
+      ...local,
+      openDatabases: async () => ({ source: db, target: db, close: async () => void closed.push('closed') }),
+      engine: async () => engine,
+    };
+    return { runtime, closed };
+  }
+
+  /** Phase ready, with a comparison that found every table equal just now. */
+  async function readyWithComparison(runtime: StepRuntime) {
+    for (const to of ['replicating', 'ready'] as const) {
+      const { version } = await runtime.store.ensureState('orders');
+      await runtime.store.transition('orders', { to, expectedVersion: version, reason: 'test' });
+    }
+    const report: ComparisonSummaryReport = { runId: 'run-7', equal: true, completedAt: new Date(clock.now()).toISOString(), tables: [], rowsCompared: 10 };
+    await runtime.store.putReport('orders', COMPARISON_SUMMARY_KIND, report);
+  }
+
+  it('passes when every guardrail passes, and stores the guardrails report', async () => {
+    // Prepare
+    const { runtime, closed } = await newRuntime(new ScriptedEngine({ status: CDC, lag: { seconds: 0.5 } }));
+    await readyWithComparison(runtime);
+
+    // Act
+    const output = await guardrailsStep({ migrationId: 'orders', runId: 'cutover-1' }, runtime);
+
+    // Assess
+    expect(output.passed).toBe(true);
+    expect(output.guardrails.map((g) => [g.id, g.passed])).toEqual(ALL_IDS.map((id) => [id, true]));
+    const stored = await runtime.store.latestReport<GuardrailsOutput & { runId: string }>('orders', GUARDRAILS_KIND);
+    expect(stored?.report).toEqual({ runId: 'cutover-1', ...output });
+    expect(closed).toEqual(['closed']);
+  });
+
+  it('throws GuardrailsFailedError listing every failed guardrail by id, after storing the report', async () => {
+    // Prepare: phase replicating, no comparison, lag too high, an old transaction
+    const { runtime, closed } = await newRuntime(new ScriptedEngine({ status: CDC, lag: { seconds: 60 } }), [{ pid: 4242, usename: 'app', seconds: 95 }]);
+    const { version } = await runtime.store.ensureState('orders');
+    await runtime.store.transition('orders', { to: 'replicating', expectedVersion: version, reason: 'test' });
+
+    // Act
+    const error = await guardrailsStep({ migrationId: 'orders', runId: 'cutover-1' }, runtime).catch((e: Error) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(GuardrailsFailedError);
+    expect(error).toMatchObject({ name: 'GuardrailsFailedError' });
+    const lines = (error as Error).message.split('\n');
+    expect(lines[0]).toBe('The cutover of "orders" did not start; nothing was changed. Failed guardrails:');
+    expect(lines.slice(1).map((l) => l.replace(/:.*$/, ''))).toEqual([
+      '- phase-ready',
+      '- comparison-passed',
+      '- comparison-recent',
+      '- replication-lag',
+      '- long-running-transactions',
+    ]);
+    expect((error as Error).message).toContain('- long-running-transactions: transactions open longer than 30 s: pid 4242 (app, 95 s)');
+    const stored = await runtime.store.latestReport<GuardrailsOutput & { runId: string }>('orders', GUARDRAILS_KIND);
+    expect(stored?.report).toMatchObject({ runId: 'cutover-1', passed: false });
+    expect(stored?.report.guardrails.map((g) => g.id)).toEqual(ALL_IDS);
+    expect(closed).toEqual(['closed']);
+  });
+
+  it('fails a guardrail that cannot be checked, with its error, and still checks the others', async () => {
+    // Prepare
+    const engine = new ScriptedEngine({ status: CDC, lag: { seconds: 0.5 } });
+    engine.status = async () => Promise.reject(new Error('the subscription cannot be read'));
+    const { runtime } = await newRuntime(engine);
+    await readyWithComparison(runtime);
+
+    // Act
+    const error = await guardrailsStep({ migrationId: 'orders', runId: 'cutover-1' }, runtime).catch((e: Error) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'GuardrailsFailedError' });
+    expect((error as Error).message).toContain('- replication-healthy: could not be checked: the subscription cannot be read');
+    const stored = await runtime.store.latestReport<GuardrailsOutput>('orders', GUARDRAILS_KIND);
+    expect(stored?.report.guardrails.filter((g) => !g.passed).map((g) => g.id)).toEqual(['replication-healthy']);
+  });
+
+  it('rejects an input without runId, naming the field, and checks nothing', async () => {
+    // Prepare
+    const { runtime, closed } = await newRuntime(new ScriptedEngine({ status: CDC }));
+
+    // Act
+    const error = await guardrailsStep({ migrationId: 'orders' }, runtime).catch((e: Error) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('runId: ') });
+    expect(closed).toEqual([]);
+    expect(await runtime.store.latestReport('orders', GUARDRAILS_KIND)).toBeUndefined();
+  });
+});
