@@ -6,7 +6,7 @@ import { selectedTables } from '../shared/cutover/tables';
 import { FerryError } from '../shared/errors';
 import { freezeWrites, thawWrites } from '../shared/freeze/freeze';
 import { parseInput } from '../shared/input';
-import { withEngine, type StepRuntime } from '../shared/runtime';
+import { withEngine, type OpenDatabases, type StepRuntime } from '../shared/runtime';
 
 /** `{"migrationId", "runId", "lease"}` */
 export const BackOutInputSchema = z.strictObject({ migrationId, runId, lease });
@@ -38,41 +38,51 @@ export async function backOutStep(event: unknown, runtime: StepRuntime): Promise
   const input = parseInput(BackOutInputSchema, event);
   const migration = runtime.migration(input.migrationId);
   return withEngine(runtime, migration, async (engine, dbs) => {
-    const before = await runtime.store.getFreeze(input.migrationId, 'target');
-    const targetNeverWritable = before !== undefined && before.status !== 'thawed';
-    const frozen = await freezeWrites({
-      db: dbs.target,
-      store: runtime.store,
-      migrationId: input.migrationId,
-      side: 'target',
-      config: migration.freeze,
-      tables: await selectedTables(dbs.target, migration),
-      runId: input.runId,
-      owner: input.lease.owner,
-      deadline: runtime.now() + DRAIN_MS,
-      bounded: false,
-      now: () => runtime.now(),
-    });
-    let drained = 'nothing to drain: no reverse replication';
+    // Clients can have reached the target only after reverse replication was prepared (the
+    // switch comes after it): without it, the target needs neither a freeze nor a drain.
     const reverse = await engine.reverse();
-    if (reverse !== undefined && !targetNeverWritable) {
-      const markerId = `${input.runId}:back-out`;
-      await writeMarker(dbs.target, { id: markerId, direction: 'target->source' });
-      try {
-        const { visibleAfterMs } = await waitForMarker(dbs.source, markerId, { deadline: runtime.now() + DRAIN_MS, now: () => runtime.now() });
-        drained = `writes made on the target reached the source (${visibleAfterMs} ms)`;
-      } catch (error) {
-        throw new BackOutUnsafeError(
-          `The target was writable during this cutover and reverse replication did not bring its writes to the source within ${DRAIN_MS / 1000} s ` +
-            `(${(error as Error).message}). Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it. ` +
-            `Repair reverse replication, then start the rollback workflow; or thaw the target to continue on it.`,
-        );
-      }
-    } else if (reverse !== undefined) drained = 'not needed: the target was frozen throughout';
+    let target = 'not needed: the clients never moved (no reverse replication)';
+    let drained = 'nothing to drain: no reverse replication';
+    if (reverse !== undefined) {
+      const before = await runtime.store.getFreeze(input.migrationId, 'target');
+      const targetNeverWritable = before !== undefined && before.status !== 'thawed';
+      target = (
+        await freezeWrites({
+          db: dbs.target,
+          store: runtime.store,
+          migrationId: input.migrationId,
+          side: 'target',
+          config: migration.freeze,
+          tables: await selectedTables(dbs.target, migration),
+          runId: input.runId,
+          owner: input.lease.owner,
+          deadline: runtime.now() + DRAIN_MS,
+          bounded: false,
+          now: () => runtime.now(),
+        })
+      ).message;
+      drained = targetNeverWritable ? 'not needed: the target was frozen throughout' : await drainBack(dbs, input.runId, runtime);
+    }
     const thawed = await thawWrites({ db: dbs.source, store: runtime.store, migrationId: input.migrationId, side: 'source', now: () => runtime.now() });
     const sw = await runtime.switchFor(migration);
     const clients = await sw.pointTo('source');
     const undone = await undoReverse(engine);
-    return { target: frozen.message, drained, source: thawed.message, clients: clients.message, replication: undone.message };
+    return { target, drained, source: thawed.message, clients: clients.message, replication: undone.message };
   });
+}
+
+/** Brings writes the target took during this cutover to the source, or refuses to go on. */
+async function drainBack(dbs: OpenDatabases, runId: string, runtime: StepRuntime): Promise<string> {
+  const markerId = `${runId}:back-out`;
+  await writeMarker(dbs.target, { id: markerId, direction: 'target->source' });
+  try {
+    const { visibleAfterMs } = await waitForMarker(dbs.source, markerId, { deadline: runtime.now() + DRAIN_MS, now: () => runtime.now() });
+    return `writes made on the target reached the source (${visibleAfterMs} ms)`;
+  } catch (error) {
+    throw new BackOutUnsafeError(
+      `The target was writable during this cutover and reverse replication did not bring its writes to the source within ${DRAIN_MS / 1000} s ` +
+        `(${(error as Error).message}). Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it. ` +
+        `Repair reverse replication, then start the rollback workflow; or thaw the target to continue on it.`,
+    );
+  }
 }
