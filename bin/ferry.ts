@@ -5,7 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } from '../lib/config';
 import { DatabaseConnectionError, DatabaseQueryError } from '../lambdas/shared/pg/connection';
 import { compareCommand } from './cli/compare-command';
+import { driftCommand } from './cli/drift-command';
 import { preflightCommand } from './cli/preflight-command';
+import { snapshotCommand } from './cli/snapshot-command';
 import { UsageError } from './cli/usage-error';
 
 /** Exit codes shared by every command: 0 ok / equal, 1 a finding (difference, bad config), 2 could not run. */
@@ -36,6 +38,8 @@ program
 // addCommand does not pass these on by itself: errors must reach main(), not process.exit().
 program.addCommand(compareCommand().copyInheritedSettings(program));
 program.addCommand(preflightCommand().copyInheritedSettings(program));
+program.addCommand(driftCommand().copyInheritedSettings(program));
+program.addCommand(snapshotCommand().copyInheritedSettings(program));
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config';
 import { CheckpointTable } from './constructs/checkpoint-table';
 import { DmsReplication } from './constructs/dms-replication';
+import { DRIFT_WORKFLOW, DriftSchedule } from './constructs/drift-schedule';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
 import { ReplicationMonitor } from './constructs/replication-monitor';
@@ -30,6 +31,8 @@ export class FerryStack extends Stack {
   public readonly replicationMonitor: ReplicationMonitor;
   /** One per migration with `rollback.enabled`, keyed by migration id. */
   public readonly rollbackAlarms: Readonly<Record<string, RollbackAlarms>>;
+  /** One per migration (DISABLED when `drift.enabled` is false), keyed by migration id. */
+  public readonly driftSchedules: Readonly<Record<string, DriftSchedule>>;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -148,6 +151,28 @@ export class FerryStack extends Stack {
       });
     }
     this.rollbackAlarms = rollbackAlarms;
+
+    const drift = this.workflows.workflows[DRIFT_WORKFLOW];
+    if (!drift) throw new Error(`FerryStack: there is no ${DRIFT_WORKFLOW} workflow (statemachines/${DRIFT_WORKFLOW}.asl.json), which the drift schedules start`);
+    const driftSchedules: Record<string, DriftSchedule> = {};
+    for (const migration of config.migrations) {
+      const name = `DriftSchedule${pascalCase(migration.id)}`;
+      const schedule = new DriftSchedule(this, name, {
+        migration,
+        driftStateMachine: drift.stateMachine,
+        topic: this.notifications.topic,
+        encryptionKey: this.encryptionKey.key,
+      });
+      driftSchedules[migration.id] = schedule;
+      const { schedule: expression, timeZone, enabled } = migration.drift;
+      new CfnOutput(this, `${name}Name`, {
+        description:
+          `Migration ${migration.id}: EventBridge Scheduler schedule of the drift checks, ${expression} ${timeZone}, ` +
+          `${enabled ? 'ENABLED' : 'DISABLED'} (drift.enabled in cdk.json); alarm ${schedule.name}`,
+        value: schedule.schedule.scheduleName,
+      });
+    }
+    this.driftSchedules = driftSchedules;
   }
 }
 

@@ -1,5 +1,6 @@
 import { backOutStep } from '../lambdas/back-out/step';
 import { drainStep } from '../lambdas/drain/step';
+import { driftStep } from '../lambdas/drift/step';
 import { finalCompareStep } from '../lambdas/final-compare/step';
 import { freezeStep } from '../lambdas/freeze/step';
 import { guardrailsStep } from '../lambdas/guardrails/step';
@@ -51,6 +52,7 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   BackOutFunctionArn: backOutStep,
   RollbackPlanFunctionArn: rollbackPlanStep,
   StopReplicationFunctionArn: stopReplicationStep,
+  DriftFunctionArn: driftStep,
   // Not called by a workflow: a schedule invokes it every minute.
   ReplicationMonitorFunctionArn: replicationMonitorStep,
   // Not called by a workflow: EventBridge invokes it when an execution is stopped or times out.

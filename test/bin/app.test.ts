@@ -27,7 +27,7 @@ describe('bin/app.ts', () => {
       cwd: root,
       env: offlineEnv(),
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 240_000,
     });
     expect(result.stderr).not.toMatch(/AwsSolutions-/);
     expect(result.status).toBe(0);
@@ -35,7 +35,9 @@ describe('bin/app.ts', () => {
       const template = JSON.parse(readFileSync(path.join(outdir, `Ferry-${env}.template.json`), 'utf8'));
       expect(Object.keys(template.Resources).length).toBeGreaterThan(0);
     }
-  });
+    // Bundling every step function with esbuild takes about 25 s alone; far longer while other
+    // test files load both cores.
+  }, 240_000);
 
   it('fails with one line per problem, and no stack trace, on a bad configuration', () => {
     const badOut = path.join(outdir, 'bad');

@@ -24,6 +24,8 @@ describe('the cutover workflow', () => {
       expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { phase: 'cut-over' } });
       expect((await scene.m.runtime.store.getState(scene.m.migrationId))?.phase).toBe('cut-over');
       expect(scene.clients.history).toEqual(['target']);
+      // What drift checks compare the target with from now on.
+      expect(await scene.m.runtime.store.latestReport(scene.m.migrationId, 'schema-snapshot')).toBeDefined();
       await scene.writer.stop();
       expect(await scene.audit('target')).toEqual({ lost: [], duplicated: [] });
       expect(await scene.appCanWrite('target')).toBe(true);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DriftInputSchema } from '../../lambdas/drift/step';
 import { STEP_FUNCTIONS } from '../../lib/constructs/workflows/steps';
 import { MigrateInputSchema } from '../../lambdas/validate-input/step';
 import { CutoverInputSchema, RollbackInputSchema } from '../../lambdas/validate-input/switch-workflows';
@@ -14,6 +15,7 @@ const INPUT_SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean;
   migrate: MigrateInputSchema,
   cutover: CutoverInputSchema,
   rollback: RollbackInputSchema,
+  drift: DriftInputSchema,
 };
 
 describe('the local runner and the stack', () => {

@@ -236,6 +236,14 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     needs: ['checkpoints-read', 'database-secrets', 'dms-read', 'dms-lag'],
   },
   {
+    step: 'drift',
+    placeholder: 'DriftFunctionArn',
+    description: 'checks schema, data and sequence drift and reports it when it changes',
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 1024,
+    needs: ['checkpoints-read-write', 'database-secrets', 'notify'],
+  },
+  {
     step: 'execution-ended',
     placeholder: 'ExecutionEndedFunctionArn',
     description: 'releases the lock of a workflow execution that was stopped or timed out; starts a rollback for a cutover that ended mid-way',

@@ -34,6 +34,18 @@ export interface CompareDataOptions {
   readonly hashMethod?: HashMethod;
   /** Tables compared at once; also the connections used per database. @default 2 */
   readonly concurrency?: number;
+  /**
+   * Compare only this many segments of each table, chosen at random among the planned ones (a
+   * spot check, e.g. a scheduled drift check): the plan is made as usual, then the draw is stored
+   * in the ledger (`compare:<table>:sample:<n>`) so a resumed run compares the same segments.
+   * Results count the compared segments' rows only and say how many were compared (`sampled`).
+   * A table with no more segments than this is compared whole; a table without a usable key has
+   * no segments and is compared whole too (a multiset comparison cannot be cut by key), with a
+   * warning saying so. @default every segment
+   */
+  readonly segmentSample?: number;
+  /** Random numbers in [0, 1) for `segmentSample`'s draw. @default Math.random */
+  readonly random?: () => number;
   /** Epoch ms to stop before; unfinished work resumes from `ledger`. @default none */
   readonly deadline?: number;
   /** Progress store. @default in memory (no resume across processes) */
@@ -46,6 +58,10 @@ export interface CompareDataOptions {
 /** Compares the rows of every selected table: see docs/architecture.md, "Data comparison". */
 export async function compareData(source: Database, target: Database, options: CompareDataOptions = {}): Promise<DataComparison> {
   const selection = options.selection ?? ALL_USER_TABLES;
+  const sample = options.segmentSample;
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) {
+    throw new RangeError(`segmentSample must be a positive integer, got ${sample}`);
+  }
   const [sourceTables, targetTables] = await Promise.all([readTables(source, selection), readTables(target, selection)]);
   const targetByName = new Map(targetTables.map((t) => [displayName(t), t]));
   const sourceNames = new Set(sourceTables.map(displayName));
@@ -63,6 +79,7 @@ export async function compareData(source: Database, target: Database, options: C
     settleMs: options.settleMs ?? 0,
     recheckRounds: options.recheckRounds ?? 1,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    ...(sample !== undefined ? { sample: { segments: sample, random: options.random ?? Math.random } } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
 
@@ -70,6 +87,9 @@ export async function compareData(source: Database, target: Database, options: C
     const other = targetByName.get(displayName(table));
     if (other === undefined) return absentTable(source, table, 'missing');
     const { pair, warnings } = pairUp(source, target, table, other, options);
+    if (sample !== undefined && pair.source.key.length === 0) {
+      warnings.push('no key to cut segments by: compared whole, not sampled');
+    }
     return compareTable(pair, warnings, ledger, budget, runOptions);
   });
   const extras = await Promise.all(

@@ -19,6 +19,8 @@ export interface TableRunOptions extends BisectOptions {
   readonly recheckRounds: number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: CompareProgress) => void;
+  /** Compare only this many of the planned segments, drawn with `random`. */
+  readonly sample?: { readonly segments: number; readonly random: () => number };
 }
 
 /** Either the finished comparison, or undefined when the budget ran out (progress is kept). */
@@ -39,20 +41,39 @@ export async function compareTable(
   const larger = pair.source.table.estimatedRows >= pair.target.table.estimatedRows ? pair.source : pair.target;
   const cuts = await ledger.runStep(`compare:${name}:plan`, () => planSegments(larger, options.segmentRows));
   const ranges = segmentRanges(cuts);
+  const sample = options.sample;
+  const chosen = sample
+    ? await ledger.runStep(`compare:${name}:sample:${sample.segments}`, async () => drawSegments(ranges.length, sample.segments, sample.random))
+    : ranges.map((_, n) => n);
   const done = (await ledger.listSegments(name)) as Map<number, RangeDiff>;
-  const report = (n: number) =>
-    options.onProgress?.({ table: name, segmentsDone: n, segmentsTotal: ranges.length, rowsDone: sumRows(done) });
-  report(done.size);
-  for (let n = 0; n < ranges.length; n++) {
+  const doneCount = () => chosen.filter((n) => done.has(n)).length;
+  const report = () =>
+    options.onProgress?.({ table: name, segmentsDone: doneCount(), segmentsTotal: chosen.length, rowsDone: sumRows(done, chosen) });
+  report();
+  for (const n of chosen) {
     if (done.has(n)) continue;
     if (budget.exhausted()) return undefined;
     const diff = await budget.measure(() => diffRange(pair, ranges[n]!, options));
     await ledger.putSegment(name, n, diff);
     done.set(n, diff);
-    report(done.size);
+    report();
   }
   if (budget.exhausted(options.settleMs * options.recheckRounds)) return undefined;
-  return ledger.runStep(`compare:${name}:result`, () => finishKeyed(pair, ranges, done, warnings, options, started, budget));
+  return ledger.runStep(`compare:${name}:result`, () => finishKeyed(pair, ranges, chosen, done, warnings, options, started, budget));
+}
+
+/**
+ * `count` distinct segment numbers out of `total`, uniformly at random (a partial Fisher-Yates
+ * shuffle), in ascending order; every segment when `count` covers them all.
+ */
+export function drawSegments(total: number, count: number, random: () => number): number[] {
+  const numbers = Array.from({ length: total }, (_, n) => n);
+  if (count >= total) return numbers;
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.min(total - i - 1, Math.floor(random() * (total - i)));
+    [numbers[i], numbers[j]] = [numbers[j]!, numbers[i]!];
+  }
+  return numbers.slice(0, count).sort((a, b) => a - b);
 }
 
 function segmentRanges(cuts: readonly string[][]): KeyRange[] {
@@ -60,30 +81,31 @@ function segmentRanges(cuts: readonly string[][]): KeyRange[] {
   return bounds.slice(0, -1).map((lo, i) => ({ ...(lo ? { lo } : {}), ...(bounds[i + 1] ? { hi: bounds[i + 1] } : {}) }));
 }
 
-function sumRows(done: Map<number, RangeDiff>): number {
+function sumRows(done: Map<number, RangeDiff>, chosen: readonly number[]): number {
   let rows = 0;
-  for (const d of done.values()) rows += d.sourceRows;
+  for (const n of chosen) rows += done.get(n)?.sourceRows ?? 0;
   return rows;
 }
 
 async function finishKeyed(
   pair: TablePair,
   ranges: readonly KeyRange[],
+  chosen: readonly number[],
   done: Map<number, RangeDiff>,
   warnings: readonly string[],
   options: TableRunOptions,
   started: number,
   budget: TimeBudget,
 ): Promise<TableComparison> {
-  const segments = ranges.map((_, n) => done.get(n)!);
+  const segments = chosen.map((n) => done.get(n)!);
   let transient = 0;
   for (let round = 0; round < options.recheckRounds && options.settleMs > 0; round++) {
-    const differing = segments.map((d, n) => [d, n] as const).filter(([d]) => diffTotal(d) > 0);
+    const differing = segments.map((d, i) => [d, i] as const).filter(([d]) => diffTotal(d) > 0);
     if (differing.length === 0) break;
     await options.sleep(options.settleMs);
-    for (const [first, n] of differing) {
-      const { diff, transient: gone } = await recheckSegment(pair, ranges[n]!, first, options);
-      segments[n] = diff;
+    for (const [first, i] of differing) {
+      const { diff, transient: gone } = await recheckSegment(pair, ranges[chosen[i]!]!, first, options);
+      segments[i] = diff;
       transient += gone;
     }
   }
@@ -106,6 +128,7 @@ async function finishKeyed(
     transient,
     warnings,
     durationMs: budget.elapsedSince(started),
+    ...(options.sample ? { sampled: { segments: chosen.length, of: ranges.length } } : {}),
   };
 }
 
@@ -163,6 +186,7 @@ async function compareKeyless(
     transient,
     warnings,
     durationMs: budget.elapsedSince(started),
+    ...(options.sample ? { sampled: { segments: 1, of: 1 } } : {}),
   };
 }
 

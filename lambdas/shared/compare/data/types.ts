@@ -60,6 +60,12 @@ export interface TableComparison {
   readonly transient: number;
   readonly warnings: readonly string[];
   readonly durationMs: number;
+  /**
+   * Only with `segmentSample`: how many of the planned segments were compared. The row counts and
+   * the differences are then those of the compared segments only. A table without a usable key has
+   * no segments and is compared whole: `{segments: 1, of: 1}`.
+   */
+  readonly sampled?: { readonly segments: number; readonly of: number };
 }
 
 export interface DataComparison {

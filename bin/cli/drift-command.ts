@@ -1,0 +1,60 @@
+import { Command, Option } from 'commander';
+import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
+import { detectDrift } from '../../lambdas/shared/drift/detect';
+import type { DriftOptions, DriftSides } from '../../lambdas/shared/drift/types';
+import { openDatabase } from './databases';
+import { positiveInt, tableSelection } from './options';
+import { driftJson, renderDrift } from './render-drift';
+import { readSnapshotFile } from './snapshot-file';
+import { UsageError } from './usage-error';
+
+interface DriftCommandOptions {
+  source?: string;
+  snapshot?: string;
+  target: string;
+  data: 'none' | 'sample' | 'full';
+  tables?: string[];
+  exclude?: string[];
+  settleMs: number;
+  json?: boolean;
+}
+
+export function driftCommand(): Command {
+  return new Command('drift')
+    .description('report what differs between the source (or a schema snapshot of it) and the target (exit 0 no drift, 1 drift, 2 could not run)')
+    .option('--source <postgres-url>', 'the database moved from (before cutover)')
+    .option('--snapshot <file>', "a schema snapshot written by 'ferry snapshot' (after cutover, when the source may be gone)")
+    .requiredOption('--target <postgres-url>', 'the database moved to')
+    .addOption(new Option('--data <how>', 'rows compared besides the schema (with --source only)').choices(['none', 'sample', 'full']).default('none'))
+    .option('--tables <pattern...>', "tables to check, 'schema.table' with * and ? (default: every user table; with --snapshot, the snapshot's own, and given ones only narrow it)")
+    .option('--exclude <pattern...>', 'tables to leave out')
+    .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication', positiveInt('--settle-ms'), 0)
+    .option('--json', 'print one JSON document: {"differences": [{kind, object, source, target, severity}]}')
+    .action(async (options: DriftCommandOptions) => {
+      if ((options.source === undefined) === (options.snapshot === undefined)) {
+        throw new UsageError(
+          'drift: give exactly one of --source <postgres-url> (the live source database) or --snapshot <file> (a schema snapshot taken with ferry snapshot)',
+        );
+      }
+      if (options.snapshot !== undefined && options.data !== 'none') {
+        throw new UsageError(`--data ${options.data}: needs --source; a schema snapshot holds no rows (use --data none with --snapshot)`);
+      }
+      // The file is checked before any connection is made: a wrong file is the cheaper mistake to report.
+      const snapshot = options.snapshot === undefined ? undefined : readSnapshotFile(options.snapshot);
+      const selection = tableSelection(options.tables, options.exclude);
+      if (selection) compileSelection(selection);
+      const driftOptions: DriftOptions = { data: options.data, settleMs: options.settleMs, ...(selection ? { selection } : {}) };
+
+      const target = () => openDatabase('--target', 'target', options.target);
+      // The exactly-one check above makes --source given whenever there is no snapshot.
+      const sides: DriftSides =
+        snapshot !== undefined ? { snapshot, target: target() } : { source: openDatabase('--source', 'source', options.source ?? ''), target: target() };
+      try {
+        const result = await detectDrift(sides, driftOptions);
+        process.stdout.write(options.json ? `${JSON.stringify(driftJson(result), null, 2)}\n` : renderDrift(result, 'source' in sides ? 'source' : 'snapshot'));
+        process.exitCode = result.differences.length > 0 ? 1 : 0;
+      } finally {
+        await Promise.all(['source' in sides ? sides.source.close() : undefined, sides.target.close()]);
+      }
+    });
+}

@@ -1,0 +1,45 @@
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { readSchemaSnapshot } from '../../lambdas/shared/compare/schema';
+import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
+import { openDatabase } from './databases';
+import { tableSelection } from './options';
+import { UsageError } from './usage-error';
+
+interface SnapshotCommandOptions {
+  tables?: string[];
+  exclude?: string[];
+  output?: string;
+}
+
+export function snapshotCommand(): Command {
+  return new Command('snapshot')
+    .description("print the schema of a database as JSON, for 'ferry drift --snapshot <file>' later (exit 0 ok, 2 could not run)")
+    .argument('<postgres-url>', 'the database to snapshot (usually the source, just before cutover)')
+    .option('--tables <pattern...>', "tables to include, 'schema.table' with * and ? (default: every user table)")
+    .option('--exclude <pattern...>', 'tables to leave out')
+    // `npm run` prints its own banner on stdout, so `npm run ferry -- snapshot ... > file` is not pure JSON.
+    .option('--output <file>', 'write the snapshot to this file instead of stdout')
+    .action(async (url: string, options: SnapshotCommandOptions) => {
+      const selection = tableSelection(options.tables, options.exclude);
+      // A bad pattern is reported before any connection is made.
+      if (selection) compileSelection(selection);
+      // A snapshot stands in for the source side of a later drift check, hence its role's name in errors.
+      const db = openDatabase('<postgres-url>', 'source', url, 1);
+      try {
+        const snapshot = await readSchemaSnapshot(db, selection ? { selection } : {});
+        const json = `${JSON.stringify(snapshot, null, 2)}\n`;
+        if (options.output === undefined) {
+          process.stdout.write(json);
+          return;
+        }
+        try {
+          writeFileSync(options.output, json);
+        } catch (error) {
+          throw new UsageError(`--output ${options.output}: cannot write (${(error as Error).message})`);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}

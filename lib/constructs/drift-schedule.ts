@@ -1,0 +1,246 @@
+import { ArnFormat, Duration, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { MigrationConfig } from '../../lambdas/shared/migration-config';
+import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
+
+export interface DriftScheduleProps {
+  /** The migration, validated; its `drift` section says when to check and whether the schedule is on. */
+  readonly migration: MigrationConfig;
+  /** The drift workflow (statemachines/drift.asl.json), started with `{"migrationId": "<id>"}`. */
+  readonly driftStateMachine: sfn.IStateMachine;
+  /** Told when the drift alarm goes to ALARM and back to OK, and when a scheduled check did not start. */
+  readonly topic: sns.ITopic;
+  /**
+   * Encrypts the schedule's input (the only part of a schedule Scheduler encrypts with a
+   * customer-managed key). The schedule's role may decrypt with it only for this schedule
+   * (encryption context `aws:scheduler:schedule:arn`). Whoever deploys the stack needs
+   * kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt on it (the CDK deploy role has them
+   * through the key policy's account statement).
+   * @default - an AWS owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Start of the schedule's and the alarms' names: `<prefix>-<migration>-drift`.
+   * @default - the stack name (`Ferry-<env>`)
+   */
+  readonly namePrefix?: string;
+  /**
+   * How long Scheduler keeps trying to start a check (throttling, the state machine being
+   * updated) before the start goes to the dead-letter queue. Later than that, the next scheduled
+   * check is the better one.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Attempts to start a check after the first one fails.
+   * @default 8
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Period of the drift alarm's metric. The alarm keeps its state through periods without a check
+   * (missing data is ignored), so this only bounds how long a clean check that follows a drifted
+   * one in the same period waits before the alarm goes back to OK.
+   * @default Duration.hours(1)
+   */
+  readonly alarmPeriod?: Duration;
+}
+
+/** The workflow a drift schedule starts: statemachines/drift.asl.json. */
+export const DRIFT_WORKFLOW = 'drift';
+
+/**
+ * Published by the drift step (lambdas/drift) with Powertools EMF after every check, 0 included:
+ * the number of findings (schema, data and sequence) of that check.
+ */
+export const DRIFT_DIFFERENCES_METRIC = 'DriftDifferences';
+
+/** The drift findings of one migration, as the drift step publishes them; the worst check of each period. */
+export function driftDifferencesMetric(migrationId: string, period: Duration = Duration.hours(1)): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: FERRY_METRICS_NAMESPACE,
+    metricName: DRIFT_DIFFERENCES_METRIC,
+    dimensionsMap: ferryMetricDimensions(migrationId),
+    statistic: cloudwatch.Stats.MAXIMUM,
+    period,
+  });
+}
+
+/** EventBridge Scheduler's limit on schedule names, and the characters it allows. */
+const SCHEDULE_NAME_LIMIT = 64;
+const SCHEDULE_NAME = /^[0-9a-zA-Z._-]+$/;
+/** CloudWatch's limits on alarm names and descriptions. */
+const ALARM_NAME_LIMIT = 255;
+const ALARM_DESCRIPTION_LIMIT = 1024;
+
+/**
+ * A migration's scheduled drift checks: an EventBridge Scheduler schedule
+ * `<prefix>-<migration>-drift` that starts the drift workflow with `{"migrationId": "<id>"}` at
+ * `drift.schedule` in `drift.timeZone` (no flexible window: checks run when they are due), and
+ * the alarm `<prefix>-<migration>-drift` on the findings the checks publish.
+ *
+ * `drift.enabled: false` keeps the schedule, DISABLED: turning checks on is a configuration
+ * change and a deploy, and the alarm stays for checks started from the console.
+ *
+ * The alarm reads `DriftDifferences` (Maximum > 0, one period). Checks publish only when they run,
+ * so missing data keeps the alarm's state: a check that found drift keeps it in ALARM until a later
+ * check finds none, however far apart the checks are.
+ *
+ * Delivery: the schedule's own role (trusted by Scheduler of this account and its default
+ * schedule group only) may start exactly the drift state machine; Scheduler retries the start,
+ * then puts it in an SQS dead-letter queue, whose alarm tells the operators that a check did
+ * not run.
+ */
+export class DriftSchedule extends Construct {
+  /** `<prefix>-<migration>-drift`: the name of the schedule and of the drift alarm. */
+  public readonly name: string;
+  /** Starts the drift workflow for this migration. */
+  public readonly schedule: scheduler.Schedule;
+  /**
+   * The schedule's execution role: states:StartExecution on the drift state machine, SendMessage
+   * to the dead-letter queue, Decrypt of this schedule's input; nothing else.
+   */
+  public readonly role: iam.Role;
+  /** Scheduled checks that Scheduler could not start. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** A scheduled check is in the dead-letter queue: it did not run. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** The last check found drift. */
+  public readonly driftAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: DriftScheduleProps) {
+    super(scope, id);
+    const { migration } = props;
+    const { drift } = migration;
+    const stack = Stack.of(this);
+    const prefix = props.namePrefix ?? stack.stackName;
+    const name = `${prefix}-${migration.id}-drift`;
+    this.name = name;
+    if (!Token.isUnresolved(name) && (name.length > SCHEDULE_NAME_LIMIT || !SCHEDULE_NAME.test(name))) {
+      throw new Error(
+        `DriftSchedule: schedule name '${name}' must be at most ${SCHEDULE_NAME_LIMIT} letters, digits, '.', '_' and '-' ` +
+          '(EventBridge Scheduler); shorten the environment name or the migration id',
+      );
+    }
+    const workflow = `${prefix}-${DRIFT_WORKFLOW}`;
+    const input = { migrationId: migration.id };
+    const notify = new actions.SnsAction(props.topic);
+    const alarmName = (what: string) => `${name}${what}`.slice(0, ALARM_NAME_LIMIT);
+
+    const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    // Built from the name, not referenced: the role's policy names it, and the schedule waits for that policy.
+    const scheduleArn = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `default/${name}`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    this.role = new iam.Role(this, 'StartDriftRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn },
+      }),
+      description: `Ferry: lets EventBridge Scheduler start the drift checks of migration ${migration.id}`,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      // SQS-managed encryption: Scheduler sends with the schedule's role and needs no key grant;
+      // a message holds the input ({"migrationId"}) and Scheduler's error.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the drift schedule; its DeadLetterAlarm reports every message',
+    });
+
+    const timeZone = TimeZone.of(drift.timeZone);
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: name,
+      description: `Ferry: starts the drift workflow ${workflow} for migration ${migration.id}`,
+      schedule: scheduler.ScheduleExpression.expression(drift.schedule, timeZone),
+      timeWindow: scheduler.TimeWindow.off(),
+      enabled: drift.enabled,
+      target: new schedulerTargets.StepFunctionsStartExecution(props.driftStateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject(input),
+        role: this.role,
+        deadLetterQueue: this.deadLetterQueue,
+        maxEventAge: props.maxEventAge ?? Duration.hours(1),
+        retryAttempts: props.retryAttempts ?? 8,
+      }),
+    });
+    if (props.encryptionKey) {
+      // Not the L2's `key`: it would let the role decrypt anything under the stack's key. Here the
+      // role may decrypt only this schedule's input.
+      (this.schedule.node.defaultChild as scheduler.CfnSchedule).kmsKeyArn = props.encryptionKey.keyArn;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:EncryptionContext:aws:scheduler:schedule:arn': scheduleArn } },
+        }),
+      );
+    }
+    // The first start must not race the role's policy (StartExecution, SendMessage, Decrypt).
+    this.schedule.node.addDependency(this.role);
+
+    const period = props.alarmPeriod ?? Duration.hours(1);
+    this.driftAlarm = new cloudwatch.Alarm(this, 'DriftAlarm', {
+      alarmName: alarmName(''),
+      alarmDescription: driftRunbook(migration, workflow, name, timeZone),
+      metric: driftDifferencesMetric(migration.id, period),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      // No check, no datapoint: keep the verdict of the last check.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    this.driftAlarm.addAlarmAction(notify);
+    this.driftAlarm.addOkAction(notify);
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmName: alarmName('-not-started'),
+      alarmDescription:
+        `A scheduled drift check of migration ${migration.id} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
+        `(schedule ${name}) and gave up: that check did not run. Start one by hand if it matters (Step Functions console, input ` +
+        `${JSON.stringify(input)}). The start and Scheduler's error (message attributes ERROR_CODE, ERROR_MESSAGE) are in the SQS queue ` +
+        `${this.deadLetterQueue.queueName}; purge it once handled.`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(notify);
+    this.deadLetterAlarm.addOkAction(notify);
+  }
+}
+
+/**
+ * What an operator reads in the drift alarm and its notification: what it means, where the
+ * report is, how to look again. Only the explanation is shortened to fit CloudWatch's limit.
+ */
+function driftRunbook(migration: MigrationConfig, workflow: string, scheduleName: string, timeZone: TimeZone): string {
+  const { drift } = migration;
+  const rows = drift.data === 'none' ? 'not compared: drift.data is none' : `compared: drift.data is ${drift.data}`;
+  const means =
+    `The last drift check of migration ${migration.id} found differences: before cutover between the source and the target, after ` +
+    'cutover between the target and the schema snapshot taken at cutover. Schema drift (tables, columns, keys, indexes, constraints, ' +
+    'sequences, ...) means DDL ran on one side only; data drift means rows missing, extra or changed on the target ' +
+    `(rows are ${rows}); a sequence finding means a sequence has used most of its range. ` +
+    'The alarm stays in ALARM until a later check finds none.';
+  const rest =
+    ` Report: checkpoint table (stack output CheckpointTableName), pk MIGRATION#${migration.id}, sk REPORT#drift#<time>, the newest is ` +
+    'the last check. Reproduce: npm run ferry -- drift --source <postgres-url> --target <postgres-url> (after cutover --snapshot <file> ' +
+    `instead of --source), or start ${workflow} with {"migrationId":"${migration.id}"}. ` +
+    `Schedule ${scheduleName}: ${drift.schedule} ${timeZone.timezoneName}${drift.enabled ? '' : ', DISABLED (drift.enabled false)'}.`;
+  return truncate(means, ALARM_DESCRIPTION_LIMIT - rest.length) + rest;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
