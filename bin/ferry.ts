@@ -6,6 +6,7 @@ import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } from '../lib
 import { DatabaseConnectionError, DatabaseQueryError } from '../lambdas/shared/pg/connection';
 import { compareCommand } from './cli/compare-command';
 import { driftCommand } from './cli/drift-command';
+import { driftReportCommand } from './cli/drift-report-command';
 import { preflightCommand } from './cli/preflight-command';
 import { snapshotCommand } from './cli/snapshot-command';
 import { UsageError } from './cli/usage-error';
@@ -40,6 +41,7 @@ program.addCommand(compareCommand().copyInheritedSettings(program));
 program.addCommand(preflightCommand().copyInheritedSettings(program));
 program.addCommand(driftCommand().copyInheritedSettings(program));
 program.addCommand(snapshotCommand().copyInheritedSettings(program));
+program.addCommand(driftReportCommand().copyInheritedSettings(program));
 
 async function main(argv: string[]): Promise<number> {
   try {

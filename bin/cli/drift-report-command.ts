@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import type { DriftReport } from '../../lambdas/drift/step';
+import { DRIFT_KIND } from '../../lambdas/drift/step';
+import { CheckpointStore, createDocumentClient } from '../../lambdas/shared/checkpoints';
+import { driftJson, renderDrift } from './render-drift';
+import { UsageError } from './usage-error';
+
+interface DriftReportOptions {
+  migration: string;
+  table: string;
+  region?: string;
+  endpoint?: string;
+  json?: boolean;
+}
+
+/**
+ * The latest drift check a deployed stack stored (`REPORT#drift#...` in its checkpoint table),
+ * rendered like `ferry drift`. Uses the default AWS credentials; `--endpoint` reads a local table.
+ */
+export function driftReportCommand(): Command {
+  return new Command('drift-report')
+    .description('show the latest stored drift check of a migration from the checkpoint table (exit 0 no drift, 1 drift, 2 none stored or could not read)')
+    .requiredOption('--migration <id>', 'the migration id')
+    .requiredOption('--table <name>', "the checkpoint table (stack output 'CheckpointTableName')")
+    .option('--region <region>', 'AWS region of the table (default: from the environment)')
+    .option('--endpoint <url>', 'a DynamoDB endpoint other than AWS (dynalite, for the local stack)')
+    .option('--json', 'print one JSON document: {"differences": [{kind, object, source, target, severity}]}')
+    .action(async (options: DriftReportOptions) => {
+      const store = new CheckpointStore({
+        client: createDocumentClient({
+          ...(options.region === undefined ? {} : { region: options.region }),
+          ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        }),
+        tableName: options.table,
+      });
+      const stored = await store.latestReport<DriftReport>(options.migration, DRIFT_KIND);
+      if (stored === undefined) {
+        throw new UsageError(`no drift check stored for migration "${options.migration}" in table ${options.table}: the schedule has not run yet, or the id is wrong`);
+      }
+      const report = stored.report;
+      if (options.json) process.stdout.write(`${JSON.stringify(driftJson(report))}\n`);
+      else {
+        process.stdout.write(`Drift check of ${report.checkedAt} (phase ${report.phase}${report.changed ? ', changed since the check before' : ''}):\n`);
+        process.stdout.write(renderDrift(report, report.mode === 'snapshot-target' ? 'snapshot' : 'source'));
+      }
+      if (report.differences.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DriftReport } from '../../lambdas/drift/step';
+import { useDynalite } from '../helpers/dynalite';
+
+const root = path.join(__dirname, '..', '..');
+
+function ferry(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'bin', 'ferry.ts'), ...args], {
+      // dynalite checks no signature, but the SDK signs with something; these are not secrets.
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const report = (differences: DriftReport['differences'], checkedAt: string): DriftReport => ({
+  mode: 'snapshot-target',
+  differences,
+  counts: { schema: differences.length, data: 0, sequences: 0, byKind: Object.fromEntries(differences.map((d) => [d.kind, 1])) },
+  incomplete: [],
+  fingerprint: `f-${differences.length}`,
+  phase: 'cut-over',
+  checkedAt,
+  changed: true,
+});
+
+describe('ferry drift-report', () => {
+  const dynamo = useDynalite();
+
+  it('shows the latest stored drift check, grouped by object, and exits 1 when it found drift', async () => {
+    // Prepare
+    const tableName = await dynamo.newTable();
+    const store = await dynamo.newStore({ tableName });
+    await store.putReport('orders', 'drift', report([], '2026-11-20T10:00:00.000Z'));
+    await new Promise((r) => setTimeout(r, 5));
+    const missing = { kind: 'index-missing', object: 'index public.orders_total_idx', source: 'CREATE INDEX ...', target: null, severity: 'warning' as const };
+    await store.putReport('orders', 'drift', report([missing], '2026-11-21T10:00:00.000Z'));
+
+    // Act
+    const human = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint);
+    const json = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint, '--json');
+
+    // Assess
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('Drift check of 2026-11-21T10:00:00.000Z (phase cut-over');
+    expect(human.stdout).toContain('index public.orders_total_idx');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ differences: [{ kind: 'index-missing', object: 'index public.orders_total_idx', source: 'CREATE INDEX ...', target: null, severity: 'warning' }] });
+  });
+
+  it('exits 2 saying so when no check is stored for the migration', async () => {
+    // Prepare
+    const tableName = await dynamo.newTable();
+
+    // Act
+    const out = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint);
+
+    // Assess
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('no drift check stored for migration "orders"');
+  });
+});
