@@ -8,6 +8,7 @@ import { compareCommand } from './cli/compare-command';
 import { driftCommand } from './cli/drift-command';
 import { driftReportCommand } from './cli/drift-report-command';
 import { preflightCommand } from './cli/preflight-command';
+import { rehearseCommand } from './cli/rehearse-command';
 import { snapshotCommand } from './cli/snapshot-command';
 import { UsageError } from './cli/usage-error';
 
@@ -42,6 +43,7 @@ program.addCommand(preflightCommand().copyInheritedSettings(program));
 program.addCommand(driftCommand().copyInheritedSettings(program));
 program.addCommand(snapshotCommand().copyInheritedSettings(program));
 program.addCommand(driftReportCommand().copyInheritedSettings(program));
+program.addCommand(rehearseCommand().copyInheritedSettings(program));
 
 async function main(argv: string[]): Promise<number> {
   try {

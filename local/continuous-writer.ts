@@ -33,6 +33,8 @@ export class ContinuousWriter {
     private readonly credentials: { readonly user: string; readonly password: string },
     private readonly prefix = 'w',
     private readonly pauseMs = 2,
+    /** One application write carrying `id`, in its own transaction. @default an insert into `writes` */
+    private readonly write: (client: pg.Client, id: string) => Promise<unknown> = (client, id) => client.query('insert into writes (id) values ($1)', [id]),
   ) {}
 
   start(): void {
@@ -44,6 +46,14 @@ export class ContinuousWriter {
     this.running = false;
     await this.loop;
     await this.client?.end().catch(() => undefined);
+  }
+
+  /** Committed writes per second over the last `windowMs`. */
+  writesPerSecond(windowMs = 2000): number {
+    const since = performance.now() - windowMs;
+    let n = 0;
+    for (let i = this.attempts.length - 1; i >= 0 && this.attempts[i]!.at >= since; i--) if (this.attempts[i]!.committed) n++;
+    return Math.round((n * 1000) / windowMs);
   }
 
   /** Waits until `count` more writes have committed (so a phase of the test happened under load). */
@@ -73,7 +83,7 @@ export class ContinuousWriter {
       const id = `${this.prefix}-${++this.n}`;
       try {
         const client = await this.connected();
-        await client.query('insert into writes (id) values ($1)', [id]);
+        await this.write(client, id);
         this.attempts.push({ id, committed: true, at: performance.now() });
       } catch (error) {
         this.attempts.push({ id, committed: false, at: performance.now(), error: (error as Error).message });

@@ -9,7 +9,9 @@ import { deadline, migrationId, runId } from '../shared/cutover/inputs';
 import { flushDelayMs, readWriteCounters, touchedTables, WRITE_COUNTERS_STEP } from '../shared/cutover/write-counters';
 import { FreezeExpiredError } from '../shared/freeze/errors';
 import { parseInput } from '../shared/input';
-import { displayName } from '../shared/pg/identifiers';
+import { displayName, type TableName } from '../shared/pg/identifiers';
+import type { DataComparison } from '../shared/compare/data/types';
+import type { Database } from '../shared/pg/connection';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 
 /** `{"migrationId", "runId", "deadline", "full": false}` */
@@ -44,28 +46,41 @@ export async function finalCompareStep(event: unknown, runtime: StepRuntime): Pr
   const started = runtime.now();
   return withDatabases(runtime, migration, async ({ source, target }) => {
     const all = await selectedTables(source, migration);
-    let tables = all;
-    if (!input.full) {
-      // Backends report their counters up to about a second after their last write: wait that long after the freeze.
-      const freeze = await runtime.store.getFreeze(input.migrationId, 'source');
-      const [{ now }] = (await source.query<{ now: Date }>('select now() as now')) as [{ now: Date }];
-      const wait = (freeze?.frozenAt ?? 0) + flushDelayMs - now.getTime();
-      if (wait > 0) await sleepFor(Math.min(wait, flushDelayMs));
-      const baseline = await baselineCounters(runtime, input.migrationId);
-      const touched = new Set(touchedTables(baseline, await readWriteCounters(source, all)));
-      tables = all.filter((t) => touched.has(displayName(t)));
-    }
-    const result =
+    const compare = (tables: readonly TableName[]): Promise<DataComparison> =>
       tables.length === 0
-        ? { complete: true, tables: [], pending: [] }
-        : await compareData(source, target, {
-            selection: { ...migration.tables, only: tables },
+        ? Promise.resolve<DataComparison>({ complete: true, tables: [], pending: [] })
+        : compareData(source, target, {
+            selection: { ...migration.tables, only: [...tables] },
             settleMs: 0,
             recheckRounds: 0,
             deadline: input.deadline,
             ledger: checkpointLedger(runtime.store, `${input.runId}:final`),
             now: () => runtime.now(),
           });
+    let result: DataComparison;
+    if (input.full) result = await compare(all);
+    else {
+      // Tables whose counters moved already are compared at once; meanwhile the step waits until
+      // every backend has flushed its counters (about a second after the freeze), reads them again
+      // and then compares the tables that only showed up late. The wait costs no extra downtime.
+      const baseline = await baselineCounters(runtime, input.migrationId);
+      const touchedNow = async () => new Set(touchedTables(baseline, await readWriteCounters(source, all)));
+      const early = await touchedNow();
+      const first = compare(all.filter((t) => early.has(displayName(t))));
+      // Handled when awaited below; without this an early rejection would be reported as unhandled.
+      first.catch(() => undefined);
+      const wait = await flushWaitMs(runtime, input.migrationId, source);
+      if (wait > 0) await sleepFor(wait);
+      const late = [...(await touchedNow())].filter((name) => !early.has(name));
+      const firstResult = await first;
+      const lateResult = await compare(all.filter((t) => late.includes(displayName(t))));
+      result = {
+        ...firstResult,
+        complete: firstResult.complete && lateResult.complete,
+        tables: [...firstResult.tables, ...lateResult.tables],
+        pending: [...firstResult.pending, ...lateResult.pending],
+      };
+    }
     if (!result.complete) {
       throw new FreezeExpiredError(
         `The final comparison did not finish before the write freeze's maximum duration (${result.pending.length} tables left: ` +
@@ -90,6 +105,22 @@ export async function finalCompareStep(event: unknown, runtime: StepRuntime): Pr
       durationMs: runtime.now() - started,
     };
   });
+}
+
+/** A backend that exits flushes its counters first; this much margin covers the moment between. */
+const EXIT_FLUSH_MARGIN_MS = 50;
+
+/**
+ * How long until every write before the freeze shows in the counters: the freeze ended the frozen
+ * roles' sessions (and PostgreSQL 15+ flushes a backend's counters as it exits), or else a
+ * backend's flush interval after the freeze.
+ */
+async function flushWaitMs(runtime: StepRuntime, migrationId: string, source: Database): Promise<number> {
+  const freeze = await runtime.store.getFreeze(migrationId, 'source');
+  const [row] = await source.query<{ now: Date; version: number }>(`select clock_timestamp() as now, current_setting('server_version_num')::int as version`);
+  const flushedBy =
+    freeze?.sessionsEndedAt !== undefined && row!.version >= 150000 ? freeze.sessionsEndedAt + EXIT_FLUSH_MARGIN_MS : (freeze?.frozenAt ?? 0) + flushDelayMs;
+  return Math.min(Math.max(0, flushedBy - row!.now.getTime()), flushDelayMs);
 }
 
 /** The counters the last passed comparison's run stored when it listed its tables; none means every table counts as written. */

@@ -25,6 +25,11 @@ export interface FreezeRecord {
   /** The lock owner (an execution ARN) that froze it. */
   readonly owner: string;
   readonly thawedAt?: number;
+  /**
+   * When every session the roles had at the freeze was gone (the database's clock): their writes
+   * are settled and their statistics flushed (PostgreSQL 15+ flushes them as a backend exits).
+   */
+  readonly sessionsEndedAt?: number;
   /** The method's own plan: revoked grants or previous settings (see lambdas/shared/freeze). */
   readonly plan: unknown;
 }

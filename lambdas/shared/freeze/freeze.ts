@@ -7,7 +7,7 @@ import { FreezeIncompleteError } from './errors';
 import { applyReadOnly, planReadOnly, restoreReadOnly, type ReadOnlyPlan } from './read-only';
 import { applyRevoke, planRevoke, restoreGrants, type RevokePlan } from './revoke';
 import { resolveFreezeRoles } from './roles';
-import { endOpenWrites, endSessions } from './sessions';
+import { endOpenWrites, endSessions, endSessionsAndWait } from './sessions';
 
 export type Side = 'source' | 'target';
 
@@ -54,6 +54,7 @@ export async function freezeWrites(req: FreezeRequest): Promise<FreezeOutcome> {
   if (!reuse) await req.store.putFreeze(req.migrationId, record);
 
   let transactionsEnded: number;
+  let sessionsEndedAt: number | undefined;
   if (record.method === 'revoke') {
     try {
       await applyRevoke(req.db, record.plan as RevokePlan, record.roles, req.tables);
@@ -66,14 +67,28 @@ export async function freezeWrites(req: FreezeRequest): Promise<FreezeOutcome> {
       }
       throw error;
     }
-    transactionsEnded = (await endOpenWrites(req.db, record.roles, req.config.openTransactions, { deadline: record.deadline ?? req.deadline, now: req.now })).terminated;
+    const deadline = record.deadline ?? req.deadline;
+    if (req.config.openTransactions === 'terminate') {
+      // Every session that existed before the revoke is ended: no write in flight can commit, and
+      // each flushes its statistics as it exits, so the final comparison need not wait for them.
+      // Sessions opened after the revoke cannot write.
+      const ended = await endSessionsAndWait(req.db, record.roles, { deadline, now: req.now });
+      transactionsEnded = ended.ended;
+      sessionsEndedAt = ended.endedAt;
+    } else {
+      transactionsEnded = (await endOpenWrites(req.db, record.roles, 'wait', { deadline, now: req.now })).terminated;
+    }
   } else {
     await applyReadOnly(req.db, record.plan as ReadOnlyPlan);
     // Sessions opened before the change are still writable: end them all, then any write still in flight.
-    transactionsEnded = await endSessions(req.db, record.roles);
+    const ended = await endSessionsAndWait(req.db, record.roles, { deadline: record.deadline ?? req.deadline, now: req.now });
+    transactionsEnded = ended.ended;
+    sessionsEndedAt = ended.endedAt;
     await endOpenWrites(req.db, record.roles, 'terminate', { deadline: record.deadline ?? req.deadline, now: req.now });
   }
-  if (record.status !== 'frozen') await req.store.putFreeze(req.migrationId, { ...record, status: 'frozen' });
+  if (record.status !== 'frozen' || sessionsEndedAt !== undefined) {
+    await req.store.putFreeze(req.migrationId, { ...record, status: 'frozen', ...(sessionsEndedAt === undefined ? {} : { sessionsEndedAt }) });
+  }
   const revoked = record.method === 'revoke' ? (record.plan as RevokePlan).grants.length : 0;
   return {
     action: reuse ? 'already-frozen' : 'frozen',

@@ -84,3 +84,41 @@ export async function endSessions(db: Database, roles: readonly string[], starte
   );
   return rows.filter((r) => r.ended).length;
 }
+
+/**
+ * Ends every session of `roles` in this database that exists now and waits until they are gone,
+ * so that whatever they held (a transaction, unflushed statistics: a backend flushes its pending
+ * counters as it exits) is settled. Sessions the clients open meanwhile are left alone. Returns
+ * how many were ended and when the last was gone (the database's clock, epoch ms).
+ * FreezeExpiredError at the deadline.
+ */
+export async function endSessionsAndWait(
+  db: Database,
+  roles: readonly string[],
+  options: SessionWaitOptions,
+): Promise<{ ended: number; endedAt: number }> {
+  const sleep = options.sleep ?? sleepFor;
+  const pollMs = options.pollMs ?? 10;
+  // pg_terminate_backend in the select list runs only for the rows the WHERE clause kept; in the
+  // WHERE clause the planner could evaluate it before the other conditions (it orders them by cost).
+  const killed = await db.query<{ pid: number; ended: boolean }>(
+    `select pid, pg_terminate_backend(pid) as ended from pg_stat_activity
+      where datname = current_database() and usename = any($1::text[]) and pid <> pg_backend_pid()`,
+    [[...roles]],
+  );
+  const pids = killed.filter((r) => r.ended).map((r) => r.pid);
+  for (;;) {
+    const [row] = await db.query<{ left: number; now: Date }>(
+      'select count(*)::int as left, clock_timestamp() as now from pg_stat_activity where pid = any($1::int[])',
+      [pids],
+    );
+    if (row!.left === 0) return { ended: pids.length, endedAt: row!.now.getTime() };
+    if (options.now() + pollMs > options.deadline) {
+      throw new FreezeExpiredError(
+        `${row!.left} session(s) of the frozen roles did not end after pg_terminate_backend before the freeze's maximum duration; ` +
+          `check that Ferry's role may signal them (pg_signal_backend) and what they are doing.`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}

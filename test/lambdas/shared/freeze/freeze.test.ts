@@ -51,14 +51,14 @@ const rowsOf = async (sql: FreezeDatabase['sql'], table: string) => (await sql(`
 const statusOf = async (store: CheckpointStore) => (await store.getFreeze(MIGRATION, 'source'))?.status;
 
 describe('freezeWrites with the revoke method', () => {
-  it("makes the role's writes fail with permission denied on a connection it already has, while its reads work", async () => {
+  it("with openTransactions 'wait', makes the role's writes fail with permission denied on a connection it already has, while its reads work", async () => {
     // Prepare
     const { sql, app, connectAs, request } = await appDatabase();
     const session = await connectAs(app);
     await session.query('insert into orders values (1); insert into notes values (1)');
 
     // Act
-    const outcome = await freezeWrites(request());
+    const outcome = await freezeWrites(request({ openTransactions: 'wait' }));
 
     // Assess
     const attempts = {
@@ -156,6 +156,23 @@ describe('freezeWrites with the revoke method', () => {
     expect((await store.getFreeze(MIGRATION, 'source'))?.deadline).toBeUndefined();
   });
 
+  it("with openTransactions 'terminate', ends every session the role had, records when they were gone, and a new session cannot write", async () => {
+    // Prepare
+    const { app, connectAs, request, store } = await appDatabase();
+    const idle = await connectAs(app);
+
+    // Act
+    const outcome = await freezeWrites(request({ openTransactions: 'terminate' }));
+    const fresh = await connectAs(app);
+
+    // Assess
+    expect(outcome).toMatchObject({ action: 'frozen', transactionsEnded: 1 });
+    expect(await failureOf(idle.query('select 1'))).toBeDefined();
+    expect(await failureOf(fresh.query('insert into orders values (9)'))).toMatchObject({ code: '42501' });
+    expect((await fresh.query('select count(*)::int as n from orders')).rows).toEqual([{ n: 0 }]);
+    expect((await store.getFreeze(MIGRATION, 'source'))?.sessionsEndedAt).toBeGreaterThan(0);
+  });
+
   it("with openTransactions 'terminate' ends the role's open write transaction, whose commit then fails", async () => {
     // Prepare
     const { sql, app, connectAs, request } = await appDatabase();
@@ -247,7 +264,7 @@ describe('freezeWrites with the revoke method', () => {
     const session = await connectAs(app);
 
     // Act
-    const outcome = await freezeWrites(request({ roles: [app, writers] }));
+    const outcome = await freezeWrites(request({ roles: [app, writers], openTransactions: 'wait' }));
 
     // Assess
     expect(failed).toBeInstanceOf(FreezeIncompleteError);
@@ -322,7 +339,7 @@ describe('freezing and thawing again', () => {
     const session = await connectAs(app);
 
     // Act
-    const outcome = await freezeWrites(request());
+    const outcome = await freezeWrites(request({ openTransactions: 'wait' }));
 
     // Assess
     expect(outcome).toMatchObject({ action: 'already-frozen', freezeId: stored.freezeId, privilegesRevoked: 10 });

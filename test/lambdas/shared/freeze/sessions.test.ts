@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FreezeExpiredError } from '../../../../lambdas/shared/freeze/errors';
-import { endOpenWrites, endSessions } from '../../../../lambdas/shared/freeze/sessions';
+import { endOpenWrites, endSessions, endSessionsAndWait } from '../../../../lambdas/shared/freeze/sessions';
 import { manualClock } from '../../../helpers/clock';
 import { failureOf, useFreezeServer } from './freeze-fixture';
 
@@ -159,5 +159,29 @@ describe('endSessions', () => {
     // Assess
     expect(ended).toBe(0);
     expect(await alive(session)).toBe(true);
+  });
+});
+
+describe('endSessionsAndWait', () => {
+  it("ends the roles' sessions and waits until they are gone, and never another role's or its own", async () => {
+    // Prepare
+    const here = await server.freshDatabase();
+    const app = await server.createRole(server.unique('app'));
+    const other = await server.createRole(server.unique('other'));
+    const sessions = [await here.connectAs(app), await here.connectAs(app)];
+    const otherRole = await here.connectAs(other);
+    const pids = (await here.sql(`select pid from pg_stat_activity where usename = $1`, [app])).rows.map((r) => r.pid as number);
+
+    // Act
+    const result = await endSessionsAndWait(here.db, [app], { deadline: Date.now() + 10_000, now: Date.now });
+
+    // Assess
+    expect(result.ended).toBe(2);
+    expect(result.endedAt).toBeGreaterThan(0);
+    // Gone when it returns, not merely signalled.
+    expect((await here.sql(`select count(*)::int as n from pg_stat_activity where pid = any($1::int[])`, [pids])).rows[0].n).toBe(0);
+    expect(await Promise.all(sessions.map(alive))).toEqual([false, false]);
+    expect(await alive(otherRole)).toBe(true);
+    expect((await here.db.query('select 1 as ok'))[0]).toEqual({ ok: 1 });
   });
 });

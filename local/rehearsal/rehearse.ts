@@ -1,0 +1,272 @@
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { CheckpointStore } from '../../lambdas/shared/checkpoints';
+import type { ComparisonSummaryReport } from '../../lambdas/comparison-verdict/verdict';
+import { MemorySwitch } from '../../lambdas/shared/switch/switch';
+import { auditWrites, ContinuousWriter } from '../continuous-writer';
+import { createCheckpointTable, createLocalDocumentClient, startDynalite, type LocalDynamo } from '../dynalite';
+import { startPostgres, type LocalPostgres } from '../postgres';
+import { localRuntime } from '../runtime';
+import { LOCAL_STEPS } from '../steps';
+import { startWorkflow, type RunningWorkflow, type WorkflowOutcome } from '../workflow-runner';
+import { loadRehearsalData } from './load';
+import { longestGapMs, type RehearsalReport } from './report';
+import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL, writeOrder, WRITTEN_IDS_SQL } from './schema';
+import { Timeline } from './timeline';
+import type { LiveState, LiveView } from './view';
+
+export interface RehearseOptions {
+  /** Rows loaded into the source, over all tables. */
+  readonly rows: number;
+  /** Fire a rollback alarm during the observation window, as EventBridge would. */
+  readonly rollback: boolean;
+  /** Where progress goes. */
+  readonly view: LiveView;
+  /** Aborts the rehearsal (Ctrl-C): the running workflow stops and everything is cleaned up. */
+  readonly signal?: AbortSignal;
+  /** How long the clients write on the new primary before the rollback alarm fires. @default 3000 */
+  readonly observationMs?: number;
+  /** Told the servers' data directories once they run (tests check they are gone afterwards). */
+  readonly onServers?: (dataDirectories: readonly string[]) => void;
+}
+
+const MIGRATION_ID = 'rehearsal';
+const DATABASE = 'shop';
+const WRITE_PREFIX = 'w';
+const SECRETS = {
+  source: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:rehearsal-source-AbCdEf',
+  target: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:rehearsal-target-AbCdEf',
+};
+const ALARM = 'Ferry-rehearsal-rehearsal-replication-lag';
+
+/** Server settings for a rehearsal: durable enough, and quick to load. */
+const SETTINGS = { shared_buffers: '256MB', max_wal_size: '4GB', checkpoint_timeout: '30min', max_logical_replication_workers: '8', max_sync_workers_per_subscription: '4' };
+
+/**
+ * The whole move on one machine: two PostgreSQL servers and the checkpoint table are started,
+ * the source gets a realistic schema and `rows` rows, an application client writes continuously
+ * through the switch (it reads the endpoint before connecting, as clients of the SSM parameter
+ * switch do), and Ferry's real migrate and cutover workflows run through the local runner. With
+ * `rollback`, a rollback alarm fires during the observation window and the rollback workflow runs.
+ * Everything started is stopped and removed before this returns or throws.
+ */
+export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
+  const started = performance.now();
+  const timeline = new Timeline();
+  const cleanup: Array<() => Promise<unknown>> = [];
+  let writer: ContinuousWriter | undefined;
+  let running: RunningWorkflow | undefined;
+  const onAbort = () => running?.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  const state: LiveState = { workflow: 'setup', step: 'starting servers', phase: 'new', writesPerSecond: 0, committed: 0, failed: 0, elapsedMs: 0 };
+  const show = (patch: Partial<LiveState>) => {
+    Object.assign(state, patch, { elapsedMs: Math.round(performance.now() - started) });
+    if (writer) Object.assign(state, { writesPerSecond: writer.writesPerSecond(), committed: writer.committed().length, failed: writer.attempts.length - writer.committed().length });
+    options.view.update({ ...state });
+  };
+  const checkAborted = () => {
+    if (options.signal?.aborted) throw new RehearsalAbortedError();
+  };
+
+  try {
+    timeline.enter('start servers');
+    show({});
+    const [source, target, dynamo] = await Promise.all([
+      startPostgres({ database: DATABASE, settings: SETTINGS }),
+      startPostgres({ database: DATABASE, settings: SETTINGS }),
+      startDynalite(),
+    ]);
+    cleanup.push(() => source.stop(), () => target.stop(), () => (dynamo as LocalDynamo).stop());
+    options.view.log(`Source: postgres://${source.user}@${source.host}:${source.port}/${DATABASE}, target: postgres://${target.user}@${target.host}:${target.port}/${DATABASE} (password in the rehearsal only; both removed at the end)`);
+    options.onServers?.([source.baseDir, target.baseDir]);
+    checkAborted();
+    await Promise.all([source, target].map((db) => sql(db, `${REHEARSAL_SCHEMA_SQL};\n${appRoleSql(APP_ROLE.password)}`)));
+
+    timeline.enter('load the source');
+    options.view.log(`Loading ${options.rows.toLocaleString('en-US')} rows into the source`);
+    show({ step: 'loading the source', rowsTotal: options.rows });
+    const loaded = await withClient(source, (c) => loadRehearsalData(c, options.rows, (n) => show({ rowsCopied: undefined, rowsCompared: undefined, step: `loading the source: ${n.toLocaleString('en-US')} rows` })));
+    const totalRows = Object.values(loaded).reduce((a, b) => a + b, 0);
+    checkAborted();
+
+    const client = createLocalDocumentClient(dynamo.endpoint);
+    await createCheckpointTable(client, 'ferry-rehearsal');
+    const endpoint = (db: LocalPostgres) => ({ host: db.host, port: db.port, database: DATABASE });
+    const clients = new MemorySwitch({ source: endpoint(source), target: endpoint(target) });
+    const runtime = localRuntime({
+      store: new CheckpointStore({ client, tableName: 'ferry-rehearsal' }),
+      migrations: [
+        {
+          id: MIGRATION_ID,
+          source: { ...endpoint(source), secretArn: SECRETS.source, sslMode: 'require' },
+          target: { ...endpoint(target), secretArn: SECRETS.target, sslMode: 'require' },
+          replication: { engine: 'native', syncWorkers: 4 },
+          switch: { strategy: 'ssm-parameter', parameterName: '/rehearsal/db-endpoint' },
+          freeze: { roles: [APP_ROLE.user] },
+        },
+      ],
+      secrets: { [SECRETS.source]: { username: source.user, password: source.password }, [SECRETS.target]: { username: target.user, password: target.password } },
+      switches: { [MIGRATION_ID]: clients },
+    });
+
+    writer = new ContinuousWriter(() => clients.endpoint(), APP_ROLE, WRITE_PREFIX, 2, writeOrder);
+    writer.start();
+    cleanup.unshift(() => writer!.stop());
+    const monitor = new ReplicationMonitor(source, target, loaded);
+    const ticker = setInterval(() => {
+      void monitor.sample().then((m) => show(m), () => undefined);
+    }, 500);
+    cleanup.unshift(async () => clearInterval(ticker));
+
+    const run = async (workflow: string, input: Record<string, unknown>): Promise<WorkflowOutcome> => {
+      checkAborted();
+      options.view.log(`Workflow ${workflow} started`);
+      running = startWorkflow(workflow, { migrationId: MIGRATION_ID, ...input }, {
+        runtime,
+        steps: LOCAL_STEPS,
+        waitMs: 200,
+        onTask: async ({ state: step }) => {
+          if (process.env.FERRY_TRACE) process.stderr.write(`[trace] ${Math.round(performance.now() - started)} ms ${workflow} › ${step}\n`);
+          timeline.step(workflow, step);
+          const phase = (await runtime.store.getState(MIGRATION_ID))?.phase ?? 'new';
+          if (phase !== state.phase) options.view.log(`Phase ${phase}`);
+          show({ workflow, step, phase, rowsCompared: runtime.metrics.recorded.filter((r) => r.name === 'RowsCompared').reduce((a, r) => a + r.value, 0) });
+        },
+      });
+      const outcome = await running.result;
+      running = undefined;
+      checkAborted();
+      if (outcome.status !== 'SUCCEEDED') throw new RehearsalWorkflowError(workflow, outcome);
+      options.view.log(`Workflow ${workflow} succeeded`);
+      return outcome;
+    };
+
+    await run('migrate', {});
+    const cutoverFrom = performance.now();
+    await run('cutover', {});
+    const cutoverTo = performance.now();
+    let rollbackFrom: number | undefined;
+    let rollbackTo: number | undefined;
+    if (options.rollback) {
+      timeline.enter('observation window');
+      show({ workflow: 'observation', step: 'clients write on the target' });
+      await sleep(options.observationMs ?? 3000, options.signal);
+      rollbackFrom = performance.now();
+      // The input EventBridge's rule builds from the alarm's state change (RollbackAlarms).
+      await run('rollback', { reason: `alarm ${ALARM} went to ALARM at ${new Date().toISOString()}`, alarmName: ALARM });
+      rollbackTo = performance.now();
+    }
+
+    timeline.enter('verify the writes');
+    await writer.committedMore(20).catch(() => undefined);
+    await writer.stop();
+    const finalPrimary = options.rollback ? source : target;
+    const rows = await withClient(finalPrimary, async (c) => (await c.query<{ id: string }>(WRITTEN_IDS_SQL, [WRITE_PREFIX])).rows);
+    const audit = auditWrites(writer.committed(), rows);
+    const summary = await runtime.store.latestReport<ComparisonSummaryReport>(MIGRATION_ID, 'comparison-summary');
+    const comparisonMs = timeline.msOf('compare the tables');
+    const rowsCompared = summary?.report.rowsCompared ?? 0;
+    timeline.end(performance.now());
+    const window = (from: number, to: number) => longestGapMs(writer!.attempts, from, to + 1000);
+    return {
+      outcome: 'completed',
+      rows: totalRows,
+      rollback: options.rollback,
+      totalMs: Math.round(performance.now() - started),
+      phases: timeline.phases(),
+      rowsCompared,
+      compareRowsPerSecond: comparisonMs > 0 ? Math.round(rowsCompared / (comparisonMs / 1000)) : 0,
+      writeUnavailableMs: Math.max(window(cutoverFrom, cutoverTo), rollbackFrom === undefined ? 0 : window(rollbackFrom, rollbackTo!)),
+      committedWrites: writer.committed().length,
+      failedWrites: writer.attempts.length - writer.committed().length,
+      writesOnFinalPrimary: rows.length,
+      lostWrites: audit.lost.length,
+      duplicateWrites: audit.duplicated.length,
+      lost: audit.lost.slice(0, 10),
+      duplicated: audit.duplicated.slice(0, 10),
+      finalPrimary: options.rollback ? 'source' : 'target',
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    running?.abort();
+    for (const step of cleanup) await step().catch(() => undefined);
+    options.view.stop();
+  }
+}
+
+/** Ctrl-C: the rehearsal stopped and cleaned up. */
+export class RehearsalAbortedError extends Error {
+  override readonly name = 'RehearsalAbortedError';
+
+  constructor() {
+    super('the rehearsal was interrupted; every server and temporary directory it made was removed');
+  }
+}
+
+/** A workflow did not succeed: its error and cause, as the Step Functions console would show them. */
+export class RehearsalWorkflowError extends Error {
+  override readonly name = 'RehearsalWorkflowError';
+
+  constructor(
+    readonly workflow: string,
+    readonly outcome: WorkflowOutcome,
+  ) {
+    super(outcome.status === 'SUCCEEDED' ? `${workflow} succeeded` : `the ${workflow} workflow failed: ${outcome.error}: ${outcome.cause}`);
+  }
+}
+
+/** Replication progress for the live view, read straight from the servers (cheap catalog queries). */
+class ReplicationMonitor {
+  constructor(
+    private readonly source: LocalPostgres,
+    private readonly target: LocalPostgres,
+    private readonly loaded: Readonly<Record<string, number>>,
+  ) {}
+
+  async sample(): Promise<Partial<LiveState>> {
+    const total = Object.values(this.loaded).reduce((a, b) => a + b, 0);
+    const [copied, lag] = await Promise.all([
+      withClient(this.target, async (c) => {
+        const states = await c.query<{ relname: string; srsubstate: string }>(
+          `select c.relname, r.srsubstate from pg_subscription_rel r join pg_class c on c.oid = r.srrelid`,
+        );
+        const progress = await c.query<{ relname: string; n: string }>(
+          `select c.relname, p.tuples_processed::text as n from pg_stat_progress_copy p join pg_class c on c.oid = p.relid`,
+        );
+        const inFlight = new Map(progress.rows.map((r) => [r.relname, Number(r.n)]));
+        return states.rows.reduce((sum, r) => sum + (['r', 's'].includes(r.srsubstate) ? (this.loaded[r.relname] ?? 0) : (inFlight.get(r.relname) ?? 0)), 0);
+      }),
+      withClient(this.source, async (c) => {
+        const r = await c.query<{ bytes: string | null }>(
+          `select max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::text as bytes from pg_replication_slots where slot_type = 'logical'`,
+        );
+        return r.rows[0]?.bytes === null || r.rows[0]?.bytes === undefined ? null : Number(r.rows[0].bytes);
+      }),
+    ]);
+    return { rowsCopied: Math.min(copied, total), rowsTotal: total, lagBytes: lag };
+  }
+}
+
+async function withClient<T>(db: LocalPostgres, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: DATABASE });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function sql(db: LocalPostgres, text: string): Promise<unknown> {
+  return withClient(db, (c) => c.query(text));
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
