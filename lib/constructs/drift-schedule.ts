@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, TimeZone, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
+import { watchedDeadLetterQueue } from './watched-dead-letter-queue';
 
 export interface DriftScheduleProps {
   /** The migration, validated; its `drift` section says when to check and whether the schedule is on. */
@@ -145,17 +146,18 @@ export class DriftSchedule extends Construct {
       description: `Ferry: lets EventBridge Scheduler start the drift checks of migration ${migration.id}`,
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      // SQS-managed encryption: Scheduler sends with the schedule's role and needs no key grant;
-      // a message holds the input ({"migrationId"}) and Scheduler's error.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetter = watchedDeadLetterQueue(this, {
+      alarmName: alarmName('-not-started'),
+      describe: (queue) =>
+        `A scheduled drift check of migration ${migration.id} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
+        `(schedule ${name}) and gave up: that check did not run. Start one by hand if it matters (Step Functions console, input ` +
+        `${JSON.stringify(input)}). The start and Scheduler's error (message attributes ERROR_CODE, ERROR_MESSAGE) are in the SQS queue ` +
+        `${queue}; purge it once handled.`,
+      deadLetterOf: 'the drift schedule',
+      topic: props.topic,
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the drift schedule; its DeadLetterAlarm reports every message',
-    });
+    this.deadLetterQueue = deadLetter.queue;
+    this.deadLetterAlarm = deadLetter.alarm;
 
     const timeZone = TimeZone.of(drift.timeZone);
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
@@ -202,21 +204,6 @@ export class DriftSchedule extends Construct {
     this.driftAlarm.addAlarmAction(notify);
     this.driftAlarm.addOkAction(notify);
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmName: alarmName('-not-started'),
-      alarmDescription:
-        `A scheduled drift check of migration ${migration.id} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
-        `(schedule ${name}) and gave up: that check did not run. Start one by hand if it matters (Step Functions console, input ` +
-        `${JSON.stringify(input)}). The start and Scheduler's error (message attributes ERROR_CODE, ERROR_MESSAGE) are in the SQS queue ` +
-        `${this.deadLetterQueue.queueName}; purge it once handled.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(notify);
-    this.deadLetterAlarm.addOkAction(notify);
   }
 }
 

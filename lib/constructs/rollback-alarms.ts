@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { watchedDeadLetterQueue } from './watched-dead-letter-queue';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 
 export interface RollbackAlarmsProps {
@@ -152,31 +153,17 @@ export class RollbackAlarms extends Construct {
     const existing = rollback.alarmNames.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     this.alarmArns = [this.replicationLagAlarm, this.replicationFailedAlarm, ...this.metricAlarms].map((a) => a.alarmArn).concat(existing);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      // SQS-managed encryption: EventBridge can write to it without a grant on a key, and it holds
-      // only alarm state-change events (names, states, times).
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the rollback rule target; its DeadLetterAlarm reports every message',
-    });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+    const deadLetter = watchedDeadLetterQueue(this, {
       alarmName: nameOf('rollback-not-started'),
-      alarmDescription:
+      describe: (queue) =>
         `A rollback alarm of migration ${migration.id} fired, but EventBridge could not start the rollback workflow ${workflow} and gave up: ` +
         'THE ROLLBACK DID NOT START. Decide now whether to start it by hand (Step Functions console; input in statemachines/examples/). ' +
-        `The event and EventBridge's error are in the SQS queue ${this.deadLetterQueue.queueName}; purge it once handled.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        `The event and EventBridge's error are in the SQS queue ${queue}; purge it once handled.`,
+      deadLetterOf: 'the rollback rule target',
+      topic: props.topic,
     });
-    this.deadLetterAlarm.addAlarmAction(notify);
-    this.deadLetterAlarm.addOkAction(notify);
+    this.deadLetterQueue = deadLetter.queue;
+    this.deadLetterAlarm = deadLetter.alarm;
 
     const alarmName = events.EventField.fromPath('$.detail.alarmName');
     this.rule = new events.Rule(this, 'Rule', {

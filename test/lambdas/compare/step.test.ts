@@ -4,19 +4,7 @@ import type { MigrationConfigInput } from '../../../lambdas/shared/migration-con
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { usePostgresPair, type DatabasePair } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
-
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
-
-function endpoint(url: string, secretArn: string) {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port), database: decodeURIComponent(u.pathname.slice(1)), secretArn };
-}
-
-function credentials(url: string) {
-  const u = new URL(url);
-  return { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-}
+import { credentialsOf, endpointOf, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 
 describe('compare step with one exact table (the migrate workflow\'s Map item)', () => {
   const servers = usePostgresPair();
@@ -39,8 +27,8 @@ describe('compare step with one exact table (the migrate workflow\'s Map item)',
     await pair.targetSql(`update "my.table*" set v = 'changed' where id in (7, 8, 9); update my_table_x set v = 'x' where id = 1; delete from "my.tableX" where id = 2`);
     const migration: MigrationConfigInput = {
       id: 'orders',
-      source: endpoint(pair.sourceUrl, SOURCE_SECRET),
-      target: endpoint(pair.targetUrl, TARGET_SECRET),
+      source: endpointOf(pair.sourceUrl, SOURCE_SECRET),
+      target: endpointOf(pair.targetUrl, TARGET_SECRET),
       replication: { engine: 'native' },
       tables: { include: ['public.*'], exclude: ['public.audit'] },
       switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
@@ -48,7 +36,7 @@ describe('compare step with one exact table (the migrate workflow\'s Map item)',
     runtime = localRuntime({
       store: await dynamo.newStore(),
       migrations: [migration],
-      secrets: { [SOURCE_SECRET]: credentials(pair.sourceUrl), [TARGET_SECRET]: credentials(pair.targetUrl) },
+      secrets: { [SOURCE_SECRET]: credentialsOf(pair.sourceUrl), [TARGET_SECRET]: credentialsOf(pair.targetUrl) },
     });
   });
 

@@ -2,19 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ComparisonFailedError } from '../../../lambdas/comparison-verdict/errors';
 import { comparisonVerdictStep } from '../../../lambdas/comparison-verdict/step';
 import type { ComparisonSummaryReport, TableResult } from '../../../lambdas/comparison-verdict/verdict';
-import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { manualClock } from '../../helpers/clock';
 import { useDynalite } from '../../helpers/dynalite';
+import { ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
 
 const result = (name: string, over: Partial<TableResult> = {}): TableResult => ({
   table: { schema: 'public', name },

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { executionEndedStep } from '../../../lambdas/execution-ended/step';
-import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { useDynalite } from '../../helpers/dynalite';
+import { ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Ferry-dev-migrate';
 const FIRST = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:first';
 const SECOND = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:second';

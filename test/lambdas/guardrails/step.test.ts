@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/comparison-verdict/verdict';
 import { GUARDRAILS_KIND, GuardrailsFailedError, guardrailsStep, type GuardrailsOutput } from '../../../lambdas/guardrails/step';
-import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import type { Database } from '../../../lambdas/shared/pg/connection';
 import type { ReplicationEngine, ReplicationStatus } from '../../../lambdas/shared/replication/engine';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
@@ -9,15 +8,8 @@ import { localRuntime } from '../../../local/runtime';
 import { manualClock } from '../../helpers/clock';
 import { useDynalite } from '../../helpers/dynalite';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
+import { ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
 const CDC: ReplicationStatus = { state: 'cdc', tables: [] };
 const ALL_IDS = ['phase-ready', 'comparison-passed', 'comparison-recent', 'replication-healthy', 'replication-lag', 'long-running-transactions'];
 

@@ -1,78 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { reverseReplicationStep } from '../../../lambdas/reverse-replication/step';
-import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
-import type { Database } from '../../../lambdas/shared/pg/connection';
-import type { ReplicationEngine, ReplicationLag, ReplicationStatus, ReverseReplication, StartOutcome, StopOutcome } from '../../../lambdas/shared/replication/engine';
-import type { StepRuntime } from '../../../lambdas/shared/runtime';
-import { localRuntime } from '../../../local/runtime';
 import { useDynalite } from '../../helpers/dynalite';
+import { RecordingEngine, recordingRuntime } from '../../helpers/recording-engine';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
-
-/** An engine that writes each call into `calls` as `direction.method`, in order. */
-class RecordingEngine implements ReplicationEngine {
-  readonly kind = 'native' as const;
-  stopError: Error | undefined;
-
-  constructor(
-    readonly direction: 'forward' | 'reverse',
-    private readonly calls: string[],
-    private readonly reverseEngine?: RecordingEngine,
-  ) {}
-
-  async start(): Promise<StartOutcome> {
-    this.calls.push(`${this.direction}.start`);
-    return { action: 'resumed', message: 'the subscription was enabled again' };
-  }
-
-  async stop(): Promise<StopOutcome> {
-    this.calls.push(`${this.direction}.stop`);
-    if (this.stopError) throw this.stopError;
-    return { action: 'stopped', message: `${this.direction} replication stopped` };
-  }
-
-  async prepareReverse(): Promise<ReverseReplication> {
-    this.calls.push(`${this.direction}.prepareReverse`);
-    return { action: 'prepared', startPosition: '0/3000060', message: 'reverse replication starts at 0/3000060' };
-  }
-
-  async reverse(): Promise<ReplicationEngine | undefined> {
-    this.calls.push(`${this.direction}.reverse`);
-    return this.reverseEngine;
-  }
-
-  async status(): Promise<ReplicationStatus> {
-    throw new Error('status is not used here');
-  }
-
-  async lag(): Promise<ReplicationLag> {
-    throw new Error('lag is not used here');
-  }
-}
 
 describe('reverse-replication step', () => {
   const dynamo = useDynalite();
 
-  /** The local runtime with no databases: `engine()` returns the forward engine given. */
-  async function newRuntime(build: (calls: string[]) => RecordingEngine) {
-    const calls: string[] = [];
-    const forward = build(calls);
-    const local = localRuntime({ store: await dynamo.newStore(), migrations: [ORDERS], secrets: {} });
-    const none = {} as Database;
-    const runtime: StepRuntime = {
-      ...local,
-      openDatabases: async () => ({ source: none, target: none, close: async () => void calls.push('databases.close') }),
-      engine: async () => forward,
-    };
-    return { runtime, calls };
-  }
+  const newRuntime = async (build: (calls: string[]) => RecordingEngine) => recordingRuntime(await dynamo.newStore(), build);
 
   it('prepare sets up the reverse replication and returns where it starts', async () => {
     // Prepare

@@ -1,21 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PHASES, type Lease, type Phase } from '../../../lambdas/shared/checkpoints';
-import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import { MigrationSchema } from '../../../lambdas/shared/migration-config';
 import { logger } from '../../../lambdas/shared/observability';
 import { phaseChangedNotification } from '../../../lambdas/set-phase/phase-messages';
 import { setPhaseStep } from '../../../lambdas/set-phase/step';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { manualClock } from '../../helpers/clock';
 import { useDynalite } from '../../helpers/dynalite';
+import { ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
 const FIRST = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:first';
 const SECOND = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:second';
 const LEASE_MS = 3_600_000;

@@ -1,74 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
-import type { Database } from '../../../lambdas/shared/pg/connection';
-import type { ReplicationEngine, ReplicationLag, ReplicationStatus, ReverseReplication, StartOutcome, StopOutcome } from '../../../lambdas/shared/replication/engine';
-import type { StepRuntime } from '../../../lambdas/shared/runtime';
 import { stopReplicationStep } from '../../../lambdas/stop-replication/step';
-import { localRuntime } from '../../../local/runtime';
 import { useDynalite } from '../../helpers/dynalite';
+import { RecordingEngine, recordingRuntime } from '../../helpers/recording-engine';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-};
-
-/** An engine that writes each call into `calls` as `direction.method`, in order. */
-class RecordingEngine implements ReplicationEngine {
-  readonly kind = 'native' as const;
-
-  constructor(
-    readonly direction: 'forward' | 'reverse',
-    private readonly calls: string[],
-    private readonly reverseEngine?: RecordingEngine,
-  ) {}
-
-  async stop(): Promise<StopOutcome> {
-    this.calls.push(`${this.direction}.stop`);
-    return { action: 'stopped', message: `${this.direction} replication stopped; its slot was dropped` };
-  }
-
-  async reverse(): Promise<ReplicationEngine | undefined> {
-    this.calls.push(`${this.direction}.reverse`);
-    return this.reverseEngine;
-  }
-
-  async start(): Promise<StartOutcome> {
-    throw new Error('start is not used here');
-  }
-
-  async prepareReverse(): Promise<ReverseReplication> {
-    throw new Error('prepareReverse is not used here');
-  }
-
-  async status(): Promise<ReplicationStatus> {
-    throw new Error('status is not used here');
-  }
-
-  async lag(): Promise<ReplicationLag> {
-    throw new Error('lag is not used here');
-  }
-}
 
 describe('stop-replication step', () => {
   const dynamo = useDynalite();
 
-  /** The local runtime with no databases: `engine()` returns the forward engine given. */
-  async function newRuntime(build: (calls: string[]) => RecordingEngine) {
-    const calls: string[] = [];
-    const forward = build(calls);
-    const local = localRuntime({ store: await dynamo.newStore(), migrations: [ORDERS], secrets: {} });
-    const none = {} as Database;
-    const runtime: StepRuntime = {
-      ...local,
-      openDatabases: async () => ({ source: none, target: none, close: async () => void calls.push('databases.close') }),
-      engine: async () => forward,
-    };
-    return { runtime, calls };
-  }
+  const newRuntime = async (build: (calls: string[]) => RecordingEngine) => recordingRuntime(await dynamo.newStore(), build);
 
   it('stops the reverse replication first, then the forward one, and reports both', async () => {
     // Prepare
