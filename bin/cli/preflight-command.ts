@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { PREFLIGHT_CHECKS } from '../../lambdas/preflight/checks';
+import { ferrySlotNames } from '../../lambdas/preflight/ferry-slots';
 import { runPreflight, type PreflightReport } from '../../lambdas/preflight/run-preflight';
 import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
+import { MigrationSchema } from '../../lambdas/shared/migration-config';
+import { assertReplicationName } from '../../lambdas/shared/replication/native/names';
 import { openDatabase } from './databases';
 import { positiveInt, tableSelection } from './options';
 import { renderPreflight } from './render-preflight';
@@ -15,9 +18,29 @@ interface PreflightOptions {
   exclude?: string[];
   lobMaxSizeKb: number;
   syncWorkers: number;
+  migrationId: string;
+  replicationName?: string;
   waive?: string[];
   json?: boolean;
 }
+
+/** The migration id the CLI assumes: it has no configured migration, so no slot of a real one is taken for its own. */
+export const CLI_MIGRATION_ID = 'cli';
+
+const migrationId = (value: string) => {
+  const parsed = MigrationSchema.shape.id.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--migration-id: ${parsed.error.issues[0]?.message ?? 'not a migration id'}, got '${value}'`);
+  return value;
+};
+
+const replicationName = (value: string) => {
+  try {
+    assertReplicationName(value);
+  } catch (error) {
+    throw new UsageError(`--replication-name: ${(error as Error).message}`);
+  }
+  return value;
+};
 
 /** The document `--json` prints: the checks, each with id, severity, message and objects. */
 export function preflightJson(report: PreflightReport): { checks: Array<{ id: string; severity: string; message: string; objects: readonly string[] }> } {
@@ -35,6 +58,8 @@ export function preflightCommand(): Command {
     .option('--exclude <pattern...>', 'tables to leave out')
     .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), 32)
     .option('--sync-workers <n>', 'native: tables copied at once during the initial sync', positiveInt('--sync-workers'), 2)
+    .option('--migration-id <id>', "the migration's id: slots Ferry already made for it count as in use, not as needed again", migrationId, CLI_MIGRATION_ID)
+    .option('--replication-name <name>', 'native: the replicationName of the migration (default: ferry_<migration id>)', replicationName)
     .option('--waive <check...>', `errors of these checks do not fail the run (${ids.join(', ')})`)
     .option('--json', 'print one JSON document')
     .action(async (options: PreflightOptions) => {
@@ -51,6 +76,7 @@ export function preflightCommand(): Command {
             selection: tableSelection(options.tables, options.exclude) ?? ALL_USER_TABLES,
             lobMaxSizeKb: options.lobMaxSizeKb,
             syncWorkers: Math.max(1, options.syncWorkers),
+            ferrySlots: ferrySlotNames(options.migrationId, options.engine, options.replicationName),
           },
           { waive: options.waive ?? [] },
         );

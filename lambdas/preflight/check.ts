@@ -1,6 +1,7 @@
 import type { Database } from '../shared/pg/connection';
 import type { TableSelection } from '../shared/compare/table-patterns';
 import { ReplicationSchema } from '../shared/migration-config';
+import type { ReplicationState } from '../shared/replication/engine';
 
 /**
  * A preflight check: one concern, one function, two tests (its problem planted, and absent). A
@@ -35,7 +36,39 @@ export interface PreflightContext {
   readonly syncWorkers?: number;
   /** Transactions open longer than this are reported. @default 300 */
   readonly longTransactionSeconds?: number;
+  /**
+   * The names of the slots Ferry creates for this migration. One that exists already (a re-run)
+   * is in use by Ferry, not needed a second time, and not reported as forgotten.
+   * @default none known: every slot Ferry needs counts as still to be created
+   */
+  readonly ferrySlots?: FerrySlots;
+  /**
+   * Reads the state of this migration's replication from its engine. Never throws: a replication
+   * that could not be read says why. @default none: the replication counts as not started (the CLI)
+   */
+  readonly replicationState?: () => Promise<ReplicationReading>;
 }
+
+/** Slot names per database: what Ferry creates there for one migration. */
+export interface FerrySlots {
+  readonly source: {
+    /** The change-capture slot, created before the full comparison. */
+    readonly capture: string;
+    /** The native replication's slot (its replicationName). DMS names its own slot, so it is not known. */
+    readonly replication?: string;
+  };
+  readonly target: {
+    /** The change-capture slot, created before the full comparison. */
+    readonly capture: string;
+    /** The slot the reverse replication (target -> source) reads, created at cutover. */
+    readonly reverse: string;
+  };
+}
+
+/** The migration's replication as its engine reported it, or why it could not be read. */
+export type ReplicationReading =
+  | { readonly known: true; readonly state: ReplicationState }
+  | { readonly known: false; readonly reason: string };
 
 /** The engine settings' defaults, read from the migration config schema (their one home). */
 function configDefaults(): { lobMaxSizeKb: number; syncWorkers: number } {

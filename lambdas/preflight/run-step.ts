@@ -2,6 +2,9 @@ import type { CheckpointStore } from '../shared/checkpoints';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { MetricsPort } from '../shared/observability';
 import type { Database } from '../shared/pg/connection';
+import type { ReplicationEngine } from '../shared/replication/engine';
+import type { PreflightContext, ReplicationReading } from './check';
+import { ferrySlotsOf } from './ferry-slots';
 import { PreflightFailedError, runPreflight, type PreflightReport } from './run-preflight';
 
 export interface PreflightStepInput {
@@ -17,6 +20,11 @@ export interface PreflightStepPorts {
   readonly target: Database;
   readonly store: CheckpointStore;
   readonly metrics: MetricsPort;
+  /**
+   * Opens the migration's replication engine; preflight asks it for the replication's state (a
+   * re-run while the replication runs). @default none: the replication counts as not started
+   */
+  readonly engine?: () => Promise<ReplicationEngine>;
 }
 
 /** What the workflow gets back: counts and ids, the full report is in the checkpoint table. */
@@ -30,15 +38,41 @@ export interface PreflightStepSummary {
   readonly reportKey: string;
 }
 
-/** The preflight context a migration's configuration implies. */
-export function preflightContextOf(migration: MigrationConfig, source: Database, target: Database) {
+/** How long reading the replication's state may take before preflight goes on without it. */
+export const REPLICATION_STATE_TIMEOUT_MS = 30_000;
+
+/**
+ * The state of the replication as its engine reports it. Never throws: an engine that cannot be
+ * opened, fails, or does not answer in time gives the reason instead, and the checks then act as
+ * if the replication had not started (they never pass because the state is unknown).
+ */
+export async function readReplicationState(engine: () => Promise<ReplicationEngine>, timeoutMs = REPLICATION_STATE_TIMEOUT_MS): Promise<ReplicationReading> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`its engine gave no state within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    const status = await Promise.race([engine().then((e) => e.status()), timeout]);
+    return { known: true, state: status.state };
+  } catch (error) {
+    return { known: false, reason: `reading its state failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The preflight context a migration's configuration implies; with an engine, the replication's state is read once, when a check first asks. */
+export function preflightContextOf(migration: MigrationConfig, source: Database, target: Database, engine?: () => Promise<ReplicationEngine>): PreflightContext {
   const r = migration.replication;
+  let reading: Promise<ReplicationReading> | undefined;
   return {
     source,
     target,
-    engine: r.engine === 'native' ? ('native' as const) : ('dms' as const),
+    engine: r.engine === 'native' ? 'native' : 'dms',
     selection: migration.tables,
     ...(r.engine === 'native' ? { syncWorkers: r.syncWorkers } : { lobMaxSizeKb: r.lobMaxSizeKb }),
+    ferrySlots: ferrySlotsOf(migration),
+    ...(engine === undefined ? {} : { replicationState: () => (reading ??= readReplicationState(engine)) }),
   };
 }
 
@@ -48,7 +82,7 @@ export function preflightContextOf(migration: MigrationConfig, source: Database,
  */
 export async function runPreflightStep(input: PreflightStepInput, migration: MigrationConfig, ports: PreflightStepPorts): Promise<PreflightStepSummary> {
   const run = async (): Promise<PreflightStepSummary> => {
-    const report: PreflightReport = await runPreflight(preflightContextOf(migration, ports.source, ports.target), { waive: input.waive });
+    const report: PreflightReport = await runPreflight(preflightContextOf(migration, ports.source, ports.target, ports.engine), { waive: input.waive });
     const receipt = await ports.store.putReport(input.migrationId, 'preflight', report);
     const count = (severity: string) => report.checks.filter((c) => c.severity === severity).length;
     const dimensions = { migrationId: input.migrationId };

@@ -13,14 +13,26 @@ export const PreflightInputSchema = z.strictObject({
     .default([]),
 });
 
-/** The preflight step: parse, run every check against both databases, store the report. */
+/**
+ * The preflight step: parse, run every check against both databases, store the report. The
+ * replication engine is opened on the same databases (as withEngine does) but only when a check
+ * asks for the replication's state, and an engine that cannot be opened does not stop preflight:
+ * the checks are told why the state is unknown.
+ */
 export async function preflightStep(event: unknown, runtime: StepRuntime): Promise<PreflightStepSummary> {
   const input = parseInput(PreflightInputSchema, event);
   const migration = runtime.migration(input.migrationId);
   return withDatabases(
     runtime,
     migration,
-    ({ source, target }) => runPreflightStep(input, migration, { source, target, store: runtime.store, metrics: runtime.metrics }),
+    (databases) =>
+      runPreflightStep(input, migration, {
+        source: databases.source,
+        target: databases.target,
+        store: runtime.store,
+        metrics: runtime.metrics,
+        engine: () => runtime.engine(migration, databases),
+      }),
     { max: 2 },
   );
 }

@@ -101,6 +101,27 @@ describe('ferry preflight', () => {
     expect(stderr).toMatch(/--waive: no check named 'no-such-check' \(checks: connectivity, /);
   });
 
+  it("with --migration-id, counts the slots that migration already made as its own, not as needed again", async () => {
+    await ready.sourceSql(`select pg_create_logical_replication_slot('ferry_capture_orders_source', 'test_decoding')`);
+    try {
+      const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--migration-id', 'orders', '--json');
+
+      expect(code).toBe(0);
+      const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'replication-slots');
+      expect(check).toMatchObject({ severity: 'ok', objects: [] });
+      expect(check?.message).toContain('ferry_capture_orders_source is there already from an earlier run of this migration');
+    } finally {
+      await ready.sourceSql(`select pg_drop_replication_slot('ferry_capture_orders_source')`);
+    }
+  });
+
+  it('exits 2 naming the option when --migration-id is not a migration id', async () => {
+    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--migration-id', 'Orders!');
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--migration-id: must be 2-32 lower-case letters/);
+  });
+
   it('exits 2 naming the option when the engine is unknown', async () => {
     const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'mysql');
 

@@ -16,40 +16,31 @@ function howToEnable(settings: ReadonlyMap<string, string>): string {
   return 'Set wal_level = logical (ALTER SYSTEM SET wal_level = logical, or in postgresql.conf) and restart PostgreSQL; the setting only takes effect at server start.';
 }
 
+/** What each database needs logical decoding for. */
+const NEEDED_FOR: Readonly<Record<Side, string>> = {
+  source: 'neither DMS nor native replication can read its changes, nor can change capture',
+  target: "change capture reads the target's changes from before the full comparison on (and a rollback after cutover replicates from the target back to the source)",
+};
+
 /**
- * Logical decoding on the source is what both engines read changes with. On the target it is
- * needed later, for the reverse replication that a rollback after cutover uses.
+ * Logical decoding is what both engines read the source's changes with, and what change capture
+ * reads both databases with (from before the full comparison on); the reverse replication of a
+ * rollback after cutover reads the target with it too. Off on either database is an error.
  */
 export function logicalDecodingResult(settings: Readonly<Record<Side, ReadonlyMap<string, string>>>): CheckOutcome {
   const level = (side: Side) => settings[side].get('wal_level') ?? 'unknown';
-  if (level('source') !== 'logical') {
-    return {
-      severity: 'error',
-      message: sentences(
-        `Logical decoding is off on the source (wal_level = ${level('source')}); neither DMS nor native replication can read its changes.`,
-        howToEnable(settings.source),
-        level('target') !== 'logical' && 'Do the same on the target before cutover: a rollback after cutover replicates from the target back to the source.',
-      ),
-      objects: ['source', 'wal_level', ...(settings.source.has('rds.logical_replication') ? ['rds.logical_replication'] : [])],
-    };
-  }
-  if (level('target') !== 'logical') {
-    return {
-      severity: 'warning',
-      message: sentences(
-        `Logical decoding is on for the source, but off on the target (wal_level = ${level('target')}).`,
-        'The migration can start, but a rollback after cutover replicates writes from the target back to the source and needs it.',
-        `Enable it on the target before cutover (it takes a restart): ${howToEnable(settings.target)}`,
-      ),
-      objects: ['target', 'wal_level'],
-    };
-  }
-  return { severity: 'ok', message: 'Logical decoding is on for both databases (wal_level = logical).', objects: [] };
+  const off = (['source', 'target'] as const).filter((side) => level(side) !== 'logical');
+  if (off.length === 0) return { severity: 'ok', message: 'Logical decoding is on for both databases (wal_level = logical).', objects: [] };
+  return {
+    severity: 'error',
+    message: sentences(...off.map((side) => `Logical decoding is off on the ${side} (wal_level = ${level(side)}); ${NEEDED_FOR[side]}. ${howToEnable(settings[side])}`)),
+    objects: [...off, 'wal_level', ...(off.some((side) => settings[side].has('rds.logical_replication')) ? ['rds.logical_replication'] : [])],
+  };
 }
 
 export const logicalDecoding: PreflightCheck = {
   id: 'logical-decoding',
-  title: 'wal_level = logical on the source (rds.logical_replication on RDS), and on the target for rollback',
+  title: 'wal_level = logical (rds.logical_replication on RDS) on the source, for the replication and change capture, and on the target, for change capture and the reverse replication',
   databases: ['source', 'target'],
   async run(ctx) {
     const [source, target] = await Promise.all([readSettings(ctx.source, LOGICAL_DECODING_SETTINGS), readSettings(ctx.target, LOGICAL_DECODING_SETTINGS)]);

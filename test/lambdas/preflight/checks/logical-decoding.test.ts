@@ -23,11 +23,23 @@ describe('logical-decoding', () => {
     expect(result.message).toContain('restart PostgreSQL');
   });
 
-  it('is a warning when only the target lacks it (needed for rollback after cutover)', async () => {
+  it('is an error telling how to enable it when the target has wal_level = replica (change capture reads the target)', async () => {
     const result = await runCheck(logicalDecoding, contextOf({ source: open(logical.url), target: open(replicaOnly.url, 'target database') }));
 
-    expect(result).toMatchObject({ severity: 'warning', objects: ['target', 'wal_level'] });
-    expect(result.message).toContain('a rollback after cutover replicates writes from the target back to the source');
+    expect(result).toMatchObject({ severity: 'error', objects: ['target', 'wal_level'] });
+    expect(result.message).toContain("Logical decoding is off on the target (wal_level = replica); change capture reads the target's changes from before the full comparison on");
+    expect(result.message).toContain('ALTER SYSTEM SET wal_level = logical');
+  });
+
+  it('names both databases when both lack it', () => {
+    const replica = new Map([['wal_level', 'replica']]);
+
+    const result = logicalDecodingResult({ source: replica, target: new Map([['wal_level', 'replica'], ['rds.logical_replication', 'off']]) });
+
+    expect(result).toMatchObject({ severity: 'error', objects: ['source', 'target', 'wal_level', 'rds.logical_replication'] });
+    expect(result.message).toContain('Logical decoding is off on the source (wal_level = replica)');
+    expect(result.message).toContain('Logical decoding is off on the target (wal_level = replica)');
+    expect(result.message).toContain('Set rds.logical_replication = 1 in the DB parameter group');
   });
 
   it('on RDS, says to set rds.logical_replication in the parameter group, or to reboot when it is already on', () => {
