@@ -9,6 +9,8 @@ import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
 import { ReplicationMonitor } from './constructs/replication-monitor';
 import { RollbackAlarms } from './constructs/rollback-alarms';
+import { VerificationAlarms } from './constructs/verification-alarms';
+import { VerificationSchedule } from './constructs/verification-schedule';
 import { ROLLBACK_WORKFLOW, Workflows } from './constructs/workflows';
 
 export interface FerryStackProps extends StackProps {
@@ -33,6 +35,10 @@ export class FerryStack extends Stack {
   public readonly rollbackAlarms: Readonly<Record<string, RollbackAlarms>>;
   /** One per migration (DISABLED when `drift.enabled` is false), keyed by migration id. */
   public readonly driftSchedules: Readonly<Record<string, DriftSchedule>>;
+  /** Runs a continuous-verification round for every migration every minute. */
+  public readonly verificationSchedule: VerificationSchedule;
+  /** One per migration: differences found, capture slots keeping too much WAL. */
+  public readonly verificationAlarms: Readonly<Record<string, VerificationAlarms>>;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -137,6 +143,18 @@ export class FerryStack extends Stack {
       monitorFunction,
       migrationIds: config.migrations.map((m) => m.id),
     });
+    const verifyFunction = this.workflows.functions[VERIFY_CHANGES_STEP];
+    if (!verifyFunction) throw new Error(`FerryStack: the step registry has no '${VERIFY_CHANGES_STEP}' step, which continuous verification needs`);
+    this.verificationSchedule = new VerificationSchedule(this, 'VerificationSchedule', {
+      verifyFunction,
+      migrationIds: config.migrations.map((m) => m.id),
+    });
+    this.verificationAlarms = Object.fromEntries(
+      config.migrations.map((migration) => [
+        migration.id,
+        new VerificationAlarms(this, `VerificationAlarms${pascalCase(migration.id)}`, { migration, topic: this.notifications.topic }),
+      ]),
+    );
     const rollbackAlarms: Record<string, RollbackAlarms> = {};
     for (const migration of config.migrations) {
       if (!migration.rollback.enabled) continue;
@@ -178,6 +196,8 @@ export class FerryStack extends Stack {
 
 /** The step that publishes the metrics the rollback alarms watch (lib/constructs/workflows/steps.ts). */
 const REPLICATION_MONITOR_STEP = 'replication-monitor';
+/** The step the verification schedule runs. */
+const VERIFY_CHANGES_STEP = 'verify-changes';
 
 /** `order-items` -> `OrderItems`, for construct and output ids. */
 function pascalCase(id: string): string {

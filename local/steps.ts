@@ -21,10 +21,15 @@ import { replicationStatusStep } from '../lambdas/replication-status/step';
 import { setPhaseStep } from '../lambdas/set-phase/step';
 import { startReplicationStep } from '../lambdas/start-replication/step';
 import { validateInputStep } from '../lambdas/validate-input/step';
+import { startCaptureStep } from '../lambdas/start-capture/step';
+import { verifyChangesStep } from '../lambdas/verify-changes/step';
 import type { LocalStep } from './workflow-runner';
 
 /** The time a local compare step may run before it returns and the workflow calls it again. */
 export const LOCAL_COMPARE_BUDGET_MS = 60_000;
+
+/** A local verification round's deadline (the function has 5 minutes in AWS). */
+export const LOCAL_VERIFY_BUDGET_MS = 4 * 60_000;
 
 /**
  * Each `${Placeholder}` of the state machines, mapped to the step its Lambda function runs. The
@@ -37,9 +42,12 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   PreflightFunctionArn: preflightStep,
   StartReplicationFunctionArn: startReplicationStep,
   ReplicationStatusFunctionArn: replicationStatusStep,
+  StartCaptureFunctionArn: startCaptureStep,
   ListTablesFunctionArn: listTablesStep,
   CompareFunctionArn: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),
   ComparisonVerdictFunctionArn: comparisonVerdictStep,
+  // Also the schedule's, every minute (lib/constructs/verification-schedule.ts).
+  VerifyChangesFunctionArn: (event, runtime) => verifyChangesStep(event, runtime, Date.now() + LOCAL_VERIFY_BUDGET_MS),
   SetPhaseFunctionArn: setPhaseStep,
   FailRunFunctionArn: failRunStep,
   GuardrailsFunctionArn: guardrailsStep,

@@ -6,7 +6,7 @@ import type { TableSelection } from '../shared/compare/table-patterns';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { MetricsPort } from '../shared/observability';
 import type { Database } from '../shared/pg/connection';
-import type { TableName } from '../shared/pg/identifiers';
+import { displayName, type TableName } from '../shared/pg/identifiers';
 
 export interface CompareStepInput {
   readonly migrationId: string;
@@ -37,6 +37,13 @@ export interface CompareStepSummary {
   /** Sort key of the full report in the checkpoint table, once complete. */
   readonly reportKey?: string;
   readonly durationMs: number;
+  /**
+   * Epoch ms when this comparison first read the databases, and when it finished (null until
+   * then). Both are checkpointed: a comparison resumed or returned from its checkpoints reports
+   * when it really ran, never the time of the call.
+   */
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
 }
 
 export interface CompareStepPorts {
@@ -55,14 +62,18 @@ export const SUMMARY_TABLE_LIMIT = 500;
 export async function runCompare(input: CompareStepInput, migration: MigrationConfig, ports: CompareStepPorts): Promise<CompareStepSummary> {
   const started = ports.now();
   const selection = selectionOf(input, migration);
+  const ledger = checkpointLedger(ports.store, input.runId);
+  const scope = input.table ? displayName(input.table) : input.tables ? input.tables.join(',') : 'selection';
+  const startedAt = await ledger.runStep(`compare:${scope}:started`, async () => ports.now());
   const result = await compareData(ports.source, ports.target, {
     selection,
     maxKeys: input.maxKeys,
     settleMs: input.settleMs,
     deadline: ports.deadline,
-    ledger: checkpointLedger(ports.store, input.runId),
+    ledger,
     now: ports.now,
   });
+  const finishedAt = result.complete ? await ledger.runStep(`compare:${scope}:finished`, async () => ports.now()) : null;
   const durationMs = ports.now() - started;
   const { rowsCompared, differences } = summarize(input, result, durationMs);
   const dims = { migrationId: input.migrationId };
@@ -80,7 +91,7 @@ export async function runCompare(input: CompareStepInput, migration: MigrationCo
     });
     reportKey = receipt.sk;
   }
-  return summarize(input, result, durationMs, reportKey);
+  return { ...summarize(input, result, durationMs, reportKey), startedAt, finishedAt };
 }
 
 /** Patterns replace the migration's includes; an exact table narrows them (exclusions always hold). */
@@ -96,7 +107,7 @@ export function summarize(
   result: DataComparison,
   durationMs: number,
   reportKey?: string,
-): CompareStepSummary {
+): Omit<CompareStepSummary, 'startedAt' | 'finishedAt'> {
   const differentTables = result.tables.filter((t) => t.status === 'different').map((t) => t.table);
   return {
     migrationId: input.migrationId,

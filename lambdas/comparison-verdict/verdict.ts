@@ -12,14 +12,21 @@ export interface TableResult {
   readonly equal: boolean;
   readonly rowsCompared: number;
   readonly differences: number;
+  /** Epoch ms when the table's comparison first read the databases, and when it finished (checkpointed, so honest on a resumed run). */
+  readonly startedAt?: number;
+  readonly finishedAt?: number | null;
 }
 
 /** The report cutover guardrails read (its latest): was everything equal, and when. */
 export interface ComparisonSummaryReport {
   readonly runId: string;
   readonly equal: boolean;
-  /** ISO-8601. */
+  /** ISO-8601: when the first table's comparison began reading. */
+  readonly startedAt: string;
+  /** ISO-8601: when the last table's comparison finished (not when it was judged: a resumed run reuses older results). */
   readonly completedAt: string;
+  /** ISO-8601: when this verdict was made. */
+  readonly judgedAt: string;
   readonly tables: readonly TableResult[];
   readonly rowsCompared: number;
 }
@@ -31,6 +38,10 @@ export interface VerdictOutput {
   readonly tablesCompared: number;
   readonly rowsCompared: number;
   readonly reportKey: string;
+  /** ISO-8601 times of the comparison itself, and its age when judged. */
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly ageMinutes: number;
 }
 
 export interface VerdictInput {
@@ -63,10 +74,13 @@ export async function judgeComparison(input: VerdictInput, ports: { readonly sto
   const different = input.results.filter((r) => r.complete && !r.equal).length;
   const rowsCompared = input.results.reduce((sum, r) => sum + r.rowsCompared, 0);
   const equal = failures.length === 0;
+  const { startedAt, finishedAt } = comparisonTimes(input.results, ports.now());
   const report: ComparisonSummaryReport = {
     runId: input.runId,
     equal,
-    completedAt: new Date(ports.now()).toISOString(),
+    startedAt: new Date(startedAt).toISOString(),
+    completedAt: new Date(finishedAt).toISOString(),
+    judgedAt: new Date(ports.now()).toISOString(),
     tables: input.results,
     rowsCompared,
   };
@@ -80,5 +94,20 @@ export async function judgeComparison(input: VerdictInput, ports: { readonly sto
   ports.metrics.add('ComparisonEqual', 'Count', equal ? 1 : 0, dimensions);
 
   if (!equal) throw new ComparisonFailedError(input.migrationId, input.runId, failures, { different, unfinished, reportKey: receipt.sk });
-  return { equal: true, tablesCompared: input.results.length, rowsCompared, reportKey: receipt.sk };
+  return {
+    equal: true,
+    tablesCompared: input.results.length,
+    rowsCompared,
+    reportKey: receipt.sk,
+    startedAt: report.startedAt,
+    completedAt: report.completedAt,
+    ageMinutes: Math.round((ports.now() - finishedAt) / 6_000) / 10,
+  };
+}
+
+/** The comparison's real start and end from its tables' checkpointed times (now, for results that carry none). */
+export function comparisonTimes(results: readonly TableResult[], now: number): { startedAt: number; finishedAt: number } {
+  const starts = results.map((r) => r.startedAt).filter((t): t is number => typeof t === 'number');
+  const ends = results.map((r) => r.finishedAt).filter((t): t is number => typeof t === 'number');
+  return { startedAt: starts.length > 0 ? Math.min(...starts) : now, finishedAt: ends.length === results.length && ends.length > 0 ? Math.max(...ends) : now };
 }

@@ -1,132 +1,133 @@
 import { z } from 'zod';
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
 import { ComparisonFailedError } from '../comparison-verdict/errors';
 import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { selectedTables } from '../shared/cutover/tables';
 import { deadline, migrationId, runId } from '../shared/cutover/inputs';
-import { flushDelayMs, readWriteCounters, touchedTables, WRITE_COUNTERS_STEP } from '../shared/cutover/write-counters';
 import { FreezeExpiredError } from '../shared/freeze/errors';
 import { parseInput } from '../shared/input';
-import { displayName, type TableName } from '../shared/pg/identifiers';
-import type { DataComparison } from '../shared/compare/data/types';
-import type { Database } from '../shared/pg/connection';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
+import { applyProofFor } from '../shared/verification/applied';
+import { VerificationFailedError, VerificationUnavailableError } from '../shared/verification/errors';
+import { withVerificationLease } from '../shared/verification/lease';
+import { describe, VERIFICATION_REPORT_KIND } from '../shared/verification/run';
+import { verificationRound } from '../shared/verification/round';
 
-/** `{"migrationId", "runId", "deadline", "full": false}` */
+/** `{"migrationId", "runId", "deadline", "full": false, "direction": "forward"}` */
 export const FinalCompareInputSchema = z.strictObject({
   migrationId,
   runId,
   deadline,
-  /** Compare every table instead of those written since the last full comparison. @default false */
+  /** Compare every table whole instead of the rows changed since the last verified position. @default false */
   full: z.boolean().default(false),
+  /** `forward`: a cutover (clients wrote to the source); `reverse`: a rollback (they wrote to the target). @default 'forward' */
+  direction: z.enum(['forward', 'reverse']).default('forward'),
+  /** The execution (the verification lease's owner). */
+  owner: z.string().min(1).default('final-check'),
 });
 
 export interface FinalCompareOutput {
-  readonly mode: 'touched' | 'full';
+  readonly mode: 'changes' | 'full';
+  /** Change records read on each side since the last verified position. */
+  readonly changes: { readonly source: number; readonly target: number };
+  readonly keysVerified: number;
   readonly tablesCompared: number;
-  readonly tables: readonly string[];
   readonly rowsCompared: number;
+  readonly verifiedThrough?: { readonly source: string; readonly target: string };
   readonly durationMs: number;
 }
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
- * The last comparison before the switch, with writes frozen and drained, so it is exact (no
- * re-checks). Fast by default: only the tables whose write counters on the source moved since the
- * last full comparison started (the migrate run stored them); a table whose counters cannot be
- * compared counts as written. `full` compares every table. Stops at the freeze's deadline.
+ * The last check before clients move, with writes frozen and drained (the marker row arrived),
+ * so it is exact: no re-check, and any difference stops the switch. By default it compares exactly
+ * the rows changed on either side since the last verified position, plus every key still
+ * unresolved, up to each side's current position (the marker's): O(changes), whatever the tables'
+ * size. With `full`, every table is compared whole instead. Stops at the freeze's deadline.
  */
 export async function finalCompareStep(event: unknown, runtime: StepRuntime): Promise<FinalCompareOutput> {
   const input = parseInput(FinalCompareInputSchema, event);
   const migration = runtime.migration(input.migrationId);
   assertBeforeDeadline(input.deadline, runtime.now(), 'the final comparison');
   const started = runtime.now();
-  return withDatabases(runtime, migration, async ({ source, target }) => {
-    const all = await selectedTables(source, migration);
-    const compare = (tables: readonly TableName[]): Promise<DataComparison> =>
-      tables.length === 0
-        ? Promise.resolve<DataComparison>({ complete: true, tables: [], pending: [] })
-        : compareData(source, target, {
-            selection: { ...migration.tables, only: [...tables] },
-            settleMs: 0,
-            recheckRounds: 0,
-            deadline: input.deadline,
-            ledger: checkpointLedger(runtime.store, `${input.runId}:final`),
-            now: () => runtime.now(),
-          });
-    let result: DataComparison;
-    if (input.full) result = await compare(all);
-    else {
-      // Tables whose counters moved already are compared at once; meanwhile the step waits until
-      // every backend has flushed its counters (about a second after the freeze), reads them again
-      // and then compares the tables that only showed up late. The wait costs no extra downtime.
-      const baseline = await baselineCounters(runtime, input.migrationId);
-      const touchedNow = async () => new Set(touchedTables(baseline, await readWriteCounters(source, all)));
-      const early = await touchedNow();
-      const first = compare(all.filter((t) => early.has(displayName(t))));
-      // Handled when awaited below; without this an early rejection would be reported as unhandled.
-      first.catch(() => undefined);
-      const wait = await flushWaitMs(runtime, input.migrationId, source);
-      if (wait > 0) await sleepFor(wait);
-      const late = [...(await touchedNow())].filter((name) => !early.has(name));
-      const firstResult = await first;
-      const lateResult = await compare(all.filter((t) => late.includes(displayName(t))));
-      result = {
-        ...firstResult,
-        complete: firstResult.complete && lateResult.complete,
-        tables: [...firstResult.tables, ...lateResult.tables],
-        pending: [...firstResult.pending, ...lateResult.pending],
+  return withDatabases(runtime, migration, async (dbs) => {
+    if (input.full) {
+      const result = await compareData(dbs.source, dbs.target, {
+        selection: migration.tables,
+        settleMs: 0,
+        recheckRounds: 0,
+        deadline: input.deadline,
+        ledger: checkpointLedger(runtime.store, `${input.runId}:final:${input.direction}`),
+        now: () => runtime.now(),
+      });
+      if (!result.complete) throw expired(`${result.pending.length} tables left: ${result.pending.slice(0, 5).join(', ')}`);
+      const different = result.tables.filter((t) => t.status === 'different');
+      if (different.length > 0) {
+        throw new ComparisonFailedError(
+          input.migrationId,
+          input.runId,
+          different.map((t) => `${t.table}: ${t.missingTotal} missing, ${t.extraTotal} extra, ${t.changedTotal} changed on the target with writes frozen and drained`),
+          { different: different.length, unfinished: 0, reportKey: undefined },
+        );
+      }
+      return {
+        mode: 'full',
+        changes: { source: 0, target: 0 },
+        keysVerified: 0,
+        tablesCompared: result.tables.length,
+        rowsCompared: result.tables.reduce((sum, t) => sum + t.rows, 0),
+        durationMs: runtime.now() - started,
       };
     }
-    if (!result.complete) {
-      throw new FreezeExpiredError(
-        `The final comparison did not finish before the write freeze's maximum duration (${result.pending.length} tables left: ` +
-          `${result.pending.slice(0, 5).join(', ')}). The workflow thaws the source; raise thresholds.maxWriteFreezeSeconds, or run the migrate workflow ` +
-          `again shortly before the cutover so that fewer tables are written since the last comparison.`,
+    const waitMs = Math.max(0, input.deadline - runtime.now());
+    const outcome = await withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: Math.max(60_000, waitMs), waitMs }, async (lease) => {
+      const record = await runtime.store.getVerification(migration.id);
+      if (!record || record.status !== 'capturing') {
+        throw new VerificationUnavailableError(
+          `Migration "${migration.id}" has no usable change capture (${record ? `${record.status}${record.lost ? `: ${record.lost.reason}` : ''}` : 'none'}), so the rows changed since the last check cannot be verified. ` +
+            `Nothing was switched. Start the migrate workflow with {"migrationId": "${migration.id}", "restart": true}, or cut over with "fullComparison": true.`,
+        );
+      }
+      const round = await verificationRound(
+        {
+          migration,
+          ...dbs,
+          store: runtime.store,
+          proof: applyProofFor(migration, input.direction, dbs),
+          persist: (r) => runtime.store.putVerification(r, lease),
+          now: runtime.now,
+        },
+        { record, direction: input.direction, mode: 'frozen', settleMs: 0, maxChanges: migration.verification.maxChangesPerRound, deadline: input.deadline },
       );
-    }
-    const different = result.tables.filter((t) => t.status === 'different');
-    if (different.length > 0) {
-      throw new ComparisonFailedError(
-        input.migrationId,
-        input.runId,
-        different.map((t) => `${t.table}: ${t.missingTotal} missing, ${t.extraTotal} extra, ${t.changedTotal} changed on the target with writes frozen and drained`),
-        { different: different.length, unfinished: 0, reportKey: undefined },
-      );
-    }
+      if (round.record.tablesToCompare.length > 0 && round.record.unresolved.length === 0) {
+        throw expired(`tables to compare whole still unfinished: ${round.record.tablesToCompare.map((t) => t.table).join(', ')}`);
+      }
+      const differences = round.record.unresolved;
+      if (differences.length > 0) {
+        await runtime.store.putReport(migration.id, VERIFICATION_REPORT_KIND, { captureId: record.captureId, round: round.summary, differences: differences.slice(0, 1000), frozen: true });
+        throw new VerificationFailedError(
+          `With writes frozen and every write drained, ${differences.length} row(s) of migration "${migration.id}" differ between source and target:\n` +
+            `${describe(differences)}\nNothing was switched: the workflow thaws the source and returns to "ready". The 'verification' report lists them all; ` +
+            'a row is resolved when a later verification round finds it equal (fix it on the side that is wrong).',
+        );
+      }
+      return round;
+    });
+    const round = outcome!;
     return {
-      mode: input.full ? 'full' : 'touched',
-      tablesCompared: result.tables.length,
-      tables: result.tables.slice(0, 100).map((t) => t.table),
-      rowsCompared: result.tables.reduce((sum, t) => sum + t.rows, 0),
+      mode: 'changes',
+      changes: round.summary.changes,
+      keysVerified: round.summary.keysVerified,
+      tablesCompared: round.summary.tablesCompared,
+      rowsCompared: round.summary.keysVerified,
+      verifiedThrough: { source: round.record.verifiedThrough!.source, target: round.record.verifiedThrough!.target },
       durationMs: runtime.now() - started,
     };
   });
 }
 
-/** A backend that exits flushes its counters first; this much margin covers the moment between. */
-const EXIT_FLUSH_MARGIN_MS = 50;
-
-/**
- * How long until every write before the freeze shows in the counters: the freeze ended the frozen
- * roles' sessions (and PostgreSQL 15+ flushes a backend's counters as it exits), or else a
- * backend's flush interval after the freeze.
- */
-async function flushWaitMs(runtime: StepRuntime, migrationId: string, source: Database): Promise<number> {
-  const freeze = await runtime.store.getFreeze(migrationId, 'source');
-  const [row] = await source.query<{ now: Date; version: number }>(`select clock_timestamp() as now, current_setting('server_version_num')::int as version`);
-  const flushedBy =
-    freeze?.sessionsEndedAt !== undefined && row!.version >= 150000 ? freeze.sessionsEndedAt + EXIT_FLUSH_MARGIN_MS : (freeze?.frozenAt ?? 0) + flushDelayMs;
-  return Math.min(Math.max(0, flushedBy - row!.now.getTime()), flushDelayMs);
-}
-
-/** The counters the last passed comparison's run stored when it listed its tables; none means every table counts as written. */
-async function baselineCounters(runtime: StepRuntime, migrationId: string): Promise<Record<string, string>> {
-  const summary = await runtime.store.latestReport<ComparisonSummaryReport>(migrationId, COMPARISON_SUMMARY_KIND);
-  if (!summary?.report.equal) return {};
-  const step = await runtime.store.getStep(summary.report.runId, WRITE_COUNTERS_STEP);
-  return step?.status === 'done' ? ((step.output as Record<string, string> | undefined) ?? {}) : {};
+function expired(what: string): FreezeExpiredError {
+  return new FreezeExpiredError(
+    `The final check did not finish before the write freeze's maximum duration (${what}). The workflow thaws the source; ` +
+      'raise thresholds.maxWriteFreezeSeconds, or let a verification round finish first (the cutover runs one just before it freezes).',
+  );
 }

@@ -1,5 +1,5 @@
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
-import type { MigrationState } from '../shared/checkpoints';
+import type { MigrationState, VerificationRecord } from '../shared/checkpoints';
 import type { StoredReport } from '../shared/checkpoints';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
@@ -16,6 +16,8 @@ export interface GuardrailFacts {
   readonly migration: MigrationConfig;
   readonly state: MigrationState | undefined;
   readonly comparison: StoredReport<ComparisonSummaryReport> | undefined;
+  /** The migration's change capture and verification (the VERIFY item). */
+  readonly verification?: VerificationRecord | undefined;
   readonly now: number;
   readonly source: Database;
   readonly engine: ReplicationEngine;
@@ -28,21 +30,50 @@ const result = (id: string, passed: boolean, message: string): GuardrailResult =
 const phaseReady: Guardrail = async ({ state }) =>
   result('phase-ready', state?.phase === 'ready', `the migration is in phase "${state?.phase ?? 'new'}"${state?.phase === 'ready' ? '' : '; run the migrate workflow until it reports "ready"'}`);
 
-const comparisonPassed: Guardrail = async ({ comparison }) =>
-  comparison === undefined
-    ? result('comparison-passed', false, `no ${COMPARISON_SUMMARY_KIND} report: run the migrate workflow`)
-    : result('comparison-passed', comparison.report.equal, comparison.report.equal ? `every table compared equal (run ${comparison.report.runId})` : `the last comparison found differences (run ${comparison.report.runId})`);
-
-const comparisonRecent: Guardrail = async ({ comparison, migration, now }) => {
-  const limit = migration.thresholds.maxComparisonAgeMinutes;
-  if (comparison === undefined) return result('comparison-recent', false, 'no comparison yet');
-  const ageMinutes = (now - Date.parse(comparison.report.completedAt)) / 60_000;
-  return result(
-    'comparison-recent',
-    ageMinutes <= limit,
-    `the last comparison is ${ageMinutes.toFixed(1)} minutes old (at most ${limit})${ageMinutes <= limit ? '' : ': run the migrate workflow again to refresh it'}`,
-  );
+const comparisonPassed: Guardrail = async ({ comparison, now }) => {
+  if (comparison === undefined) return result('comparison-passed', false, `no ${COMPARISON_SUMMARY_KIND} report: run the migrate workflow`);
+  const r = comparison.report;
+  const age = `finished ${r.completedAt}, ${((now - Date.parse(r.completedAt)) / 60_000).toFixed(1)} minutes ago`;
+  return result('comparison-passed', r.equal, r.equal ? `every table compared equal (run ${r.runId}, ${age})` : `the last comparison found differences (run ${r.runId}, ${age})`);
 };
+
+/**
+ * The proof is current: a full comparison that began after change capture did passed, nothing it
+ * or a verification round found is unresolved, and every change up to at most
+ * verification.maxAgeSeconds ago has been verified. Rows that changed again while a round compared
+ * them (suspects) do not block: the final check compares them with writes frozen.
+ */
+export function verificationCurrent({ verification: v, migration, now }: { readonly verification?: VerificationRecord | undefined; readonly migration: MigrationConfig; readonly now: number }): GuardrailResult {
+  const id = 'verification-current';
+  const restart = `start the migrate workflow with {"migrationId": "${migration.id}", "restart": true} (a new capture and a full comparison)`;
+  if (v === undefined) return result(id, false, `no change capture: run the migrate workflow (it starts capturing changes before its full comparison)`);
+  if (v.status !== 'capturing') return result(id, false, `change capture is ${v.status}${v.lost ? ` (${v.lost.reason})` : ''}: nothing since can be proven; ${restart}`);
+  const full = v.fullComparison;
+  if (full === undefined || !full.runId.endsWith(`:${v.captureId}`) || full.startedAt < v.startedAt) {
+    return result(id, false, `no full comparison has run since change capture began (${new Date(v.startedAt).toISOString()}): run the migrate workflow`);
+  }
+  if (!full.equal) return result(id, false, `the full comparison under this capture found differences: fix them, then ${restart}`);
+  const differences = v.unresolved.filter((u) => u.status === 'difference');
+  if (differences.length > 0) {
+    const shown = differences.slice(0, 5).map((u) => `${u.table} (${u.key.join(', ')})`).join(', ');
+    return result(id, false, `${differences.length} row(s) differ after replication caught up: ${shown}${differences.length > 5 ? ', ...' : ''} (see the 'verification' reports)`);
+  }
+  if (v.tablesToCompare.length > 0) {
+    return result(id, false, `table(s) waiting for a whole comparison by the verification rounds: ${v.tablesToCompare.map((t) => `${t.table} (${t.reason})`).join('; ')}`);
+  }
+  const limit = migration.verification.maxAgeSeconds;
+  if (v.verifiedThrough === undefined) return result(id, false, 'no verification round has run yet since the full comparison: wait a minute for the schedule');
+  const age = (now - v.verifiedThrough.at) / 1000;
+  const suspects = v.unresolved.length;
+  const comparedAgo = ((now - full.finishedAt) / 60_000).toFixed(1);
+  return result(
+    id,
+    age <= limit,
+    `every change up to ${age.toFixed(0)} s ago is verified (at most ${limit} s; full comparison finished ${comparedAgo} minutes ago, ${v.rounds} rounds since capture began)` +
+      (suspects > 0 ? `; ${suspects} row(s) changed again while compared and are checked with writes frozen` : '') +
+      (age <= limit ? '' : ': verification rounds are behind or not running; check the verify-changes function and its VerificationAgeSeconds metric'),
+  );
+}
 
 const replicationLag: Guardrail = async ({ engine, migration }) => {
   const limit = migration.thresholds.maxLagSecondsForCutover;
@@ -89,7 +120,7 @@ const noLongTransactions: Guardrail = async ({ source, migration }) => {
 export const GUARDRAILS: ReadonlyArray<readonly [string, Guardrail]> = [
   ['phase-ready', phaseReady],
   ['comparison-passed', comparisonPassed],
-  ['comparison-recent', comparisonRecent],
+  ['verification-current', async (facts) => verificationCurrent(facts)],
   ['replication-healthy', replicationHealthy],
   ['replication-lag', replicationLag],
   ['long-running-transactions', noLongTransactions],

@@ -25,12 +25,13 @@ export const GUARDRAILS_KIND = 'guardrails';
 export async function guardrailsStep(event: unknown, runtime: StepRuntime): Promise<GuardrailsOutput> {
   const input = parseInput(GuardrailsInputSchema, event);
   const migration = runtime.migration(input.migrationId);
-  const [state, comparison] = await Promise.all([
+  const [state, comparison, verification] = await Promise.all([
     runtime.store.getState(input.migrationId),
     runtime.store.latestReport<ComparisonSummaryReport>(input.migrationId, COMPARISON_SUMMARY_KIND),
+    runtime.store.getVerification(input.migrationId),
   ]);
   const results = await withEngine(runtime, migration, async (engine, { source }) => {
-    const facts = { migration, state, comparison, now: runtime.now(), source, engine };
+    const facts = { migration, state, comparison, verification, now: runtime.now(), source, engine };
     const out: GuardrailResult[] = [];
     for (const [id, check] of GUARDRAILS) {
       out.push(await check(facts).catch((error: unknown) => ({ id, passed: false, message: `could not be checked: ${(error as Error).message}` })));

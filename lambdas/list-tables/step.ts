@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { readWriteCounters, WRITE_COUNTERS_STEP } from '../shared/cutover/write-counters';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 import { listTables, type ListTablesOutput } from './list-tables';
@@ -7,7 +6,7 @@ import { listTables, type ListTablesOutput } from './list-tables';
 /** `{"migrationId": "orders"}` */
 export const ListTablesInputSchema = z.strictObject({
   migrationId: z.string().min(1, 'is required'),
-  /** The migrate run: its first listing also keeps the source's write counters, the baseline of a cutover's fast final comparison. */
+  /** The migrate run (accepted for the workflow's convenience; the listing does not depend on it). */
   runId: z.string().min(1).max(200).optional(),
 });
 
@@ -18,12 +17,7 @@ export async function listTablesStep(event: unknown, runtime: StepRuntime): Prom
   return withDatabases(
     runtime,
     migration,
-    async ({ source }) => {
-      const listed = await listTables(input.migrationId, source, migration.tables);
-      // Before the comparisons start, and only once per run: a write counted later is compared again at cutover.
-      if (input.runId !== undefined) await runtime.store.runStep(input.runId, WRITE_COUNTERS_STEP, () => readWriteCounters(source, listed.tables));
-      return listed;
-    },
+    async ({ source }) => listTables(input.migrationId, source, migration.tables),
     { max: 1 },
   );
 }

@@ -3,6 +3,7 @@ import type { Phase } from '../shared/checkpoints';
 import { parseInput } from '../shared/input';
 import type { ReplicationEngine, ReplicationState } from '../shared/replication/engine';
 import { withEngine, type StepRuntime } from '../shared/runtime';
+import { guardCapture } from '../shared/verification/run';
 
 /**
  * Publishes, once a minute (an EventBridge schedule), each migration's replication health and lag
@@ -76,6 +77,8 @@ export async function replicationMonitorStep(event: unknown, runtime: StepRuntim
   );
   for (const health of migrations) {
     if (!health.observed) continue;
+    // The capture slots' WAL (metric and limit), each migration on its own like the rest.
+    await withTimeout(guardCapture(runtime, health.migrationId, 'replication-monitor'), timeoutMs, 'capture check timed out').catch(() => undefined);
     const dimensions = { migrationId: health.migrationId };
     runtime.metrics.add(REPLICATION_HEALTHY_METRIC, 'Count', health.healthy ? 1 : 0, dimensions);
     if (health.lagSeconds !== null) runtime.metrics.add(REPLICATION_LAG_METRIC, 'Seconds', health.lagSeconds, dimensions);

@@ -25,9 +25,10 @@ const NEXT: { readonly [P in Phase]: (m: MigrationConfig, change: PhaseChange) =
     `Nothing to do yet: you will be told when the migration is ready for cutover (lag at most ${m.thresholds.maxLagSecondsForCutover} s). ` +
     `Keep schema changes off both databases until then.`,
   ready: (m) =>
-    `Every table compared equal and replication lag is below ${m.thresholds.maxLagSecondsForCutover} s; replication keeps running. ` +
+    `Every table compared equal, every change since is verified, and replication lag is below ${m.thresholds.maxLagSecondsForCutover} s; replication keeps running. ` +
     `Start the cutover workflow with ${startInput(m.id)} when the application team is ready. ` +
-    `The cutover refuses to start if the last comparison is older than ${m.thresholds.maxComparisonAgeMinutes} minutes: run the migrate workflow again to refresh it.`,
+    `Until then Ferry verifies every row that changes, on both databases, about once a minute; the cutover refuses to start if a row differs ` +
+    `or if the newest verified change is older than ${m.verification.maxAgeSeconds} s.`,
   'cutting-over': (m) =>
     `The cutover is running: writes on the source are frozen for at most ${m.thresholds.maxWriteFreezeSeconds} s while the last changes reach the target. ` +
     `Do not stop the cutover workflow; watch it in the Step Functions console. It either switches the clients to the target or backs off and thaws the source by itself.`,

@@ -131,11 +131,40 @@ export const ThresholdsSchema = z.strictObject({
   maxLagSecondsForCutover: z.number().positive().max(3600).default(5),
   /** Longest time writes may stay frozen; past it the cutover thaws the source and backs off. @default 30 */
   maxWriteFreezeSeconds: z.number().int().min(1).max(900).default(30),
-  /** The last full comparison must be at most this old for a cutover to start. @default 60 */
-  maxComparisonAgeMinutes: z.number().int().min(1).max(10_080).default(60),
   /** Observation window after cutover, during which rollback alarms act. @default 60 */
   observationMinutes: z.number().int().min(0).max(10_080).default(60),
 });
+
+/**
+ * Change capture and continuous verification (lambdas/shared/verification): a test_decoding slot
+ * on each database records the rows that change from before the full comparison on; about every
+ * minute a round verifies exactly those rows on both sides and advances the slots.
+ */
+export const VerificationSchema = z
+  .strictObject({
+    /**
+     * The cutover starts only if every change up to at most this many seconds ago has been
+     * verified (the `verification-current` guardrail). @default 300
+     */
+    maxAgeSeconds: z.number().int().min(30).max(86_400).default(300),
+    /** A row that differs is compared again after this delay, and counts only if it still differs and did not change. @default 5000 */
+    settleMs: z.number().int().min(0).max(600_000).default(5000),
+    /** Change records one round reads from each database; the rest wait for the next round. @default 200000 */
+    maxChangesPerRound: z.number().int().min(1000).max(10_000_000).default(200_000),
+    /**
+     * WAL a capture slot may hold, in MB. Past it Ferry drops the slot so the database's disk is
+     * safe, and verification needs a new full comparison (migrate with restart). @default 4096
+     */
+    maxSlotWalMb: z.number().int().min(1).max(10_485_760).default(4096),
+    /** The capture slots' WAL alarm fires above this many MB; it must be below maxSlotWalMb. @default maxSlotWalMb / 2 */
+    slotWalAlarmMb: z.number().int().min(1).max(10_485_760).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.slotWalAlarmMb !== undefined && v.slotWalAlarmMb >= v.maxSlotWalMb) {
+      ctx.addIssue({ code: 'custom', path: ['slotWalAlarmMb'], message: `must be below maxSlotWalMb (${v.maxSlotWalMb}): the alarm warns before Ferry drops a slot` });
+    }
+  })
+  .transform((v) => ({ ...v, slotWalAlarmMb: v.slotWalAlarmMb ?? Math.max(1, Math.floor(v.maxSlotWalMb / 2)) }));
 
 export const SwitchSchema = z.discriminatedUnion(
   'strategy',
@@ -299,6 +328,8 @@ export const MigrationSchema = z.strictObject({
   tables: TablesSchema.default({ include: ['public.*'], exclude: [] }),
   /** @default see ThresholdsSchema */
   thresholds: ThresholdsSchema.default(ThresholdsSchema.parse({})),
+  /** @default see VerificationSchema */
+  verification: VerificationSchema.default(VerificationSchema.parse({})),
   switch: SwitchSchema,
   /** @default see DriftSchema */
   drift: DriftSchema.default(DriftSchema.parse({})),
@@ -327,6 +358,7 @@ export type ReplicationConfig = z.infer<typeof ReplicationSchema>;
 export type SwitchConfig = z.infer<typeof SwitchSchema>;
 export type FreezeConfig = z.infer<typeof FreezeSchema>;
 export type RollbackConfig = z.infer<typeof RollbackSchema>;
+export type VerificationConfig = z.infer<typeof VerificationSchema>;
 
 /** The publication/subscription name native replication uses for a migration. */
 export function nativeReplicationName(m: MigrationConfig): string {

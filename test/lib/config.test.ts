@@ -34,9 +34,9 @@ describe('parseEnvironments', () => {
     expect(migration.thresholds).toEqual({
       maxLagSecondsForCutover: 5,
       maxWriteFreezeSeconds: 30,
-      maxComparisonAgeMinutes: 60,
       observationMinutes: 60,
     });
+    expect(migration.verification).toEqual({ maxAgeSeconds: 300, settleMs: 5000, maxChangesPerRound: 200_000, maxSlotWalMb: 4096, slotWalAlarmMb: 2048 });
     expect(migration.drift).toEqual({ enabled: true, schedule: 'cron(0 * * * ? *)', timeZone: 'UTC', data: 'none' });
     expect(migration.replication).toEqual({ engine: 'native', syncWorkers: 2 });
   });
@@ -60,6 +60,18 @@ describe('parseEnvironments', () => {
       multiAz: false,
       lobMaxSizeKb: 32,
     });
+  });
+
+  it('derives the capture-WAL alarm from the slot limit, and rejects an alarm at or above the limit', () => {
+    const [m] = validEnvironment().migrations;
+    const envs = parseEnvironments({ dev: { ...validEnvironment(), migrations: [{ ...m!, verification: { maxSlotWalMb: 1000 } }] } });
+    expect(envs.dev!.migrations[0]!.verification.slotWalAlarmMb).toBe(500);
+    expect(problemsOf((env) => (env.migrations[0].verification = { maxSlotWalMb: 1000, slotWalAlarmMb: 1000 }))).toEqual([
+      "environment 'dev': migrations[0].verification.slotWalAlarmMb: must be below maxSlotWalMb (1000): the alarm warns before Ferry drops a slot, got 1000",
+    ]);
+    expect(problemsOf((env) => (env.migrations[0].thresholds = { maxComparisonAgeMinutes: 60 }))).toEqual([
+      "environment 'dev': migrations[0].thresholds: unknown key 'maxComparisonAgeMinutes' (check the spelling; unknown keys are rejected)",
+    ]);
   });
 
   it('rejects a missing field, naming environment and field', () => {

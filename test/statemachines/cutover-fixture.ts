@@ -52,7 +52,7 @@ export async function cutoverScene(
   const endpoint = (u: URL) => ({ host: u.hostname, port: Number(u.port), database: decodeURIComponent(u.pathname.slice(1)) });
   const clients = new MemorySwitch({ source: endpoint(source), target: endpoint(target) });
   const m = await migrateHarness(pair, dynamo, migrationId, {
-    config: { freeze: { roles: ['app'], ...freeze }, thresholds: { maxWriteFreezeSeconds: 20, maxLagSecondsForCutover: 5, maxComparisonAgeMinutes: 60, observationMinutes: 60 } },
+    config: { freeze: { roles: ['app'], ...freeze }, thresholds: { maxWriteFreezeSeconds: 20, maxLagSecondsForCutover: 5, observationMinutes: 60 } },
     switches: { [migrationId]: clients },
   });
   const writer = new ContinuousWriter(() => clients.endpoint(), APP, migrationId);

@@ -16,3 +16,15 @@ export { HISTORY_LIMIT, type MigrationState, type TransitionRecord, type Transit
 export { STEP_OUTPUT_LIMIT_BYTES, type StepRecord, type StepStatus } from './steps';
 export { CheckpointStore, type CheckpointStoreOptions } from './store';
 export type { FreezeRecord } from './freezes';
+export {
+  VerificationLeaseLostError,
+  VERIFY_SK,
+  type CaptureSlotRef,
+  type LeaseAttempt,
+  type RoundSummary,
+  type TableToCompare,
+  type UnresolvedKey,
+  type VerificationLease,
+  type VerificationRecord,
+  type VerifiedThrough,
+} from './verification';

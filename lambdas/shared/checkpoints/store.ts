@@ -13,6 +13,8 @@ import * as state from './state';
 import type { MigrationState, TransitionRequest } from './state';
 import * as steps from './steps';
 import type { StepRecord } from './steps';
+import * as verification from './verification';
+import type { LeaseAttempt, VerificationLease, VerificationRecord } from './verification';
 
 export interface CheckpointStoreOptions {
   readonly client: DynamoDBDocumentClient;
@@ -116,5 +118,22 @@ export class CheckpointStore {
 
   putFreeze(migrationId: string, record: FreezeRecord): Promise<void> {
     return freezes.putFreeze(this.ctx, migrationId, record);
+  }
+
+  /** Change capture and continuous verification of a migration (the VERIFY item), if any. */
+  getVerification(migrationId: string): Promise<VerificationRecord | undefined> {
+    return verification.getVerification(this.ctx, migrationId);
+  }
+
+  acquireVerificationLease(migrationId: string, owner: string, leaseMs: number): Promise<LeaseAttempt> {
+    return verification.acquireVerificationLease(this.ctx, migrationId, owner, leaseMs);
+  }
+
+  releaseVerificationLease(migrationId: string, lease: VerificationLease): Promise<boolean> {
+    return verification.releaseVerificationLease(this.ctx, migrationId, lease);
+  }
+
+  putVerification(record: VerificationRecord, lease: VerificationLease): Promise<void> {
+    return verification.putVerification(this.ctx, record, lease);
   }
 }

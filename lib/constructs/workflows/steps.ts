@@ -108,6 +108,14 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     needs: ['database-secrets', 'dms-read', 'dms-lag'],
   },
   {
+    step: 'start-capture',
+    placeholder: 'StartCaptureFunctionArn',
+    description: 'starts recording the rows that change on both databases (test_decoding slots), before the full comparison',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets'],
+  },
+  {
     step: 'list-tables',
     placeholder: 'ListTablesFunctionArn',
     description: 'lists the tables a comparison covers',
@@ -130,6 +138,14 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     timeoutSeconds: 1 * MINUTE,
     memoryMb: 256,
     needs: ['checkpoints-read-write'],
+  },
+  {
+    step: 'verify-changes',
+    placeholder: 'VerifyChangesFunctionArn',
+    description: 'verifies the rows changed since the last round on both databases and advances the capture (every minute, and in the workflows)',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 1024,
+    needs: ['checkpoints-read-write', 'database-secrets', 'notify'],
   },
   {
     step: 'set-phase',
@@ -182,7 +198,7 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
   {
     step: 'final-compare',
     placeholder: 'FinalCompareFunctionArn',
-    description: 'compares the tables written since the last comparison (or all) while writes are frozen',
+    description: 'verifies the rows changed since the last verified position (or every table) while writes are frozen',
     timeoutSeconds: 15 * MINUTE,
     memoryMb: 1024,
     needs: ['checkpoints-read-write', 'database-secrets'],
@@ -222,18 +238,18 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
   {
     step: 'stop-replication',
     placeholder: 'StopReplicationFunctionArn',
-    description: 'stops replication in both directions and removes what it created on the databases',
+    description: 'stops replication in both directions and removes what it created on the databases, change capture included',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['database-secrets', 'dms-read', 'dms-stop'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop'],
   },
   {
     step: 'replication-monitor',
     placeholder: 'ReplicationMonitorFunctionArn',
-    description: "publishes each migration's replication lag and health as metrics, for the rollback alarms",
+    description: "publishes each migration's replication lag and health and its capture slots' WAL as metrics; drops a capture slot over its WAL limit",
     timeoutSeconds: 1 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read', 'database-secrets', 'dms-read', 'dms-lag'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'notify'],
   },
   {
     step: 'drift',

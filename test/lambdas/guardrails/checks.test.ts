@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/comparison-verdict/verdict';
 import { GUARDRAILS, type GuardrailFacts, type GuardrailResult } from '../../../lambdas/guardrails/checks';
-import type { MigrationState, Phase, StoredReport } from '../../../lambdas/shared/checkpoints';
+import type { MigrationState, Phase, StoredReport, VerificationRecord } from '../../../lambdas/shared/checkpoints';
 import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { Database } from '../../../lambdas/shared/pg/connection';
 import { ReplicationLagUnknownError, type ReplicationStatus } from '../../../lambdas/shared/replication/engine';
@@ -16,7 +16,8 @@ const ORDERS: MigrationConfigInput = {
   target: { host: 'target.example', database: 'orders', secretArn: SECRET },
   replication: { engine: 'native' },
   switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-  thresholds: { maxLagSecondsForCutover: 5, maxComparisonAgeMinutes: 60, maxWriteFreezeSeconds: 1 },
+  thresholds: { maxLagSecondsForCutover: 5, maxWriteFreezeSeconds: 1 },
+  verification: { maxAgeSeconds: 300 },
 };
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
@@ -38,7 +39,25 @@ function comparison(equal: boolean, minutesAgo: number): StoredReport<Comparison
     createdAt: completedAt,
     ttl: 0,
     compressed: false,
-    report: { runId: 'run-7', equal, completedAt, tables: [], rowsCompared: 1200 },
+    report: { runId: 'run-7', equal, startedAt: completedAt, completedAt, judgedAt: completedAt, tables: [], rowsCompared: 1200 },
+  };
+}
+
+/** A capture that began 30 minutes ago, a passed full comparison under it, and rounds since. */
+function verification(overrides: Partial<VerificationRecord> = {}): VerificationRecord {
+  return {
+    migrationId: 'orders',
+    captureId: 'c1',
+    runId: 'run-7',
+    status: 'capturing',
+    startedAt: NOW - 30 * MINUTE,
+    slots: { source: { name: 'ferry_capture_orders_source', startLsn: '0/1' }, target: { name: 'ferry_capture_orders_target', startLsn: '0/1' } },
+    fullComparison: { runId: 'run-7:c1', startedAt: NOW - 29 * MINUTE, finishedAt: NOW - 20 * MINUTE, equal: true },
+    verifiedThrough: { source: '0/5', target: '0/6', at: NOW - 45_000 },
+    unresolved: [],
+    tablesToCompare: [],
+    rounds: 20,
+    ...overrides,
   };
 }
 
@@ -47,6 +66,7 @@ function facts(overrides: Partial<GuardrailFacts> = {}): GuardrailFacts {
     migration: MigrationSchema.parse(ORDERS),
     state: state('ready'),
     comparison: comparison(true, 10),
+    verification: verification(),
     now: NOW,
     source: UNUSED_SOURCE,
     engine: new ScriptedEngine({ status: CDC, lag: { seconds: 1.25, bytes: 512 } }),
@@ -69,12 +89,12 @@ describe('guardrails', () => {
     expect(GUARDRAILS.map(([id]) => id)).toEqual([
       'phase-ready',
       'comparison-passed',
-      'comparison-recent',
+      'verification-current',
       'replication-healthy',
       'replication-lag',
       'long-running-transactions',
     ]);
-    expect(results.map((r) => r.id)).toEqual(['phase-ready', 'comparison-passed', 'comparison-recent', 'replication-healthy', 'replication-lag']);
+    expect(results.map((r) => r.id)).toEqual(['phase-ready', 'comparison-passed', 'verification-current', 'replication-healthy', 'replication-lag']);
   });
 
   describe('phase-ready', () => {
@@ -107,7 +127,7 @@ describe('guardrails', () => {
       const r = await check('comparison-passed', facts());
 
       // Assess
-      expect(r).toEqual({ id: 'comparison-passed', passed: true, message: 'every table compared equal (run run-7)' });
+      expect(r).toEqual({ id: 'comparison-passed', passed: true, message: 'every table compared equal (run run-7, finished 2030-01-01T11:50:00.000Z, 10.0 minutes ago)' });
     });
 
     it('fails when the last comparison found differences', async () => {
@@ -115,7 +135,7 @@ describe('guardrails', () => {
       const r = await check('comparison-passed', facts({ comparison: comparison(false, 10) }));
 
       // Assess
-      expect(r).toEqual({ id: 'comparison-passed', passed: false, message: 'the last comparison found differences (run run-7)' });
+      expect(r).toEqual({ id: 'comparison-passed', passed: false, message: 'the last comparison found differences (run run-7, finished 2030-01-01T11:50:00.000Z, 10.0 minutes ago)' });
     });
 
     it('fails when there is no comparison at all', async () => {
@@ -127,35 +147,64 @@ describe('guardrails', () => {
     });
   });
 
-  describe('comparison-recent', () => {
-    it('passes for a comparison no older than maxComparisonAgeMinutes', async () => {
-      // Act
-      const recent = await check('comparison-recent', facts({ comparison: comparison(true, 10) }));
-      const atLimit = await check('comparison-recent', facts({ comparison: comparison(true, 60) }));
-
-      // Assess
-      expect(recent).toEqual({ id: 'comparison-recent', passed: true, message: 'the last comparison is 10.0 minutes old (at most 60)' });
-      expect(atLimit.passed).toBe(true);
+  describe('verification-current', () => {
+    const unresolved = (status: 'suspect' | 'difference') => ({
+      table: 'public.orders', key: ['42'], status, kind: 'changed' as const, columns: ['total'], firstSeenAt: NOW - MINUTE, lastSeenAt: NOW - MINUTE,
     });
 
-    it('fails for a stale comparison, saying how to refresh it', async () => {
-      // Act
-      const r = await check('comparison-recent', facts({ comparison: comparison(true, 61) }));
+    it('passes when a full comparison ran under the capture and every change up to a recent position is verified', async () => {
+      const r = await check('verification-current', facts());
 
-      // Assess
       expect(r).toEqual({
-        id: 'comparison-recent',
-        passed: false,
-        message: 'the last comparison is 61.0 minutes old (at most 60): run the migrate workflow again to refresh it',
+        id: 'verification-current',
+        passed: true,
+        message: 'every change up to 45 s ago is verified (at most 300 s; full comparison finished 20.0 minutes ago, 20 rounds since capture began)',
       });
     });
 
-    it('fails when there is no comparison', async () => {
-      // Act
-      const r = await check('comparison-recent', facts({ comparison: undefined }));
+    it('passes with rows that were still moving, and says the frozen check compares them', async () => {
+      const r = await check('verification-current', facts({ verification: verification({ unresolved: [unresolved('suspect')] }) }));
 
-      // Assess
-      expect(r).toEqual({ id: 'comparison-recent', passed: false, message: 'no comparison yet' });
+      expect(r.passed).toBe(true);
+      expect(r.message).toContain('1 row(s) changed again while compared and are checked with writes frozen');
+    });
+
+    it('fails while a row is proven different, naming it', async () => {
+      const r = await check('verification-current', facts({ verification: verification({ unresolved: [unresolved('difference')] }) }));
+
+      expect(r).toEqual({ id: 'verification-current', passed: false, message: "1 row(s) differ after replication caught up: public.orders (42) (see the 'verification' reports)" });
+    });
+
+    it('fails when the newest verified position is older than verification.maxAgeSeconds', async () => {
+      const r = await check('verification-current', facts({ verification: verification({ verifiedThrough: { source: '0/5', target: '0/6', at: NOW - 301_000 } }) }));
+
+      expect(r.passed).toBe(false);
+      expect(r.message).toMatch(/^every change up to 301 s ago is verified \(at most 300 s.*: verification rounds are behind or not running/);
+    });
+
+    it('fails when the full comparison ran under an older capture, or before this one began', async () => {
+      const older = await check('verification-current', facts({ verification: verification({ fullComparison: { runId: 'run-7:c0', startedAt: NOW - 29 * MINUTE, finishedAt: NOW - 20 * MINUTE, equal: true } }) }));
+      const before = await check('verification-current', facts({ verification: verification({ fullComparison: { runId: 'run-7:c1', startedAt: NOW - 31 * MINUTE, finishedAt: NOW - 20 * MINUTE, equal: true } }) }));
+
+      for (const r of [older, before]) expect(r).toEqual({ id: 'verification-current', passed: false, message: 'no full comparison has run since change capture began (2030-01-01T11:30:00.000Z): run the migrate workflow' });
+    });
+
+    it('fails when the capture was lost, and says which workflow to start with which input', async () => {
+      const r = await check('verification-current', facts({ verification: verification({ status: 'lost', lost: { reason: 'the slot held 5,000 MB', at: NOW } }) }));
+
+      expect(r).toEqual({
+        id: 'verification-current',
+        passed: false,
+        message: 'change capture is lost (the slot held 5,000 MB): nothing since can be proven; start the migrate workflow with {"migrationId": "orders", "restart": true} (a new capture and a full comparison)',
+      });
+    });
+
+    it('fails while a table waits for a whole comparison (a TRUNCATE), and when there is no capture at all', async () => {
+      const truncated = await check('verification-current', facts({ verification: verification({ tablesToCompare: [{ table: 'public.orders', reason: 'TRUNCATE of public.orders', at: NOW }] }) }));
+      const none = await check('verification-current', facts({ verification: undefined }));
+
+      expect(truncated.message).toBe('table(s) waiting for a whole comparison by the verification rounds: public.orders (TRUNCATE of public.orders)');
+      expect(none.passed).toBe(false);
     });
   });
 

@@ -11,7 +11,7 @@ import { ScriptedEngine } from '../../helpers/scripted-engine';
 import { ORDERS } from '../../helpers/migrations';
 
 const CDC: ReplicationStatus = { state: 'cdc', tables: [] };
-const ALL_IDS = ['phase-ready', 'comparison-passed', 'comparison-recent', 'replication-healthy', 'replication-lag', 'long-running-transactions'];
+const ALL_IDS = ['phase-ready', 'comparison-passed', 'verification-current', 'replication-healthy', 'replication-lag', 'long-running-transactions'];
 
 describe('guardrails step', () => {
   const dynamo = useDynalite();
@@ -33,14 +33,28 @@ describe('guardrails step', () => {
     return { runtime, closed };
   }
 
-  /** Phase ready, with a comparison that found every table equal just now. */
+  /** Phase ready, with a comparison that found every table equal just now, under a capture verified just now. */
   async function readyWithComparison(runtime: StepRuntime) {
     for (const to of ['replicating', 'ready'] as const) {
       const { version } = await runtime.store.ensureState('orders');
       await runtime.store.transition('orders', { to, expectedVersion: version, reason: 'test' });
     }
-    const report: ComparisonSummaryReport = { runId: 'run-7', equal: true, completedAt: new Date(clock.now()).toISOString(), tables: [], rowsCompared: 10 };
+    const now = clock.now();
+    const at = new Date(now).toISOString();
+    const report: ComparisonSummaryReport = { runId: 'run-7:c1', equal: true, startedAt: at, completedAt: at, judgedAt: at, tables: [], rowsCompared: 10 };
     await runtime.store.putReport('orders', COMPARISON_SUMMARY_KIND, report);
+    const attempt = await runtime.store.acquireVerificationLease('orders', 'test', 60_000);
+    if (!attempt.acquired) throw new Error('lease');
+    const slot = { name: 'slot', startLsn: '0/1' };
+    await runtime.store.putVerification(
+      {
+        migrationId: 'orders', captureId: 'c1', runId: 'run-7', status: 'capturing', startedAt: now - 1000, slots: { source: slot, target: slot },
+        fullComparison: { runId: 'run-7:c1', startedAt: now - 500, finishedAt: now, equal: true }, verifiedThrough: { source: '0/2', target: '0/2', at: now },
+        unresolved: [], tablesToCompare: [], rounds: 1,
+      },
+      attempt.lease,
+    );
+    await runtime.store.releaseVerificationLease('orders', attempt.lease);
   }
 
   it('passes when every guardrail passes, and stores the guardrails report', async () => {
@@ -76,7 +90,7 @@ describe('guardrails step', () => {
     expect(lines.slice(1).map((l) => l.replace(/:.*$/, ''))).toEqual([
       '- phase-ready',
       '- comparison-passed',
-      '- comparison-recent',
+      '- verification-current',
       '- replication-lag',
       '- long-running-transactions',
     ]);

@@ -400,9 +400,15 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'rollback.asl.json')))('F
     const { stack, template } = twoMigrations(true);
     // THEN
     expect(Object.keys(stack.rollbackAlarms)).toEqual(['orders']);
-    // catalog's only alarms are those of its drift schedule, which every migration has
+    // catalog's only alarms are those of its drift schedule and its verification, which every migration has; none rolls back
     const catalogAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('catalog') } }));
-    expect(catalogAlarms.map((a) => a.Properties.AlarmName).sort()).toEqual(['Ferry-test-catalog-drift', 'Ferry-test-catalog-drift-not-started']);
+    expect(catalogAlarms.map((a) => a.Properties.AlarmName).sort()).toEqual([
+      'Ferry-test-catalog-capture-wal-source',
+      'Ferry-test-catalog-capture-wal-target',
+      'Ferry-test-catalog-drift',
+      'Ferry-test-catalog-drift-not-started',
+      'Ferry-test-catalog-verification-differences',
+    ]);
     const rules = JSON.stringify(template.findResources('AWS::Events::Rule'));
     expect(rules).not.toContain('catalog-errors');
     expect(rules).not.toContain('"migrationId":"catalog"');

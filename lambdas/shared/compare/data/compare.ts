@@ -101,7 +101,7 @@ export async function compareData(source: Database, target: Database, options: C
 }
 
 /** The key, the shared columns and what the operator should know about how the table is compared. */
-function pairUp(source: Database, target: Database, s: TableInfo, t: TableInfo, options: CompareDataOptions): { pair: TablePair; warnings: string[] } {
+export function pairUp(source: Database, target: Database, s: TableInfo, t: TableInfo, options: CompareDataOptions): { pair: TablePair; warnings: string[] } {
   const warnings: string[] = [];
   const columns = sharedColumns(s, t);
   const onlyIn = (a: TableInfo, b: TableInfo) => a.columns.filter((c) => !b.columns.some((d) => d.name === c.name)).map((c) => c.name);

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { migrationId, runId } from '../shared/cutover/inputs';
+import { parseInput } from '../shared/input';
+import { withDatabases, type StepRuntime } from '../shared/runtime';
+import { applyProofFor } from '../shared/verification/applied';
+import { startCapture, type StartCaptureResult } from '../shared/verification/capture';
+import { withVerificationLease } from '../shared/verification/lease';
+
+/** `{"migrationId", "runId", "owner"}`: the migrate run, and the execution that holds the migration lock. */
+export const StartCaptureInputSchema = z.strictObject({ migrationId, runId, owner: z.string().min(1, 'is required') });
+
+/** Waits this long for a scheduled round that holds the verification lease (rounds take seconds). */
+export const LEASE_WAIT_MS = 120_000;
+/** The capture start waits up to two minutes for the target: the lease outlasts that. */
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Starts recording which rows change, on both databases, before the migrate workflow's full
+ * comparison reads anything (or reuses the run's capture when it is intact). See
+ * lambdas/shared/verification/capture.ts.
+ */
+export async function startCaptureStep(event: unknown, runtime: StepRuntime): Promise<StartCaptureResult> {
+  const input = parseInput(StartCaptureInputSchema, event);
+  const migration = runtime.migration(input.migrationId);
+  const result = await withDatabases(runtime, migration, (dbs) =>
+    withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: LEASE_MS, waitMs: LEASE_WAIT_MS }, (lease) =>
+      startCapture({ migration, ...dbs, store: runtime.store, lease, now: runtime.now }, input.runId, applyProofFor(migration, 'forward', dbs)),
+    ),
+  );
+  return result!;
+}
