@@ -157,20 +157,21 @@ export function nextUnresolved(
     const comparedKey = !verified.wholeTables.has(u.table) && (verified.keys.get(u.table)?.has(JSON.stringify(u.key)) ?? false);
     if (!comparedWhole && !comparedKey) out.set(id, u);
   }
-  const put = (table: string, key: readonly string[], kind: UnresolvedKey['kind'], cols: readonly string[]) => {
+  const put = (table: string, key: readonly string[], kind: UnresolvedKey['kind'], cols: readonly string[], settled: boolean) => {
     const id = `${table}\u0000${JSON.stringify(key)}`;
     const old = before.get(id);
-    out.set(id, { table, key, kind, columns: cols, status: status(table, key), firstSeenAt: old?.firstSeenAt ?? now, lastSeenAt: now });
+    out.set(id, { table, key, kind, columns: cols, status: settled ? 'difference' : status(table, key), firstSeenAt: old?.firstSeenAt ?? now, lastSeenAt: now });
   };
   for (const [table, diffs] of findings.differing) {
-    for (const d of diffs) put(table, d.key, d.kind, columns.get(table)?.get(JSON.stringify(d.key)) ?? []);
+    for (const d of diffs) put(table, d.key, d.kind, columns.get(table)?.get(JSON.stringify(d.key)) ?? [], false);
   }
   for (const [table, result] of findings.wholeTables) {
     if (result.status !== 'different') continue;
     const keyOf = (k: Record<string, unknown>) => Object.values(k).map(String);
-    for (const k of result.missing) put(table, keyOf(k), 'missing', []);
-    for (const k of result.extra) put(table, keyOf(k), 'extra', []);
-    for (const c of result.changed) put(table, keyOf(c.key), 'changed', c.columns);
+    // A whole comparison re-checks its differences after the settle delay itself: they are settled.
+    for (const k of result.missing) put(table, keyOf(k), 'missing', [], true);
+    for (const k of result.extra) put(table, keyOf(k), 'extra', [], true);
+    for (const c of result.changed) put(table, keyOf(c.key), 'changed', c.columns, true);
   }
   return [...out.values()];
 }
