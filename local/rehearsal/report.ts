@@ -327,21 +327,20 @@ export interface FreezeSpan {
   readonly to: number;
 }
 
-/** After a workflow ends, a client may need this long for its first write (a reconnect): the gap still counts. */
-const SPAN_TAIL_MS = 1000;
-
 /**
  * Each client's windows and the overall ones: per client, the longest gap between two of its
  * committed writes that overlaps the cutover (and the rollback); overall, the worst client's
  * (`writeUnavailableMs`) and the longest gap of all clients' writes merged, the time nobody could
- * write (`mergedWriteUnavailableMs`).
+ * write (`mergedWriteUnavailableMs`). A gap that began before a workflow ended counts whole, however
+ * late the client's next write came; the attempts must therefore run on until every client has
+ * committed again after the last span, or the span's end stands in for that write (a lower bound).
  */
 export function windows(
   clients: ReadonlyArray<{ readonly prefix: string; readonly attempts: ReadonlyArray<AttemptOf<unknown>> }>,
   cutover: FreezeSpan,
   rollback?: FreezeSpan,
 ): Pick<RehearsalReport, 'writeUnavailableMs' | 'mergedWriteUnavailableMs' | 'perClient'> {
-  const around = (attempts: ReadonlyArray<{ committed: boolean; at: number }>, span: FreezeSpan) => longestGapMs(attempts, span.from, span.to + SPAN_TAIL_MS);
+  const around = (attempts: ReadonlyArray<{ committed: boolean; at: number }>, span: FreezeSpan) => longestGapMs(attempts, span.from, span.to);
   const worst = (attempts: ReadonlyArray<{ committed: boolean; at: number }>) => Math.max(around(attempts, cutover), rollback ? around(attempts, rollback) : 0);
   const perClient = clients.map((c): ClientWindow => {
     const cutoverMs = around(c.attempts, cutover);

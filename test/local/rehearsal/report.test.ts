@@ -293,6 +293,17 @@ describe('windows', () => {
     expect(result.mergedWriteUnavailableMs).toBe(750);
   });
 
+  it("does not count the time after a client's last write as a gap once it wrote again after the workflow", () => {
+    // Prepare: frozen 1,000-1,500; the client is back at 1,600 and the rehearsal stops it at 1,650
+    const clients = [{ prefix: 'w1', attempts: attempts(0, 900, 1_600, 1_650) }];
+
+    // Act
+    const result = windows(clients, { from: 1_000, to: 1_500 });
+
+    // Assess
+    expect(result.perClient[0]!.cutoverMs).toBe(700);
+  });
+
   it('with a rollback, gives each client the larger of its cutover and rollback windows', () => {
     // Prepare: frozen 1,000-1,500 (back at 1,600) and 5,500-5,800 (back at 5,900); writes every 100 ms in between
     const between = Array.from({ length: 34 }, (_, i) => 1_700 + i * 100);
