@@ -4,12 +4,21 @@ import { rehearse, RehearsalAbortedError, RehearsalWorkflowError } from '../../l
 import { exitCodeOf, renderReport, reportJson } from '../../local/rehearsal/report';
 import { LiveView } from '../../local/rehearsal/view';
 import { positiveInt } from './options';
+import { UsageError } from './usage-error';
 
 interface RehearseCommandOptions {
   rows: number;
+  clients: number;
   rollback?: boolean;
   json?: boolean;
 }
+
+/** At least one client: a rehearsal without writes would prove nothing about them. */
+const clientCount = (value: string): number => {
+  const n = positiveInt('--clients')(value);
+  if (n < 1) throw new UsageError(`--clients: expected at least 1 client, got '${value}'`);
+  return n;
+};
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -28,8 +37,9 @@ const exitHook = createRequire(__filename)('async-exit-hook') as (hook: (done: (
  */
 export function rehearseCommand(): Command {
   return new Command('rehearse')
-    .description('rehearse the whole move on this machine: two PostgreSQL servers, live writes, the real migrate and cutover workflows; reports what the cutover costs (exit 1 if a write was lost or duplicated)')
+    .description('rehearse the whole move on this machine: two PostgreSQL servers, live writes, the real migrate and cutover workflows; reports what the cutover costs (exit 1 if a write was lost, duplicated or phantom)')
     .option('--rows <n>', 'rows loaded into the source, over all tables', positiveInt('--rows'), 1_000_000)
+    .option('--clients <n>', 'application clients writing at the same time (inserts, updates of loaded rows, deletes), each on its own rows', clientCount, 4)
     .option('--rollback', 'fire a rollback alarm during the observation window, as EventBridge would, and run the rollback workflow')
     .option('--json', 'print the report as one JSON document')
     .action(async (options: RehearseCommandOptions) => {
@@ -48,7 +58,7 @@ export function rehearseCommand(): Command {
         void finished.finally(done);
       });
       try {
-        const running = rehearse({ rows: options.rows, rollback: options.rollback ?? false, view: new LiveView(process.stderr), signal: abort.signal });
+        const running = rehearse({ rows: options.rows, clients: options.clients, rollback: options.rollback ?? false, view: new LiveView(process.stderr), signal: abort.signal });
         finished = running.catch(() => undefined);
         const report = await running;
         process.stdout.write(options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : `${renderReport(report)}\n`);

@@ -13,6 +13,9 @@ const SHARES: Readonly<Record<RehearsalTable, number>> = {
   payments: 0.14,
 };
 
+/** Every loaded order's external id starts with this; the application's writes never do. */
+export const LOADED_ORDER_PREFIX = 'ord-';
+
 /** Tables whose `id` comes from a sequence (identity or serial), which explicit ids must not overtake. */
 const SEQUENCED = ['customers', 'products', 'orders', 'payments'] as const;
 type Sequenced = (typeof SEQUENCED)[number];
@@ -143,7 +146,7 @@ function insertStatements(base: Record<Sequenced, number>, count: Record<Rehears
                    when i % 20 < 18 then 'pending' when i % 20 < 19 then 'cancelled' else 'refunded' end)::public.order_status,
              ${aMomentInTheYear('i * 104723')},
              round(((i * 7907) % 500000 + 100) / 100.0, 2),
-             'ord-' || (${base.orders} + i),
+             '${LOADED_ORDER_PREFIX}' || (${base.orders} + i),
              case when i % 9 = 0 then ${pick(NOTES, 'i / 9')} end
         from ${ROWS}`,
     // Line numbers count up per order: row i is line (i-1) / orders + 1 of order (i-1) % orders + 1.

@@ -3,21 +3,24 @@ import pg from 'pg';
 import { CheckpointStore } from '../../lambdas/shared/checkpoints';
 import type { ComparisonSummaryReport } from '../../lambdas/comparison-verdict/verdict';
 import { MemorySwitch } from '../../lambdas/shared/switch/switch';
-import { auditWrites, ContinuousWriter } from '../continuous-writer';
+import { ApplicationClient } from '../application-client';
 import { createCheckpointTable, createLocalDocumentClient, startDynalite, type LocalDynamo } from '../dynalite';
 import { startPostgres, type LocalPostgres } from '../postgres';
 import { localRuntime } from '../runtime';
 import { LOCAL_STEPS } from '../steps';
 import { startWorkflow, type RunningWorkflow, type WorkflowOutcome } from '../workflow-runner';
 import { loadRehearsalData } from './load';
-import { longestGapMs, type RehearsalReport } from './report';
-import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL, writeOrder, WRITTEN_IDS_SQL } from './schema';
+import { windows, writeFigures, type RehearsalReport } from './report';
+import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL } from './schema';
 import { Timeline } from './timeline';
 import type { LiveState, LiveView } from './view';
+import { readShopKeys, readShopState, ShopWorkload, type ShopWrite } from './workload';
 
 export interface RehearseOptions {
   /** Rows loaded into the source, over all tables. */
   readonly rows: number;
+  /** Application clients writing at the same time. @default 4 */
+  readonly clients?: number;
   /** Fire a rollback alarm during the observation window, as EventBridge would. */
   readonly rollback: boolean;
   /** Where progress goes. */
@@ -32,7 +35,10 @@ export interface RehearseOptions {
 
 const MIGRATION_ID = 'rehearsal';
 const DATABASE = 'shop';
+/** Client i's writes are `w<i>-<n>`. */
 const WRITE_PREFIX = 'w';
+/** After a failed write a client backs off this long; a tighter loop would only load the 2 cores the cutover needs. */
+const RETRY_PAUSE_MS = 10;
 const SECRETS = {
   source: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:rehearsal-source-AbCdEf',
   target: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:rehearsal-target-AbCdEf',
@@ -44,24 +50,31 @@ const SETTINGS = { shared_buffers: '256MB', max_wal_size: '4GB', checkpoint_time
 
 /**
  * The whole move on one machine: two PostgreSQL servers and the checkpoint table are started,
- * the source gets a realistic schema and `rows` rows, an application client writes continuously
- * through the switch (it reads the endpoint before connecting, as clients of the SSM parameter
- * switch do), and Ferry's real migrate and cutover workflows run through the local runner. With
- * `rollback`, a rollback alarm fires during the observation window and the rollback workflow runs.
- * Everything started is stopped and removed before this returns or throws.
+ * the source gets a realistic schema and `rows` rows, `clients` application clients write
+ * continuously through the switch (each reads the endpoint before connecting, as clients of the
+ * SSM parameter switch do; each inserts orders, updates loaded rows of its own and deletes
+ * payments: ShopWorkload), and Ferry's real migrate and cutover workflows run through the local
+ * runner. With `rollback`, a rollback alarm fires during the observation window and the rollback
+ * workflow runs. Every write is then audited on the final primary (auditShopWrites). Everything
+ * started is stopped and removed before this returns or throws.
  */
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const started = performance.now();
   const timeline = new Timeline();
   const cleanup: Array<() => Promise<unknown>> = [];
-  let writer: ContinuousWriter | undefined;
+  const writers: Array<ApplicationClient<ShopWrite>> = [];
+  const clientCount = options.clients ?? 4;
+  if (!Number.isInteger(clientCount) || clientCount < 1) throw new RangeError(`clients must be a whole number of at least 1, got ${clientCount}`);
   let running: RunningWorkflow | undefined;
   const onAbort = () => running?.abort();
   options.signal?.addEventListener('abort', onAbort);
   const state: LiveState = { workflow: 'setup', step: 'starting servers', phase: 'new', writesPerSecond: 0, committed: 0, failed: 0, elapsedMs: 0 };
   const show = (patch: Partial<LiveState>) => {
     Object.assign(state, patch, { elapsedMs: Math.round(performance.now() - started) });
-    if (writer) Object.assign(state, { writesPerSecond: writer.writesPerSecond(), committed: writer.committed().length, failed: writer.attempts.length - writer.committed().length });
+    if (writers.length > 0) {
+      const sum = (f: (w: ApplicationClient<ShopWrite>) => number) => writers.reduce((n, w) => n + f(w), 0);
+      Object.assign(state, { writesPerSecond: sum((w) => w.writesPerSecond()), committed: sum((w) => w.committed().length), failed: sum((w) => w.attempts.length - w.committed().length) });
+    }
     options.view.update({ ...state });
   };
   const checkAborted = () => {
@@ -87,6 +100,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     show({ step: 'loading the source', rowsTotal: options.rows });
     const loaded = await withClient(source, (c) => loadRehearsalData(c, options.rows, (n) => show({ rowsCopied: undefined, rowsCompared: undefined, step: `loading the source: ${n.toLocaleString('en-US')} rows` })));
     const totalRows = Object.values(loaded).reduce((a, b) => a + b, 0);
+    const keys = await withClient(source, readShopKeys);
     checkAborted();
 
     const client = createLocalDocumentClient(dynamo.endpoint);
@@ -109,9 +123,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       switches: { [MIGRATION_ID]: clients },
     });
 
-    writer = new ContinuousWriter(() => clients.endpoint(), APP_ROLE, WRITE_PREFIX, 2, writeOrder);
-    writer.start();
-    cleanup.unshift(() => writer!.stop());
+    for (let i = 0; i < clientCount; i++) {
+      const workload = new ShopWorkload(i, clientCount, keys);
+      writers.push(new ApplicationClient(() => clients.endpoint(), APP_ROLE, `${WRITE_PREFIX}${i + 1}`, (id) => workload.next(id), { pauseMs: 2, retryPauseMs: RETRY_PAUSE_MS }));
+    }
+    for (const w of writers) w.start();
+    cleanup.unshift(() => Promise.all(writers.map((w) => w.stop())));
     const monitor = new ReplicationMonitor(source, target, loaded);
     const ticker = setInterval(() => {
       void monitor.sample().then((m) => show(m), () => undefined);
@@ -162,16 +179,17 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     }
 
     timeline.enter('verify the writes');
-    await writer.committedMore(20).catch(() => undefined);
-    await writer.stop();
+    // Each client's window closes with its first write after the workflow: wait for a few.
+    await Promise.all(writers.map((w) => w.committedMore(5).catch(() => undefined)));
+    await Promise.all(writers.map((w) => w.stop()));
     const finalPrimary = options.rollback ? source : target;
-    const rows = await withClient(finalPrimary, async (c) => (await c.query<{ id: string }>(WRITTEN_IDS_SQL, [WRITE_PREFIX])).rows);
-    const audit = auditWrites(writer.committed(), rows);
+    // Each client's attempts in its own order, one client after another, as the audit needs.
+    const attempts = writers.flatMap((w) => w.attempts);
+    const finalState = await withClient(finalPrimary, (c) => readShopState(c, attempts.map((a) => a.op)));
     const summary = await runtime.store.latestReport<ComparisonSummaryReport>(MIGRATION_ID, 'comparison-summary');
     const comparisonMs = timeline.msOf('compare the tables');
     const rowsCompared = summary?.report.rowsCompared ?? 0;
     timeline.end(performance.now());
-    const window = (from: number, to: number) => longestGapMs(writer!.attempts, from, to + 1000);
     return {
       outcome: 'completed',
       rows: totalRows,
@@ -180,14 +198,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       phases: timeline.phases(),
       rowsCompared,
       compareRowsPerSecond: comparisonMs > 0 ? Math.round(rowsCompared / (comparisonMs / 1000)) : 0,
-      writeUnavailableMs: Math.max(window(cutoverFrom, cutoverTo), rollbackFrom === undefined ? 0 : window(rollbackFrom, rollbackTo!)),
-      committedWrites: writer.committed().length,
-      failedWrites: writer.attempts.length - writer.committed().length,
-      writesOnFinalPrimary: rows.length,
-      lostWrites: audit.lost.length,
-      duplicateWrites: audit.duplicated.length,
-      lost: audit.lost.slice(0, 10),
-      duplicated: audit.duplicated.slice(0, 10),
+      clients: clientCount,
+      ...windows(writers, { from: cutoverFrom, to: cutoverTo }, rollbackFrom === undefined ? undefined : { from: rollbackFrom, to: rollbackTo! }),
+      ...writeFigures(attempts, finalState),
       finalPrimary: options.rollback ? 'source' : 'target',
     };
   } finally {

@@ -1,4 +1,21 @@
-import { auditWrites, type WriteAttempt } from '../continuous-writer';
+import type { AttemptOf } from '../application-client';
+import { auditShopWrites, type Finding, type KindFigures } from './audit';
+import { WRITE_KINDS, type ShopState, type ShopWrite, type WriteKind } from './workload';
+
+/** One application client's view of the move. */
+export interface ClientWindow {
+  /** The client's id prefix: its writes are `<client>-<n>`. */
+  readonly client: string;
+  /** The larger of its cutover and rollback windows. */
+  readonly writeUnavailableMs: number;
+  /** The longest gap between two of its committed writes that spans the cutover. */
+  readonly cutoverMs: number;
+  /** The same around the rollback, when there was one. */
+  readonly rollbackMs?: number;
+  readonly committed: number;
+  readonly failed: number;
+  readonly unknown: number;
+}
 
 /** What a rehearsal measured, from which the report and the exit code are made. */
 export interface RehearsalReport {
@@ -11,17 +28,34 @@ export interface RehearsalReport {
   readonly phases: ReadonlyArray<{ readonly name: string; readonly ms: number }>;
   readonly rowsCompared: number;
   readonly compareRowsPerSecond: number;
-  /** The longest time the application could not commit a write, around the freeze. */
+  /** Application clients writing at the same time, each on its own rows. */
+  readonly clients: number;
+  /** The longest time one client could not commit a write, around the freeze: the worst client's window. */
   readonly writeUnavailableMs: number;
+  /** The longest time no client at all committed a write, around the freeze (the merged stream's gap; at most writeUnavailableMs). */
+  readonly mergedWriteUnavailableMs: number;
+  readonly perClient: readonly ClientWindow[];
+  /** Each kind of write: what the clients saw and what the audit found. */
+  readonly writes: Readonly<Record<WriteKind, KindFigures>>;
   readonly committedWrites: number;
+  /** Writes that certainly did not commit (rejected during the freeze, no connection). */
   readonly failedWrites: number;
+  /** Writes in flight when their session ended: either outcome is accepted. */
+  readonly unknownWrites: number;
+  /** The orders the clients inserted that are on the final primary. */
   readonly writesOnFinalPrimary: number;
   readonly lostWrites: number;
   readonly duplicateWrites: number;
+  /** Writes that certainly did not commit whose effect is there anyway. */
+  readonly phantomWrites: number;
   /** The first few lost ids. */
   readonly lost: readonly string[];
   /** The first few duplicated ids. */
   readonly duplicated: readonly string[];
+  /** The first few phantom ids. */
+  readonly phantom: readonly string[];
+  /** The first few findings of the audit, each a sentence. */
+  readonly findings: readonly string[];
   readonly finalPrimary: 'source' | 'target';
 }
 
@@ -33,11 +67,12 @@ export const TARGETS = {
   writeUnavailableMs: 2_000,
   lostWrites: 0,
   duplicateWrites: 0,
+  phantomWrites: 0,
 } as const;
 
 /** One target and whether the run met it. */
 export interface TargetResult {
-  readonly name: 'totalMs' | 'writeUnavailableMs' | 'lostWrites' | 'duplicateWrites';
+  readonly name: 'totalMs' | 'writeUnavailableMs' | 'lostWrites' | 'duplicateWrites' | 'phantomWrites';
   readonly actual: number;
   /** Met when `actual` is below this (times) or at most this (counts). */
   readonly limit: number;
@@ -83,6 +118,13 @@ export function checkTargets(r: RehearsalReport): TargetResult[] {
       met: r.duplicateWrites <= TARGETS.duplicateWrites,
       missed: `${fmt(r.duplicateWrites)} duplicated write(s) (target 0)`,
     },
+    {
+      name: 'phantomWrites',
+      actual: r.phantomWrites,
+      limit: TARGETS.phantomWrites,
+      met: r.phantomWrites <= TARGETS.phantomWrites,
+      missed: `${fmt(r.phantomWrites)} phantom write(s) (target 0)`,
+    },
   );
   return results;
 }
@@ -102,18 +144,11 @@ export function renderReport(r: RehearsalReport): string {
 
   out.push('', `Comparison: ${fmt(r.rowsCompared)} rows compared, ${fmt(r.compareRowsPerSecond)} rows/s`);
 
-  const writes: Array<[string, string, string?]> = [
-    ['committed', fmt(r.committedWrites)],
-    ['failed', fmt(r.failedWrites), 'rejected during the freeze: expected'],
-    [`on the final primary (${r.finalPrimary})`, fmt(r.writesOnFinalPrimary)],
-    ['lost', fmt(r.lostWrites), sample(r.lost, r.lostWrites)],
-    ['duplicated', fmt(r.duplicateWrites), sample(r.duplicated, r.duplicateWrites)],
-    ['write-unavailable window', `${fmt(r.writeUnavailableMs)} ms`],
-  ];
-  const labelWidth = Math.max(...writes.map(([l]) => l.length));
-  const valueWidth = Math.max(...writes.map(([, v]) => v.length));
-  out.push('', 'Writes:');
-  for (const [label, value, note] of writes) out.push(`  ${label.padEnd(labelWidth)}  ${value.padStart(valueWidth)}${note ? `   ${note}` : ''}`.trimEnd());
+  out.push('', ...renderWrites(r), '', ...renderWindows(r));
+  if (r.findings.length > 0) {
+    const more = r.lostWrites + r.duplicateWrites + r.phantomWrites - r.findings.length;
+    out.push('', 'Findings:', ...r.findings.map((f) => `  ${f}`), ...(more > 0 ? [`  ... and ${fmt(more)} more`] : []));
+  }
 
   out.push('', resultLine(r));
   return `${out.join('\n')}\n`;
@@ -133,10 +168,35 @@ function renderPhases(r: RehearsalReport): string[] {
   return lines;
 }
 
-function sample(ids: readonly string[], total: number): string | undefined {
-  if (total === 0 || ids.length === 0) return undefined;
-  const more = total > ids.length ? `, ... and ${fmt(total - ids.length)} more` : '';
-  return `${ids.join(', ')}${more}`;
+/** A table of the writes by kind, then what the columns mean. */
+function renderWrites(r: RehearsalReport): string[] {
+  const columns = ['committed', 'failed', 'unknown', 'lost', 'duplicated', 'phantom'] as const;
+  const total = Object.fromEntries(columns.map((c) => [c, WRITE_KINDS.reduce((sum, k) => sum + r.writes[k][c], 0)])) as Record<(typeof columns)[number], number>;
+  const rows: Array<[string, Record<(typeof columns)[number], number>]> = [...WRITE_KINDS.map((k): [string, KindFigures] => [k, r.writes[k]]), ['total', total]];
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map(([, f]) => fmt(f[c]).length)));
+  const kindWidth = Math.max('kind'.length, ...rows.map(([k]) => k.length));
+  const line = (kind: string, cells: readonly string[]) => `  ${kind.padEnd(kindWidth)}  ${cells.map((c, i) => c.padStart(widths[i]!)).join('  ')}`;
+  return [
+    `Writes (${fmt(r.clients)} client${r.clients === 1 ? '' : 's'}, each on its own rows):`,
+    line('kind', [...columns]),
+    ...rows.map(([kind, f]) => line(kind, columns.map((c) => fmt(f[c])))),
+    '  failed: certainly not committed (rejected during the freeze: expected); unknown: in flight when its session ended (either outcome accepted)',
+    `  inserted orders on the final primary (${r.finalPrimary}): ${fmt(r.writesOnFinalPrimary)}`,
+  ];
+}
+
+/** The overall window, then each client's. */
+function renderWindows(r: RehearsalReport): string[] {
+  const width = Math.max(...r.perClient.map((c) => c.client.length), 0);
+  const ms = (n: number) => `${fmt(n)} ms`;
+  return [
+    `Write-unavailable window: ${ms(r.writeUnavailableMs)} (the longest any client waited; no client could write for ${ms(r.mergedWriteUnavailableMs)})`,
+    ...r.perClient.map(
+      (c) =>
+        `  ${c.client.padEnd(width)}  ${ms(c.writeUnavailableMs).padStart(9)}   cutover ${ms(c.cutoverMs)}${c.rollbackMs === undefined ? '' : `, rollback ${ms(c.rollbackMs)}`}` +
+        `; ${fmt(c.committed)} committed, ${fmt(c.failed)} failed, ${fmt(c.unknown)} unknown`,
+    ),
+  ];
 }
 
 function resultLine(r: RehearsalReport): string {
@@ -150,6 +210,7 @@ function resultLine(r: RehearsalReport): string {
     `write-unavailable ${fmt(r.writeUnavailableMs)} ms < ${fmt(TARGETS.writeUnavailableMs)} ms`,
     '0 lost',
     '0 duplicated',
+    '0 phantom',
   ];
   return `PASSED: ${met.join(', ')}${timeNote}`;
 }
@@ -165,23 +226,31 @@ export function reportJson(r: RehearsalReport): RehearsalReport & { readonly pas
     phases: r.phases.map((p) => ({ name: p.name, ms: p.ms })),
     rowsCompared: r.rowsCompared,
     compareRowsPerSecond: r.compareRowsPerSecond,
+    clients: r.clients,
     writeUnavailableMs: r.writeUnavailableMs,
+    mergedWriteUnavailableMs: r.mergedWriteUnavailableMs,
+    perClient: r.perClient.map((c) => ({ ...c })),
+    writes: Object.fromEntries(WRITE_KINDS.map((k) => [k, { ...r.writes[k] }])) as Record<WriteKind, KindFigures>,
     committedWrites: r.committedWrites,
     failedWrites: r.failedWrites,
+    unknownWrites: r.unknownWrites,
     writesOnFinalPrimary: r.writesOnFinalPrimary,
     lostWrites: r.lostWrites,
     duplicateWrites: r.duplicateWrites,
+    phantomWrites: r.phantomWrites,
     lost: [...r.lost],
     duplicated: [...r.duplicated],
+    phantom: [...r.phantom],
+    findings: [...r.findings],
     finalPrimary: r.finalPrimary,
     passed: passed(r),
     targets: checkTargets(r),
   };
 }
 
-/** 1 when a write was lost or duplicated or the run failed: the correctness guarantees. Missed time targets do not fail the exit code. */
+/** 1 when a write was lost, duplicated or phantom, or the run failed: the correctness guarantees. Missed time targets do not fail the exit code. */
 export function exitCodeOf(r: RehearsalReport): 0 | 1 {
-  return r.outcome === 'failed' || r.lostWrites > 0 || r.duplicateWrites > 0 ? 1 : 0;
+  return r.outcome === 'failed' || r.lostWrites > 0 || r.duplicateWrites > 0 || r.phantomWrites > 0 ? 1 : 0;
 }
 
 /**
@@ -209,28 +278,87 @@ export function longestGapMs(attempts: ReadonlyArray<{ readonly committed: boole
   return Math.round(longest);
 }
 
-/** How many of the first lost and duplicated ids the report lists. */
+/** How many of the first lost, duplicated and phantom ids (and findings) the report lists. */
 export const SAMPLE_IDS = 10;
 
+type WriteFigures = Pick<
+  RehearsalReport,
+  | 'writes'
+  | 'committedWrites'
+  | 'failedWrites'
+  | 'unknownWrites'
+  | 'writesOnFinalPrimary'
+  | 'lostWrites'
+  | 'duplicateWrites'
+  | 'phantomWrites'
+  | 'lost'
+  | 'duplicated'
+  | 'phantom'
+  | 'findings'
+>;
+
 /**
- * The write figures of the report from the writer's attempts and the `writes` rows read from the
- * final primary. The audit itself is the writer's (`auditWrites`), so the rehearsal and the
- * integration tests judge writes the same way.
+ * The write figures of the report: every client's attempts (each list in its client's order)
+ * audited against what the final primary holds (auditShopWrites).
  */
-export function writeFigures(
-  attempts: readonly WriteAttempt[],
-  rowsOnFinalPrimary: ReadonlyArray<{ readonly id: string }>,
-  sampleSize = SAMPLE_IDS,
-): Pick<RehearsalReport, 'committedWrites' | 'failedWrites' | 'writesOnFinalPrimary' | 'lostWrites' | 'duplicateWrites' | 'lost' | 'duplicated'> {
-  const committed = attempts.filter((a) => a.committed);
-  const { lost, duplicated } = auditWrites(committed, rowsOnFinalPrimary);
+export function writeFigures(attempts: ReadonlyArray<AttemptOf<ShopWrite>>, finalPrimary: ShopState, sampleSize = SAMPLE_IDS): WriteFigures {
+  const { byKind, findings } = auditShopWrites(attempts, finalPrimary);
+  const ids = (problem: Finding['problem']) => findings.filter((f) => f.problem === problem).map((f) => f.id);
+  const sum = (field: keyof KindFigures) => WRITE_KINDS.reduce((n, k) => n + byKind[k][field], 0);
   return {
-    committedWrites: committed.length,
-    failedWrites: attempts.length - committed.length,
-    writesOnFinalPrimary: rowsOnFinalPrimary.length,
-    lostWrites: lost.length,
-    duplicateWrites: duplicated.length,
-    lost: lost.slice(0, sampleSize),
-    duplicated: duplicated.slice(0, sampleSize),
+    writes: byKind,
+    committedWrites: sum('committed'),
+    failedWrites: sum('failed'),
+    unknownWrites: sum('unknown'),
+    writesOnFinalPrimary: finalPrimary.orders.length,
+    lostWrites: sum('lost'),
+    duplicateWrites: sum('duplicated'),
+    phantomWrites: sum('phantom'),
+    lost: ids('lost').slice(0, sampleSize),
+    duplicated: ids('duplicated').slice(0, sampleSize),
+    phantom: ids('phantom').slice(0, sampleSize),
+    findings: findings.slice(0, sampleSize).map((f) => `${f.problem} ${f.id}: ${f.explanation}`),
+  };
+}
+
+/** A stretch of the run in which writes were frozen (a workflow's start to its end). */
+export interface FreezeSpan {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Each client's windows and the overall ones: per client, the longest gap between two of its
+ * committed writes that overlaps the cutover (and the rollback); overall, the worst client's
+ * (`writeUnavailableMs`) and the longest gap of all clients' writes merged, the time nobody could
+ * write (`mergedWriteUnavailableMs`). A gap that began before a workflow ended counts whole, however
+ * late the client's next write came; the attempts must therefore run on until every client has
+ * committed again after the last span, or the span's end stands in for that write (a lower bound).
+ */
+export function windows(
+  clients: ReadonlyArray<{ readonly prefix: string; readonly attempts: ReadonlyArray<AttemptOf<unknown>> }>,
+  cutover: FreezeSpan,
+  rollback?: FreezeSpan,
+): Pick<RehearsalReport, 'writeUnavailableMs' | 'mergedWriteUnavailableMs' | 'perClient'> {
+  const around = (attempts: ReadonlyArray<{ committed: boolean; at: number }>, span: FreezeSpan) => longestGapMs(attempts, span.from, span.to);
+  const worst = (attempts: ReadonlyArray<{ committed: boolean; at: number }>) => Math.max(around(attempts, cutover), rollback ? around(attempts, rollback) : 0);
+  const perClient = clients.map((c): ClientWindow => {
+    const cutoverMs = around(c.attempts, cutover);
+    const rollbackMs = rollback ? around(c.attempts, rollback) : undefined;
+    const count = (outcome: string) => c.attempts.filter((a) => a.outcome === outcome).length;
+    return {
+      client: c.prefix,
+      writeUnavailableMs: Math.max(cutoverMs, rollbackMs ?? 0),
+      cutoverMs,
+      ...(rollbackMs === undefined ? {} : { rollbackMs }),
+      committed: count('committed'),
+      failed: count('failed'),
+      unknown: count('unknown'),
+    };
+  });
+  return {
+    writeUnavailableMs: Math.max(0, ...perClient.map((c) => c.writeUnavailableMs)),
+    mergedWriteUnavailableMs: worst(clients.flatMap((c) => c.attempts)),
+    perClient,
   };
 }

@@ -5,6 +5,9 @@ import type pg from 'pg';
  * and non-ASCII text that real migrations trip over, in schema `public`. Every table has a primary
  * key because native logical replication needs a replica identity for updates and deletes.
  *
+ * `last_write_id` is the application's: the rehearsal's clients set it to the id of each update,
+ * so the audit can tell which update a row ended with (the loader leaves it null).
+ *
  * Safe to run again on a database that already has it (nothing is dropped or changed), so the
  * rehearsal can apply it to both servers without first looking. Valid on PostgreSQL 14+.
  */
@@ -19,7 +22,8 @@ create table if not exists public.customers (
   name text not null,
   email text not null unique,
   created_at timestamptz not null default now(),
-  tags text[] not null default '{}'
+  tags text[] not null default '{}',
+  last_write_id text
 );
 
 create table if not exists public.products (
@@ -38,7 +42,8 @@ create table if not exists public.orders (
   placed_at timestamptz not null default now(),
   total numeric(14,2) not null default 0,
   external_id text not null unique,
-  note text
+  note text,
+  last_write_id text
 );
 create index if not exists orders_customer_id_idx on public.orders (customer_id);
 
@@ -48,6 +53,7 @@ create table if not exists public.order_items (
   product_id integer not null references public.products (id),
   quantity integer not null check (quantity > 0),
   unit_price numeric(12,2) not null,
+  last_write_id text,
   primary key (order_id, line)
 );
 -- order_id is served by the primary key's leading column.
@@ -58,7 +64,8 @@ create table if not exists public.payments (
   order_id bigint not null references public.orders (id),
   amount numeric not null,
   paid_at timestamptz not null default now(),
-  details jsonb
+  details jsonb,
+  last_write_id text
 );
 create index if not exists payments_order_id_idx on public.payments (order_id);
 `;

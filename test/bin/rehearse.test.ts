@@ -28,18 +28,48 @@ function rehearse(args: string[], onStderr?: (text: string, child: ReturnType<ty
 describe('ferry rehearse', () => {
   it('prints the report as one JSON document with the figures the README promises, and exits 0 when no write was lost', async () => {
     // Act
-    const out = await rehearse(['--rows', '20000', '--json']);
+    const out = await rehearse(['--rows', '20000', '--clients', '2', '--json']);
 
     // Assess
     expect(out.code).toBe(0);
     const report = JSON.parse(out.stdout) as Record<string, unknown>;
-    for (const field of ['phases', 'rowsCompared', 'compareRowsPerSecond', 'writeUnavailableMs', 'committedWrites', 'lostWrites', 'duplicateWrites']) {
+    for (const field of [
+      'phases',
+      'rowsCompared',
+      'compareRowsPerSecond',
+      'clients',
+      'writeUnavailableMs',
+      'mergedWriteUnavailableMs',
+      'perClient',
+      'writes',
+      'committedWrites',
+      'failedWrites',
+      'unknownWrites',
+      'lostWrites',
+      'duplicateWrites',
+      'phantomWrites',
+    ]) {
       expect(report, field).toHaveProperty(field);
     }
-    expect(report).toMatchObject({ lostWrites: 0, duplicateWrites: 0 });
+    expect(report).toMatchObject({ clients: 2, lostWrites: 0, duplicateWrites: 0, phantomWrites: 0 });
+    expect(report.perClient).toHaveLength(2);
+    expect(Object.keys(report.writes as object)).toEqual(['insert', 'update', 'delete']);
     // Progress goes to stderr, plain (not a terminal): no escape codes.
     expect(out.stderr).toMatch(/Workflow cutover succeeded/);
     expect(out.stderr).not.toContain('\u001b[');
+  });
+
+  it.each([
+    ['0', "--clients: expected at least 1 client, got '0'"],
+    ['abc', "--clients: expected a whole number, got 'abc'"],
+  ])('refuses --clients %s before starting anything, naming the option and the problem, with exit code 2', async (value, message) => {
+    // Act
+    const out = await rehearse(['--clients', value]);
+
+    // Assess
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`ferry: ${message}`);
+    expect(out.stderr).not.toContain('Source: postgres://');
   });
 
   it('stops on Ctrl-C, removes everything it started, and exits 130', async () => {
