@@ -10,9 +10,10 @@ import { localRuntime } from '../runtime';
 import { LOCAL_STEPS } from '../steps';
 import { startWorkflow, type RunningWorkflow, type WorkflowOutcome } from '../workflow-runner';
 import { loadRehearsalData } from './load';
-import { windows, writeFigures, type RehearsalReport } from './report';
+import { windows, writeFigures, type FrozenCheck, type RehearsalReport, type VerificationFigures } from './report';
 import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL } from './schema';
 import { Timeline } from './timeline';
+import { LocalVerificationSchedule } from '../verification-schedule';
 import type { LiveState, LiveView } from './view';
 import { readShopKeys, readShopState, ShopWorkload, type ShopWrite } from './workload';
 
@@ -129,6 +130,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     }
     for (const w of writers) w.start();
     cleanup.unshift(() => Promise.all(writers.map((w) => w.stop())));
+    // What EventBridge does every minute in AWS, every few seconds here: the run is short.
+    const schedule = new LocalVerificationSchedule(runtime, [MIGRATION_ID], VERIFY_INTERVAL_MS);
+    schedule.start();
+    cleanup.unshift(() => schedule.stop());
     const monitor = new ReplicationMonitor(source, target, loaded);
     const ticker = setInterval(() => {
       void monitor.sample().then((m) => show(m), () => undefined);
@@ -164,8 +169,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
 
     await run('migrate', {});
     const cutoverFrom = performance.now();
-    await run('cutover', {});
+    const cutover = await run('cutover', {});
     const cutoverTo = performance.now();
+    let rollbackOutcome: WorkflowOutcome | undefined;
     let rollbackFrom: number | undefined;
     let rollbackTo: number | undefined;
     if (options.rollback) {
@@ -174,7 +180,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       await sleep(options.observationMs ?? 3000, options.signal);
       rollbackFrom = performance.now();
       // The input EventBridge's rule builds from the alarm's state change (RollbackAlarms).
-      await run('rollback', { reason: `alarm ${ALARM} went to ALARM at ${new Date().toISOString()}`, alarmName: ALARM });
+      rollbackOutcome = await run('rollback', { reason: `alarm ${ALARM} went to ALARM at ${new Date().toISOString()}`, alarmName: ALARM });
       rollbackTo = performance.now();
     }
 
@@ -182,6 +188,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     // Each client's window closes with its first write after the workflow: wait for a few.
     await Promise.all(writers.map((w) => w.committedMore(5).catch(() => undefined)));
     await Promise.all(writers.map((w) => w.stop()));
+    await schedule.stop();
     const finalPrimary = options.rollback ? source : target;
     // Each client's attempts in its own order, one client after another, as the audit needs.
     const attempts = writers.flatMap((w) => w.attempts);
@@ -202,6 +209,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ...windows(writers, { from: cutoverFrom, to: cutoverTo }, rollbackFrom === undefined ? undefined : { from: rollbackFrom, to: rollbackTo! }),
       ...writeFigures(attempts, finalState),
       finalPrimary: options.rollback ? 'source' : 'target',
+      verification: verificationFigures(schedule, cutover, rollbackOutcome),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -209,6 +217,26 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     for (const step of cleanup) await step().catch(() => undefined);
     options.view.stop();
   }
+}
+
+/** How often the local schedule runs a verification round (a deployed stack: every minute). */
+const VERIFY_INTERVAL_MS = 2_000;
+
+function verificationFigures(schedule: LocalVerificationSchedule, cutover: WorkflowOutcome, rollback: WorkflowOutcome | undefined): VerificationFigures {
+  const verified = schedule.outcomes.filter((o) => o.status === 'verified');
+  const frozen = (outcome: WorkflowOutcome | undefined, changes: string): FrozenCheck | undefined => {
+    const output = outcome?.status === 'SUCCEEDED' ? (outcome.output as Record<string, unknown>) : undefined;
+    return output && typeof output.keysVerified === 'number' ? { keysVerified: output.keysVerified, changes: output[changes] as FrozenCheck['changes'] } : undefined;
+  };
+  const cutoverCheck = frozen(cutover, 'changesSinceLastRound');
+  const rollbackCheck = frozen(rollback, 'changesSinceCutover');
+  return {
+    rounds: verified.length,
+    intervalMs: VERIFY_INTERVAL_MS,
+    keysVerifiedByRounds: verified.reduce((sum, o) => sum + (o.status === 'verified' ? o.keysVerified : 0), 0),
+    ...(cutoverCheck ? { cutover: cutoverCheck } : {}),
+    ...(rollbackCheck ? { rollback: rollbackCheck } : {}),
+  };
 }
 
 /** Ctrl-C: the rehearsal stopped and cleaned up. */

@@ -57,6 +57,23 @@ export interface RehearsalReport {
   /** The first few findings of the audit, each a sentence. */
   readonly findings: readonly string[];
   readonly finalPrimary: 'source' | 'target';
+  /** What continuous verification did: the scheduled rounds, and the checks with writes frozen. */
+  readonly verification?: VerificationFigures;
+}
+
+/** A check with writes frozen: the rows it compared, and the change records since the last round it read to find them. */
+export interface FrozenCheck {
+  readonly keysVerified: number;
+  readonly changes: { readonly source: number; readonly target: number };
+}
+
+export interface VerificationFigures {
+  /** Scheduled rounds that verified something (the schedule ran every `intervalMs`). */
+  readonly rounds: number;
+  readonly intervalMs: number;
+  readonly keysVerifiedByRounds: number;
+  readonly cutover?: FrozenCheck;
+  readonly rollback?: FrozenCheck;
 }
 
 /** The targets a rehearsal is held to (DESIGN.md); the time target is set for the default size. */
@@ -143,6 +160,7 @@ export function renderReport(r: RehearsalReport): string {
   out.push('', ...renderPhases(r));
 
   out.push('', `Comparison: ${fmt(r.rowsCompared)} rows compared, ${fmt(r.compareRowsPerSecond)} rows/s`);
+  if (r.verification) out.push(...renderVerification(r.verification));
 
   out.push('', ...renderWrites(r), '', ...renderWindows(r));
   if (r.findings.length > 0) {
@@ -166,6 +184,16 @@ function renderPhases(r: RehearsalReport): string[] {
   const lines = [`  ${'Phase'.padEnd(nameWidth)}  ${'time'.padStart(timeWidth)}  share`];
   for (const [name, ms] of rows) lines.push(`  ${name.padEnd(nameWidth)}  ${seconds(ms).padStart(timeWidth)}  ${share(ms).padStart(5)}`);
   return lines;
+}
+
+function renderVerification(v: VerificationFigures): string[] {
+  const frozen = (what: string, c: FrozenCheck | undefined) =>
+    c === undefined ? [] : [`  ${what} with writes frozen: ${fmt(c.keysVerified)} rows verified, from ${fmt(c.changes.source)} source and ${fmt(c.changes.target)} target change records since the last round`];
+  return [
+    `Verification: ${fmt(v.rounds)} scheduled rounds (every ${seconds(v.intervalMs)}) verified ${fmt(v.keysVerifiedByRounds)} changed rows while replicating`,
+    ...frozen('cutover', v.cutover),
+    ...frozen('rollback', v.rollback),
+  ];
 }
 
 /** A table of the writes by kind, then what the columns mean. */
@@ -243,6 +271,7 @@ export function reportJson(r: RehearsalReport): RehearsalReport & { readonly pas
     phantom: [...r.phantom],
     findings: [...r.findings],
     finalPrimary: r.finalPrimary,
+    ...(r.verification ? { verification: r.verification } : {}),
     passed: passed(r),
     targets: checkTargets(r),
   };

@@ -1,4 +1,6 @@
 import { startCaptureStep } from '../../lambdas/start-capture/step';
+import { captureSlotName } from '../../lambdas/shared/capture/names';
+import { dropSlot } from '../../lambdas/shared/capture/slot';
 import { startReplicationStep } from '../../lambdas/start-replication/step';
 import type { MigrationConfigInput } from '../../lambdas/shared/migration-config';
 import type { NativeEngine } from '../../lambdas/shared/replication/native/engine';
@@ -65,6 +67,8 @@ export async function captureScene(
         const engine = (await runtime.engine(m, dbs)) as NativeEngine;
         await (await engine.reverse())?.stop();
         await engine.stop();
+        await dropSlot(dbs.source, captureSlotName(migrationId, 'source'));
+        await dropSlot(dbs.target, captureSlotName(migrationId, 'target'));
       } finally {
         await dbs.close();
       }

@@ -52,7 +52,8 @@ export function recordingRuntime(store: CheckpointStore, build: (calls: string[]
   const calls: string[] = [];
   const forward = build(calls);
   const local = localRuntime({ store, migrations: [ORDERS], secrets: {} });
-  const none = {} as Database;
+  // Databases that hold nothing: a query (a capture slot looked for, say) finds no row.
+  const none = { label: 'database', query: async () => [] } as unknown as Database;
   const runtime: StepRuntime = {
     ...local,
     openDatabases: async () => ({ source: none, target: none, close: async () => void calls.push('databases.close') }),

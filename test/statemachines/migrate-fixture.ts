@@ -1,3 +1,5 @@
+import { captureSlotName } from '../../lambdas/shared/capture/names';
+import { dropSlot } from '../../lambdas/shared/capture/slot';
 import { NativeEngine } from '../../lambdas/shared/replication/native/engine';
 import type { MigrationConfigInput } from '../../lambdas/shared/migration-config';
 import type { Switch } from '../../lambdas/shared/switch/switch';
@@ -28,7 +30,7 @@ export interface MigrateHarness {
   runOther(workflow: string, input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof runWorkflow>;
   startOther(workflow: string, input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof startWorkflow>;
   start(input?: Record<string, unknown>, options?: Partial<RunWorkflowOptions>): ReturnType<typeof startWorkflow>;
-  /** Removes the replication the workflow created (subscription, slot, publication). */
+  /** Removes the replication the workflow created (subscription, slot, publication) and the capture slots. */
   cleanUp(): Promise<void>;
 }
 
@@ -69,6 +71,8 @@ export async function migrateHarness(
         const engine = (await runtime.engine(m, databases)) as NativeEngine;
         await (await engine.reverse())?.stop();
         await engine.stop();
+        await dropSlot(databases.source, captureSlotName(migrationId, 'source'));
+        await dropSlot(databases.target, captureSlotName(migrationId, 'target'));
       } finally {
         await databases.close();
       }

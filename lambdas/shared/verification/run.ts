@@ -104,6 +104,7 @@ export async function runVerification(runtime: StepRuntime, migrationId: string,
  */
 export async function guardCapture(runtime: StepRuntime, migrationId: string, owner: string): Promise<string | undefined> {
   const migration = runtime.migration(migrationId);
+  if ((await runtime.store.getVerification(migrationId))?.status !== 'capturing') return undefined;
   return withDatabases(runtime, migration, async (dbs) =>
     withVerificationLease(runtime.store, migrationId, { owner, leaseMs: 60_000, waitMs: 0 }, async (lease) => {
       const record = await runtime.store.getVerification(migrationId);

@@ -33,15 +33,53 @@ describe('comparison-verdict step', () => {
     const verdict = await comparisonVerdictStep({ migrationId: 'orders', runId: 'run-1', results }, runtime);
 
     // Assess
-    expect(verdict).toEqual({ equal: true, tablesCompared: 2, rowsCompared: 3200, reportKey: expect.stringMatching(/^REPORT#comparison-summary#/) });
+    const now = new Date(clock.now()).toISOString();
+    expect(verdict).toEqual({ equal: true, tablesCompared: 2, rowsCompared: 3200, reportKey: expect.stringMatching(/^REPORT#comparison-summary#/), startedAt: now, completedAt: now, ageMinutes: 0 });
     const stored = await runtime.store.latestReport<ComparisonSummaryReport>('orders', 'comparison-summary');
-    expect(stored?.report).toEqual({ runId: 'run-1', equal: true, completedAt: new Date(clock.now()).toISOString(), tables: results, rowsCompared: 3200 });
+    expect(stored?.report).toEqual({ runId: 'run-1', equal: true, startedAt: now, completedAt: now, judgedAt: now, tables: results, rowsCompared: 3200 });
     expect(runtime.metrics.recorded).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: 'ComparisonEqual', value: 1, dimensions: { migrationId: 'orders' } }),
         expect.objectContaining({ name: 'TablesCompared', value: 2 }),
       ]),
     );
+  });
+
+  it('dates a comparison by when its tables really ran, so a resumed run never presents old results as new', async () => {
+    // Prepare: the tables were compared 90 and 60 minutes ago (their checkpointed times)
+    const runtime = await newRuntime();
+    const at = (minutesAgo: number) => clock.now() - minutesAgo * 60_000;
+    const results = [result('orders', { startedAt: at(90), finishedAt: at(70) }), result('customers', { startedAt: at(80), finishedAt: at(60) })];
+
+    // Act
+    const verdict = await comparisonVerdictStep({ migrationId: 'orders', runId: 'run-1', results }, runtime);
+
+    // Assess
+    expect(verdict).toMatchObject({ startedAt: new Date(at(90)).toISOString(), completedAt: new Date(at(60)).toISOString(), ageMinutes: 60 });
+    const stored = await runtime.store.latestReport<ComparisonSummaryReport>('orders', 'comparison-summary');
+    expect(stored?.report).toMatchObject({ completedAt: new Date(at(60)).toISOString(), judgedAt: new Date(clock.now()).toISOString() });
+  });
+
+  it('records a passed comparison in the capture it ran under, which resolves what was unresolved before it began', async () => {
+    // Prepare: a capture c1 of run-1 with a row found different 10 minutes before the comparison began
+    const runtime = await newRuntime();
+    const at = (minutesAgo: number) => clock.now() - minutesAgo * 60_000;
+    const lease = await runtime.store.acquireVerificationLease('orders', 'test', 60_000);
+    if (!lease.acquired) throw new Error('lease');
+    const slot = { name: 'slot', startLsn: '0/1' };
+    const old = { table: 'public.orders', key: ['1'], status: 'difference' as const, kind: 'changed' as const, columns: [], firstSeenAt: at(40), lastSeenAt: at(40) };
+    await runtime.store.putVerification({ migrationId: 'orders', captureId: 'c1', runId: 'run-1', status: 'capturing', startedAt: at(60), slots: { source: slot, target: slot }, unresolved: [old], tablesToCompare: [], rounds: 3 }, lease.lease);
+    await runtime.store.releaseVerificationLease('orders', lease.lease);
+    const results = [result('orders', { startedAt: at(30), finishedAt: at(20) })];
+
+    // Act: a comparison of another capture is ignored; this capture's is recorded
+    await comparisonVerdictStep({ migrationId: 'orders', runId: 'run-1:c0', results, owner: 'execution-1' }, runtime);
+    const ignored = await runtime.store.getVerification('orders');
+    await comparisonVerdictStep({ migrationId: 'orders', runId: 'run-1:c1', results, owner: 'execution-1' }, runtime);
+
+    // Assess
+    expect(ignored?.fullComparison).toBeUndefined();
+    expect(await runtime.store.getVerification('orders')).toMatchObject({ fullComparison: { runId: 'run-1:c1', startedAt: at(30), finishedAt: at(20), equal: true }, unresolved: [] });
   });
 
   it('fails with ComparisonFailedError naming every different or unfinished table, after storing the report', async () => {

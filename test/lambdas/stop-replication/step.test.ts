@@ -20,6 +20,7 @@ describe('stop-replication step', () => {
     expect(output).toEqual({
       reverse: 'reverse replication stopped; its slot was dropped',
       forward: 'forward replication stopped; its slot was dropped',
+      capture: 'no change-capture slot left',
     });
     expect(calls).toEqual(['forward.reverse', 'reverse.stop', 'forward.stop', 'databases.close']);
   });
@@ -32,7 +33,7 @@ describe('stop-replication step', () => {
     const output = await stopReplicationStep({ migrationId: 'orders' }, runtime);
 
     // Assess
-    expect(output).toEqual({ reverse: 'no reverse replication', forward: 'forward replication stopped; its slot was dropped' });
+    expect(output).toEqual({ reverse: 'no reverse replication', forward: 'forward replication stopped; its slot was dropped', capture: 'no change-capture slot left' });
     expect(calls).toEqual(['forward.reverse', 'forward.stop', 'databases.close']);
   });
 
