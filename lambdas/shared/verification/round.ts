@@ -21,7 +21,8 @@ import { carriedKeys, columnsOf, nextUnresolved, verifyChanges, type Findings, t
  *  4. Compare exactly those keys, plus every key still unresolved, on both sides by row hash;
  *     compare whole the tables that need it (a TRUNCATE, an untraceable change).
  *  5. Store the result with "verified through" (P, R, and when P was read), then advance both
- *     slots to P and R: neither keeps more than about one round of WAL.
+ *     slots to P and R: neither keeps more than about one round of WAL. (A frozen check does not
+ *     advance: the next live round does, and re-reading a few verified changes proves nothing false.)
  *  6. A key that differed is a suspect: after `settleMs` it is compared again (primary first,
  *     then, once the replica has applied the primary's position after that read, the replica),
  *     and the slots are read past P and R up to positions taken after those reads. A key that
@@ -143,7 +144,9 @@ export async function verificationRound(ctx: RoundContext, input: RoundInput): P
     lastRound: summary(count('suspect'), count('difference')),
   };
   await ctx.persist(record);
-  await Promise.all([advanceSlot(ctx.source, slots.source.name, positions.source), advanceSlot(ctx.target, slots.target.name, positions.target)]);
+  // A frozen check leaves the slots where they are: advancing decodes the same WAL again, which
+  // would lengthen the freeze; the next live round re-reads those few changes and moves them on.
+  if (live) await Promise.all([advanceSlot(ctx.source, slots.source.name, positions.source), advanceSlot(ctx.target, slots.target.name, positions.target)]);
 
   const suspects = unresolved.filter((u) => u.status === 'suspect');
   if (live && suspects.length > 0) {

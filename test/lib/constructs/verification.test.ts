@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { VerificationAlarms } from '../../../lib/constructs/verification-alarms';
+import { VerificationSchedule } from '../../../lib/constructs/verification-schedule';
+import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../../lambdas/shared/verification/metrics';
+import { validEnvironment } from '../config.fixtures';
+import { emptyStack, ferryStack } from '../stack-fixture';
+
+const migration = (verification: Record<string, unknown> = {}) =>
+  MigrationSchema.parse({ ...(validEnvironment().migrations[0] as MigrationConfigInput), verification });
+
+function verifyFunction(stack: ReturnType<typeof emptyStack>, id = 'Verify') {
+  return lambda.Function.fromFunctionArn(stack, id, 'arn:aws:lambda:eu-west-1:123456789012:function:Ferry-test-verify-changes');
+}
+
+describe('VerificationSchedule', () => {
+  it('runs the verify-changes function every minute for every migration, never catching up on missed minutes', () => {
+    // GIVEN
+    const stack = emptyStack();
+    // WHEN
+    new VerificationSchedule(stack, 'Schedule', { verifyFunction: verifyFunction(stack), migrationIds: ['orders', 'catalog'] });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Input: JSON.stringify({ migrationIds: ['orders', 'catalog'] }), RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 1 } })],
+    });
+  });
+
+  it('refuses no migrations and an interval finer than EventBridge allows', () => {
+    const stack = emptyStack();
+    expect(() => new VerificationSchedule(stack, 'A', { verifyFunction: verifyFunction(stack), migrationIds: [] })).toThrow('VerificationSchedule: no migrations to verify');
+    expect(() => new VerificationSchedule(stack, 'B', { verifyFunction: verifyFunction(stack, 'Verify2'), migrationIds: ['orders'], interval: Duration.seconds(30) })).toThrow(
+      'VerificationSchedule: interval must be at least 1 minute (EventBridge\'s finest rate), got 30 seconds',
+    );
+  });
+});
+
+describe('VerificationAlarms', () => {
+  it('alarms on proven differences and on each capture slot holding more WAL than allowed, notifying on ALARM and OK', () => {
+    // GIVEN
+    const stack = emptyStack();
+    const topic = new sns.Topic(stack, 'Topic');
+    // WHEN
+    new VerificationAlarms(stack, 'Alarms', { migration: migration({ maxSlotWalMb: 1000, slotWalAlarmMb: 300 }), topic });
+    // THEN
+    const template = Template.fromStack(stack);
+    const dimensions = [{ Name: 'migrationId', Value: 'orders' }, { Name: 'service', Value: 'ferry' }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Test-orders-verification-differences',
+      MetricName: VERIFICATION_METRICS.differences,
+      Namespace: 'Ferry',
+      Dimensions: dimensions,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('The cutover refuses to start until they are resolved; Ferry does not roll back for this'),
+      AlarmActions: [{ Ref: Match.anyValue() }],
+      OKActions: [{ Ref: Match.anyValue() }],
+    });
+    for (const side of ['source', 'target'] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Test-orders-capture-wal-${side}`,
+        MetricName: CAPTURE_WAL_METRICS[side],
+        Threshold: 300 * 1024 * 1024,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmDescription: Match.stringLikeRegexp(`on the ${side} keeps more than 300 MB of WAL.*At 1000 MB Ferry drops the slot`),
+      });
+    }
+  });
+
+  it('is not a rollback alarm: the stack never starts a rollback when verification finds a difference', () => {
+    // GIVEN the whole stack
+    const { template } = ferryStack();
+    // THEN the rollback rule names none of the verification alarms
+    const rules = JSON.stringify(template.findResources('AWS::Events::Rule'));
+    expect(rules).not.toMatch(/verification-differences|capture-wal/);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('verification-differences') } }))).toHaveLength(1);
+  });
+});
