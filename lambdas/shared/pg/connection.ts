@@ -83,10 +83,14 @@ function settingsOption(settings: Readonly<Record<string, string>>): string {
 
 /**
  * No parallel workers for Ferry's long reads (comparisons): one core per database at most, so a
- * comparison never crowds out the application on a production source.
+ * comparison never crowds out the application on a production source. No JIT: a comparison runs
+ * many short statements, and their estimated costs pass jit_above_cost (a 100,000-row segment
+ * already does, and far more so without statistics), so each would be compiled at a cost that
+ * running it once never earns back.
  */
 export const READER_SETTINGS: Readonly<Record<string, string>> = {
   max_parallel_workers_per_gather: '0',
+  jit: 'off',
 };
 
 export interface PoolOptions {
@@ -140,6 +144,7 @@ export class Database {
     values?: unknown[],
   ): Promise<R[]> {
     const names = Object.keys(settings);
+    if (names.length === 0) return this.query<R>(text, values);
     for (const name of names) if (!/^[a-z_]+$/.test(name)) throw new RangeError(`not a setting name: ${name}`);
     return this.withClient(async (client) => {
       await client.query(names.map((n) => `set ${n} = ${settings[n] === 'on' ? 'on' : 'off'}`).join('; '));

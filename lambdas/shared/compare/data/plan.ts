@@ -11,10 +11,9 @@ import type { Side } from './pair';
  */
 export async function planSegments(side: Side, segmentRows: number): Promise<string[][]> {
   if (side.key.length === 0) return [];
-  const rows = side.table.estimatedRows >= 0 ? side.table.estimatedRows : await countRows(side);
+  const { rows, pages } = await tableSize(side);
   if (rows <= segmentRows * 1.5) return [];
   const segments = Math.min(MAX_SEGMENTS, Math.ceil(rows / segmentRows));
-  const pages = side.table.estimatedPages > 0 ? side.table.estimatedPages : Math.ceil(rows / 50);
   const percent = Math.min(100, (100 * segments * PAGES_PER_SEGMENT) / pages);
   const width = side.key.length;
   const sample = await side.db.query<Record<string, string>>(
@@ -36,7 +35,29 @@ const PAGES_PER_SEGMENT = 8;
 /** Keeps the plan small enough to store as one checkpoint item. */
 const MAX_SEGMENTS = 2000;
 
-async function countRows(side: Side): Promise<number> {
-  const [row] = await side.db.query<{ n: string }>(`select count(*)::text as n from ${side.sql.from}`);
-  return Number(row!.n);
+/**
+ * Rows and pages as pg_class has them once the table was vacuumed or analyzed. A table without
+ * them (right after a bulk load: reltuples -1, or relpages 0, as for a partitioned table whose
+ * partitions were never vacuumed) is measured instead: its current size in pages, and its rows
+ * from a sample of about DENSITY_SAMPLE_PAGES pages rather than a count, which would read the
+ * whole table once more before the comparison reads it.
+ */
+async function tableSize(side: Side): Promise<{ rows: number; pages: number }> {
+  const { estimatedRows, estimatedPages } = side.table;
+  if (estimatedRows >= 0 && estimatedPages > 0) return { rows: estimatedRows, pages: estimatedPages };
+  // A partitioned table has no pages of its own, and a plain one no partition tree.
+  const [size] = await side.db.query<{ pages: string }>(
+    `select ((pg_relation_size($1::regclass)
+              + coalesce((select sum(pg_relation_size(relid)) from pg_partition_tree($1::regclass) where isleaf), 0))
+             / current_setting('block_size')::int)::text as pages`,
+    [side.sql.from],
+  );
+  const pages = Number(size!.pages);
+  if (pages === 0) return { rows: 0, pages: 0 };
+  const percent = Math.min(100, (100 * DENSITY_SAMPLE_PAGES) / pages);
+  const [sample] = await side.db.query<{ n: string }>(`select count(*)::text as n from ${side.sql.from} tablesample system ($1)`, [percent]);
+  return { rows: Math.round((Number(sample!.n) * 100) / percent), pages };
 }
+
+/** Pages sampled to estimate the rows of a table that has no row count: about 2 MB read. */
+const DENSITY_SAMPLE_PAGES = 256;
