@@ -17,6 +17,12 @@ export const VerifyChangesInputSchema = z.union([
     owner: z.string().min(1, 'is required'),
     /** Fail when a proven difference remains after the round. @default true */
     failOnDifferences: z.boolean().default(true),
+    /**
+     * Re-check rows that differed after the settle delay. The cutover's round before the freeze
+     * sets false: its frozen check compares them exactly, and waiting only adds changes for it.
+     * @default true
+     */
+    settle: z.boolean().default(true),
   }),
 ]);
 
@@ -45,7 +51,7 @@ export async function verifyChangesStep(event: unknown, runtime: StepRuntime, de
     }
     return { migrations };
   }
-  const outcome = await runVerification(runtime, input.migrationId, { owner: input.owner, scheduled: false, waitMs: WORKFLOW_LEASE_WAIT_MS, deadline });
+  const outcome = await runVerification(runtime, input.migrationId, { owner: input.owner, scheduled: false, waitMs: WORKFLOW_LEASE_WAIT_MS, deadline, recheck: input.settle });
   if (input.failOnDifferences && outcome.status !== 'verified') {
     throw new VerificationFailedError(`Migration "${input.migrationId}" could not be verified: ${outcome.why}.`);
   }

@@ -9,11 +9,14 @@ import { reverseName } from '../replication/native/names';
  * Proof that the replica has applied every change the primary committed before a WAL position:
  * the precondition of comparing a key on both sides. A lag metric is not proof; these are.
  *
- * - `slot` (native replication): the subscription confirms, through its slot on the primary, the
- *   position up to which it has applied and flushed every transaction (`confirmed_flush_lsn`).
- *   When nothing is written the subscriber confirms only every few seconds, so after a short
- *   wait a marker row is written: it is carried like any change and makes the subscriber confirm
- *   at once.
+ * - `slot` (native replication): the subscriber reports, through the WAL sender of its slot on the
+ *   primary, the position up to which it has applied every transaction, in commit order
+ *   (`pg_stat_replication.replay_lsn`: the end of the last transaction it committed, or all it
+ *   received when nothing is pending), and up to which those are flushed (the slot's
+ *   `confirmed_flush_lsn`, later by the subscriber's asynchronous commit). Applied is what a
+ *   comparison needs; either position past `lsn` proves it. When nothing is written the
+ *   subscriber reports only every few seconds, so after a short wait a marker row is written: it
+ *   is carried like any change and makes the subscriber report at once.
  * - `marker` (DMS, whose own position is not exposed): a marker row written on the primary after
  *   the position was read commits after it; DMS applies transactions in commit order, so once the
  *   marker is visible on the replica, so is everything committed before the position.
@@ -30,8 +33,8 @@ export class ReplicaBehindError extends TransientError {
 }
 
 const POLL_MS = 50;
-/** How long the slot proof waits for a confirmation before it writes a marker to prompt one. */
-const NUDGE_AFTER_MS = 500;
+/** How long the slot proof waits for a report before it writes a marker to prompt one. */
+const NUDGE_AFTER_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -43,7 +46,9 @@ export function slotApplyProof(primary: Database, slot: string): ApplyProof {
       let nudged = false;
       for (;;) {
         const [row] = await primary.query<{ reached: boolean }>(
-          'select confirmed_flush_lsn >= $2::pg_lsn as reached from pg_replication_slots where slot_name = $1',
+          `select coalesce(r.replay_lsn >= $2::pg_lsn, false) or s.confirmed_flush_lsn >= $2::pg_lsn as reached
+             from pg_replication_slots s left join pg_stat_replication r on r.pid = s.active_pid
+            where s.slot_name = $1`,
           [slot, lsn],
         );
         if (row === undefined) throw new ReplicaBehindError(`The replication slot "${slot}" is missing on the ${primary.label}: replication is not running, so nothing can be verified.`);

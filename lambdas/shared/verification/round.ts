@@ -55,6 +55,12 @@ export interface RoundInput {
   readonly maxChanges: number;
   /** Epoch ms: waits and whole-table comparisons stop by then. */
   readonly deadline: number;
+  /**
+   * Re-check suspects after `settleMs` (step 6). A round just before a freeze skips it: the check
+   * with writes frozen compares them exactly, and every second spent here is a second of changes
+   * more for it. @default true
+   */
+  readonly recheck?: boolean;
 }
 
 export interface RoundOutcome {
@@ -149,7 +155,7 @@ export async function verificationRound(ctx: RoundContext, input: RoundInput): P
   if (live) await Promise.all([advanceSlot(ctx.source, slots.source.name, positions.source), advanceSlot(ctx.target, slots.target.name, positions.target)]);
 
   const suspects = unresolved.filter((u) => u.status === 'suspect');
-  if (live && suspects.length > 0) {
+  if (live && suspects.length > 0 && input.recheck !== false) {
     unresolved = await recheck(ctx, input, { catalogs, primarySide, replicaSide, findings, unresolved, suspects });
     record = { ...record, unresolved, lastRound: summary(count('suspect'), count('difference')) };
     await ctx.persist(record);

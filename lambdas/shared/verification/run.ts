@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly deadline: number;
   /** Tests: the DMS path's proof over native replication. */
   readonly proofMethod?: 'slot' | 'marker';
+  /** Re-check suspects after the settle delay (round.ts, step 6). @default true */
+  readonly recheck?: boolean;
 }
 
 export type RunOutcome =
@@ -77,6 +79,7 @@ export async function runVerification(runtime: StepRuntime, migrationId: string,
           settleMs: migration.verification.settleMs,
           maxChanges: migration.verification.maxChangesPerRound,
           deadline: Math.min(options.deadline, runtime.now() + LEASE_MS - 60_000),
+          recheck: options.recheck ?? true,
         },
       );
       await publish(runtime, migration, record, round);
