@@ -10,7 +10,7 @@ import { withDatabases, type StepRuntime } from '../shared/runtime';
 import { applyProofFor } from '../shared/verification/applied';
 import { VerificationFailedError, VerificationUnavailableError } from '../shared/verification/errors';
 import { withVerificationLease } from '../shared/verification/lease';
-import { describe, VERIFICATION_REPORT_KIND } from '../shared/verification/run';
+import { describeDifferences, VERIFICATION_REPORT_KIND } from '../shared/verification/run';
 import { verificationRound } from '../shared/verification/round';
 
 /** `{"migrationId", "runId", "deadline", "full": false, "direction": "forward"}` */
@@ -104,10 +104,13 @@ export async function finalCompareStep(event: unknown, runtime: StepRuntime): Pr
       const differences = round.record.unresolved;
       if (differences.length > 0) {
         await runtime.store.putReport(migration.id, VERIFICATION_REPORT_KIND, { captureId: record.captureId, round: round.summary, differences: differences.slice(0, 1000), frozen: true });
+        const next =
+          input.direction === 'forward'
+            ? 'Nothing was switched: the cutover backs out (the source is thawed, the migration returns to "ready").'
+            : `The clients stay on the target, which the rollback thaws again. Fix the rows on the side that is wrong, then start the rollback workflow again with {"migrationId": "${migration.id}", "reason": "..."}.`;
         throw new VerificationFailedError(
           `With writes frozen and every write drained, ${differences.length} row(s) of migration "${migration.id}" differ between source and target:\n` +
-            `${describe(differences)}\nNothing was switched: the workflow thaws the source and returns to "ready". The 'verification' report lists them all; ` +
-            'a row is resolved when a later verification round finds it equal (fix it on the side that is wrong).',
+            `${describeDifferences(differences)}\n${next} The 'verification' report lists them all; a row is resolved when a later verification finds it equal.`,
         );
       }
       return round;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { VerificationFailedError } from '../shared/verification/errors';
 import { parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
-import { describe, runVerification, type RunOutcome } from '../shared/verification/run';
+import { describeDifferences, runVerification, type RunOutcome } from '../shared/verification/run';
 
 /**
  * `{"migrationIds": [...]}` from the schedule (every minute, every configured migration), or
@@ -59,7 +59,7 @@ export async function verifyChangesStep(event: unknown, runtime: StepRuntime, de
     const record = await runtime.store.getVerification(input.migrationId);
     throw new VerificationFailedError(
       `Migration "${input.migrationId}": ${outcome.differences} row(s) differ between source and target after replication caught up and neither side changed them:\n` +
-        `${describe((record?.unresolved ?? []).filter((u) => u.status === 'difference'))}\n` +
+        `${describeDifferences((record?.unresolved ?? []).filter((u) => u.status === 'difference'))}\n` +
         `Nothing was frozen or switched. Fix the rows (the next round sees the fix) or find why they differ; the 'verification' reports list them all.`,
     );
   }

@@ -59,8 +59,23 @@ select t.schema as root_schema, t.name as root_name, ln.nspname as schema, l.rel
   join pg_class l on l.oid = leaf.relid
   join pg_namespace ln on ln.oid = l.relnamespace`;
 
-export async function readCaptureCatalog(db: Database, selection: TableSelection): Promise<CaptureCatalog> {
-  const tables = await readTables(db, selection);
+/** One database's catalog, its changes keyed by the comparison keys of `keysFrom` (default: its own). */
+export async function readCaptureCatalog(db: Database, selection: TableSelection, keysFrom?: readonly TableInfo[]): Promise<CaptureCatalog> {
+  return buildCatalog(db, await readTables(db, selection), keysFrom);
+}
+
+/**
+ * Both databases' catalogs, read at once. The target's changes are keyed by the source's keys,
+ * which the comparison uses, even where the target's own best key differs.
+ */
+export async function readCaptureCatalogs(source: Database, target: Database, selection: TableSelection): Promise<{ source: CaptureCatalog; target: CaptureCatalog }> {
+  const [sourceTables, targetTables] = await Promise.all([readTables(source, selection), readTables(target, selection)]);
+  const [s, t] = await Promise.all([buildCatalog(source, sourceTables), buildCatalog(target, targetTables, sourceTables)]);
+  return { source: s, target: t };
+}
+
+async function buildCatalog(db: Database, tables: readonly TableInfo[], keysFrom: readonly TableInfo[] = tables): Promise<CaptureCatalog> {
+  const keyOf = new Map(keysFrom.map((t) => [relationKey(t), t.key?.columns ?? []]));
   const rows = tables.length === 0
     ? []
     : await db.query<IdentityRow>(IDENTITY_SQL, [tables.map((t) => t.schema), tables.map((t) => t.name)]);
@@ -68,7 +83,9 @@ export async function readCaptureCatalog(db: Database, selection: TableSelection
   const relations = new Map<string, CapturedRelation>();
   for (const row of rows) {
     const root = byRoot.get(relationKey({ schema: row.root_schema, name: row.root_name }))!;
-    const key = (root.key?.columns ?? []).map((name) => root.columns.find((c) => c.name === name)!);
+    const columns = (keyOf.get(relationKey(root)) ?? []).map((name) => root.columns.find((c) => c.name === name));
+    // A key column this side lacks: no key to trace changes by here (the table is compared whole).
+    const key = columns.every((c) => c !== undefined) ? (columns as ColumnInfo[]) : [];
     const identity = row.columns === null ? undefined : new Set(row.columns);
     relations.set(relationKey(row), {
       table: { schema: root.schema, name: root.name },

@@ -120,9 +120,13 @@ const verifyKey = (migrationId: string) => ({ pk: migrationPk(migrationId), sk: 
 /** Bodies above this are stored gzip-compressed (DynamoDB items are at most 400 KB). */
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
 
-export async function getVerification(ctx: StoreContext, migrationId: string): Promise<VerificationRecord | undefined> {
+async function readItem(ctx: StoreContext, migrationId: string): Promise<Record<string, unknown> | undefined> {
   const out = await call(ctx, () => ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: verifyKey(migrationId), ConsistentRead: true })));
-  const item = out.Item as { bodyJson?: string; bodyGzip?: Uint8Array } | undefined;
+  return out.Item;
+}
+
+export async function getVerification(ctx: StoreContext, migrationId: string): Promise<VerificationRecord | undefined> {
+  const item = (await readItem(ctx, migrationId)) as { bodyJson?: string; bodyGzip?: Uint8Array } | undefined;
   if (item?.bodyJson !== undefined) return JSON.parse(item.bodyJson) as VerificationRecord;
   if (item?.bodyGzip !== undefined) return JSON.parse(gunzipSync(item.bodyGzip).toString('utf8')) as VerificationRecord;
   return undefined;
@@ -148,8 +152,7 @@ export async function acquireVerificationLease(ctx: StoreContext, migrationId: s
     return { acquired: true, lease };
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;
-    const out = await call(ctx, () => ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: verifyKey(migrationId), ConsistentRead: true })));
-    const item = (out.Item ?? {}) as { leaseOwner?: string; leaseExpiresAt?: number };
+    const item = ((await readItem(ctx, migrationId)) ?? {}) as { leaseOwner?: string; leaseExpiresAt?: number };
     return { acquired: false, holder: item.leaseOwner ?? 'unknown', expiresAt: item.leaseExpiresAt ?? now };
   }
 }

@@ -1,7 +1,7 @@
 import type { CheckpointStore, RoundSummary, UnresolvedKey, VerificationRecord } from '../checkpoints';
 import { ChangeSet } from '../capture/change-set';
 import { advanceSlot, currentLsn, slotInfo, isCaptureSlot } from '../capture/slot';
-import { readCaptureCatalog, type CaptureCatalog } from '../capture/tables';
+import { readCaptureCatalogs, type CaptureCatalog } from '../capture/tables';
 import type { MigrationConfig } from '../migration-config';
 import type { Database } from '../pg/connection';
 import type { ApplyProof } from './applied';
@@ -89,10 +89,7 @@ const FROZEN_MAX_CHANGES = 5_000_000;
 export async function verificationRound(ctx: RoundContext, input: RoundInput): Promise<RoundOutcome> {
   const started = ctx.now();
   const live = input.mode === 'live';
-  const [sourceCatalog, targetCatalog] = await Promise.all([
-    readCaptureCatalog(ctx.source, ctx.migration.tables),
-    readCaptureCatalog(ctx.target, ctx.migration.tables),
-  ]);
+  const { source: sourceCatalog, target: targetCatalog } = await readCaptureCatalogs(ctx.source, ctx.target, ctx.migration.tables);
   const primarySide = input.direction === 'forward' ? 'source' : 'target';
   const replicaSide = primarySide === 'source' ? 'target' : 'source';
   const db = { source: ctx.source, target: ctx.target };

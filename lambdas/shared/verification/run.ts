@@ -1,4 +1,4 @@
-import type { Phase, UnresolvedKey, VerificationRecord } from '../checkpoints';
+import type { Phase, UnresolvedKey, VerificationLease, VerificationRecord } from '../checkpoints';
 import type { MigrationConfig } from '../migration-config';
 import { withDatabases, type OpenDatabases, type StepRuntime } from '../runtime';
 import { applyProofFor } from './applied';
@@ -124,7 +124,7 @@ async function healthProblem(
   dbs: OpenDatabases,
   record: VerificationRecord,
   persist: (r: VerificationRecord) => Promise<void>,
-  lease: Parameters<typeof enforceSlotLimit>[0]['lease'],
+  lease: VerificationLease,
 ): Promise<string | undefined> {
   const wal = await captureWal(migration, dbs);
   for (const w of wal) if (w.retainedBytes !== undefined) runtime.metrics.add(CAPTURE_WAL_METRICS[w.side], 'Bytes', w.retainedBytes, { migrationId: migration.id });
@@ -175,7 +175,7 @@ async function publish(runtime: StepRuntime, migration: MigrationConfig, before:
       message:
         `Continuous verification of migration "${migration.id}" found rows that replication did not make equal ` +
         `(compared again after ${migration.verification.settleMs} ms, and neither side changed them since):\n` +
-        describe(fresh) +
+        describeDifferences(fresh) +
         `\nThe cutover refuses to start until they are resolved (guardrail verification-current). Find the cause: writes made directly on ` +
         `the replica, a trigger or default firing there, a table the replication does not carry. A row is resolved when a later round finds it ` +
         `equal (fix the row, and the next round sees the change), or by a new full comparison ({"migrationId": "${migration.id}", "restart": true}). ` +
@@ -192,7 +192,7 @@ async function publish(runtime: StepRuntime, migration: MigrationConfig, before:
 }
 
 /** One line per difference: table, key, what differs. */
-export function describe(keys: readonly UnresolvedKey[], limit = 20): string {
+export function describeDifferences(keys: readonly UnresolvedKey[], limit = 20): string {
   const lines = keys.slice(0, limit).map((u) => {
     const what = u.kind === 'missing' ? 'missing on the target' : u.kind === 'extra' ? 'only on the target' : `columns ${u.columns.join(', ') || '(row gone meanwhile)'} differ`;
     return `- ${u.table} key (${u.key.join(', ')}): ${what}`;

@@ -1,6 +1,5 @@
 import type { CheckpointStore, UnresolvedKey, VerificationRecord } from '../checkpoints';
-import { pairUp } from '../compare/data/compare';
-import { compareData } from '../compare/data/compare';
+import { compareData, pairUp } from '../compare/data/compare';
 import { checkpointLedger } from '../compare/data/ledger';
 import type { TablePair } from '../compare/data/pair';
 import type { TableComparison, TableInfo } from '../compare/data/types';

@@ -147,7 +147,9 @@ export async function waitForWorkersToExit(db: Database, oid: string, timeoutMs:
       [oid],
     );
     return row!.n === 0 ? true : undefined;
-  }, timeoutMs);
+    // Workers exit within milliseconds of the DISABLE; this runs while writes are frozen, where
+    // a coarse poll would add its whole interval to the cutover.
+  }, timeoutMs, 10);
   if (!gone) {
     throw new ReplicationBusyError(`The workers of the subscription (oid ${oid}) on the ${db.label} did not stop within ${timeoutMs} ms after it was disabled; try again.`);
   }
