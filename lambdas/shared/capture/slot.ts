@@ -159,6 +159,23 @@ export async function currentLsn(db: Database): Promise<string> {
   return row!.lsn;
 }
 
+/**
+ * The WAL position after flushing everything committed so far. Decoding reads flushed WAL only,
+ * and pg_current_wal_lsn() is the write position: an asynchronous commit (a subscription's apply
+ * worker makes them, `synchronous_commit = off`) can be visible and not yet there. A transaction
+ * that writes WAL and commits under `synchronous_commit = on` flushes up to its commit record, and
+ * with it every commit before; a transactional logical message is the smallest such write (one
+ * record; decoding shows it as a `message:` line, which the change parser skips). An id alone
+ * (txid_current()) writes nothing, and PostgreSQL commits such a transaction without a flush.
+ */
+export async function flushedLsn(db: Database): Promise<string> {
+  return db.withClient(async (client) => {
+    await client.query("begin; set local synchronous_commit = on; select pg_logical_emit_message(true, 'ferry', 'flush'); commit");
+    const { rows } = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn');
+    return rows[0]!.lsn;
+  });
+}
+
 function slotError(db: Database, name: string, error: unknown): unknown {
   const code = (error as { cause?: { code?: string } }).cause?.code;
   if (code === '42704') {

@@ -16,7 +16,8 @@ import { reverseName } from '../replication/native/names';
  *   `confirmed_flush_lsn`, later by the subscriber's asynchronous commit). Applied is what a
  *   comparison needs; either position past `lsn` proves it. When nothing is written the
  *   subscriber reports only every few seconds, so after a short wait a marker row is written: it
- *   is carried like any change and makes the subscriber report at once.
+ *   is carried like any change and makes the subscriber report at once. The position covers only
+ *   tables the apply worker applies: every table of the subscription must be `ready`.
  * - `marker` (DMS, whose own position is not exposed): a marker row written on the primary after
  *   the position was read commits after it; DMS applies transactions in commit order, so once the
  *   marker is visible on the replica, so is everything committed before the position.
@@ -38,12 +39,28 @@ const NUDGE_AFTER_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function slotApplyProof(primary: Database, slot: string): ApplyProof {
+/**
+ * Tables of the subscription on the subscriber that are not `ready`: while a table-sync worker
+ * still copies or catches up a table, the apply worker skips that table's changes (the sync
+ * worker applies them from its own slot), so the subscription's position says nothing about it.
+ */
+async function tablesNotReady(subscriber: Database, subscription: string): Promise<number> {
+  const [row] = await subscriber.query<{ n: number }>(
+    `select count(*)::int as n from pg_subscription_rel sr join pg_subscription s on s.oid = sr.srsubid
+      where s.subname = $1 and s.subdbid = (select oid from pg_database where datname = current_database()) and sr.srsubstate <> 'r'`,
+    [subscription],
+  );
+  return row?.n ?? 0;
+}
+
+/** `subscriber`: where the subscription named like the slot runs; its tables must all be ready. */
+export function slotApplyProof(primary: Database, slot: string, subscriber?: Database): ApplyProof {
   return {
     method: 'slot',
     async waitApplied(lsn, { deadline }) {
       const started = Date.now();
       let nudged = false;
+      let syncing = 0;
       for (;;) {
         const [row] = await primary.query<{ reached: boolean }>(
           `select coalesce(r.replay_lsn >= $2::pg_lsn, false) or s.confirmed_flush_lsn >= $2::pg_lsn as reached
@@ -52,11 +69,19 @@ export function slotApplyProof(primary: Database, slot: string): ApplyProof {
           [slot, lsn],
         );
         if (row === undefined) throw new ReplicaBehindError(`The replication slot "${slot}" is missing on the ${primary.label}: replication is not running, so nothing can be verified.`);
-        if (row.reached) return { waitedMs: Date.now() - started };
+        if (row.reached) {
+          syncing = subscriber ? await tablesNotReady(subscriber, slot) : 0;
+          if (syncing === 0) return { waitedMs: Date.now() - started };
+        }
         if (Date.now() >= deadline) {
+          if (syncing > 0) {
+            throw new ReplicaBehindError(
+              `${syncing} table(s) of the subscription "${slot}" on the ${subscriber!.label} are still in their initial copy: their changes are applied by table-sync workers that the slot's position does not cover. They are verified once every table is ready.`,
+            );
+          }
           throw new ReplicaBehindError(`The replica did not confirm ${lsn} (slot "${slot}" on the ${primary.label}) within ${Date.now() - started} ms; the changes are verified once it has.`);
         }
-        if (!nudged && Date.now() - started >= NUDGE_AFTER_MS) {
+        if (!nudged && !row.reached && Date.now() - started >= NUDGE_AFTER_MS) {
           nudged = true;
           await writeMarker(primary, { id: `verify:${randomUUID()}`, direction: 'verification' });
         }
@@ -97,5 +122,5 @@ export function applyProofFor(
   const chosen = method ?? (migration.replication.engine === 'native' ? 'slot' : 'marker');
   if (chosen === 'marker') return markerApplyProof(primary, replica);
   const name = nativeReplicationName(migration);
-  return slotApplyProof(primary, direction === 'forward' ? name : reverseName(name));
+  return slotApplyProof(primary, direction === 'forward' ? name : reverseName(name), replica);
 }

@@ -1,6 +1,6 @@
 import type { CheckpointStore, RoundSummary, UnresolvedKey, VerificationRecord } from '../checkpoints';
 import { ChangeSet } from '../capture/change-set';
-import { advanceSlot, currentLsn, slotInfo, isCaptureSlot } from '../capture/slot';
+import { advanceSlot, currentLsn, flushedLsn, slotInfo, isCaptureSlot } from '../capture/slot';
 import { readCaptureCatalogs, type CaptureCatalog } from '../capture/tables';
 import type { MigrationConfig } from '../migration-config';
 import type { Database } from '../pg/connection';
@@ -17,7 +17,8 @@ import { carriedKeys, columnsOf, nextUnresolved, verifyChanges, type Findings, t
  * live (replication running):
  *  1. P = the primary's WAL position; read the primary's captured changes up to P.
  *  2. Wait until the replica has applied P (an ApplyProof: LSN or marker, never a lag metric).
- *  3. R = the replica's position; read its captured changes up to R (writes made on it directly).
+ *  3. R = the replica's position, its WAL flushed; read its captured changes up to R (its own
+ *     writes and the applied ones).
  *  4. Compare exactly those keys, plus every key still unresolved, on both sides by row hash;
  *     compare whole the tables that need it (a TRUNCATE, an untraceable change).
  *  5. Store the result with "verified through" (P, R, and when P was read), then advance both
@@ -101,7 +102,9 @@ export async function verificationRound(ctx: RoundContext, input: RoundInput): P
   const primaryUpto = await currentLsn(db[primarySide]);
   const primary = await readChanges(db[primarySide], slots[primarySide].name, catalogs[primarySide], primaryUpto, cap);
   if (live) await ctx.proof.waitApplied(primary.reached, { deadline: Math.min(input.deadline, ctx.now() + APPLY_WAIT_MS) });
-  const replicaUpto = await currentLsn(db[replicaSide]);
+  // The replica applied P with asynchronous commits, and clients may commit asynchronously on it
+  // too: flush them, or this read misses them (decoding reads flushed WAL only).
+  const replicaUpto = await flushedLsn(db[replicaSide]);
   const replica = await readChanges(db[replicaSide], slots[replicaSide].name, catalogs[replicaSide], replicaUpto, cap);
   if (!live && (primary.capped || replica.capped)) {
     throw new TooManyChangesError(
@@ -206,7 +209,7 @@ async function recheck(ctx: RoundContext, input: RoundInput, s: RecheckState): P
   const window = new ChangeSet(s.catalogs.source);
   let complete = true;
   for (const side of [s.primarySide, s.replicaSide]) {
-    const upto = await currentLsn(db[side]);
+    const upto = side === s.replicaSide ? await flushedLsn(db[side]) : await currentLsn(db[side]);
     const read = await readChanges(db[side], input.record.slots[side].name, s.catalogs[side], upto, input.maxChanges);
     window.merge(read.set);
     complete &&= !read.capped;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChanges } from '../../../../lambdas/shared/verification/changes';
-import { advanceSlot, CaptureSlotMissingError, createSlot, currentLsn, dropSlot, peekChanges, slotInfo } from '../../../../lambdas/shared/capture/slot';
+import { advanceSlot, CaptureSlotMissingError, createSlot, currentLsn, dropSlot, flushedLsn, peekChanges, slotInfo } from '../../../../lambdas/shared/capture/slot';
 import { readCaptureCatalog } from '../../../../lambdas/shared/capture/tables';
 import { Database } from '../../../../lambdas/shared/pg/connection';
 import { usePostgres } from '../../../helpers/postgres';
@@ -46,6 +46,18 @@ describe('a capture slot', () => {
     expect((await slotInfo(db, 'ferry_capture_t1_source'))?.confirmedLsn).toBe(upto);
     expect(await dropSlot(db, 'ferry_capture_t1_source')).toBe(true);
     expect(await dropSlot(db, 'ferry_capture_t1_source')).toBe(false);
+  });
+
+  it('gives a flushed position that covers every commit before it, asynchronous ones too (as a subscription applies them)', async () => {
+    await createSlot(db, 'ferry_capture_t5_source');
+    await sql.query(`set synchronous_commit = off; insert into items values (50, 'async'); reset synchronous_commit`);
+
+    const upto = await flushedLsn(db);
+    const read = await peekChanges(db, 'ferry_capture_t5_source', upto, 1000);
+
+    expect(read.rows.map((r) => r.data)).toContain(`table public.items: INSERT: id[integer]:50 v[text]:'async'`);
+    expect(read.reached).toBe(upto);
+    await dropSlot(db, 'ferry_capture_t5_source');
   });
 
   it('stops at the change cap on a transaction end, and says where it got to', async () => {
