@@ -76,9 +76,9 @@ export interface VerificationFigures {
   readonly rollback?: FrozenCheck;
 }
 
-/** The targets a rehearsal is held to (DESIGN.md); the time target is set for the default size. */
+/** The targets a rehearsal is held to: DESIGN.md, with the time target of issue 13 (the default run under 60 s, set for the default size). */
 export const TARGETS = {
-  totalMs: 120_000,
+  totalMs: 60_000,
   /** The time target applies up to this many rows; larger runs are measured, not judged. */
   totalMsUpToRows: 1_000_000,
   writeUnavailableMs: 2_000,

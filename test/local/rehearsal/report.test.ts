@@ -9,11 +9,11 @@ const PASSING: RehearsalReport = {
   outcome: 'completed',
   rows: 1_000_000,
   rollback: false,
-  totalMs: 80_000,
+  totalMs: 40_000,
   phases: [
-    { name: 'copy', ms: 40_000 },
-    { name: 'compare', ms: 20_000 },
-    { name: 'cutover', ms: 12_000 },
+    { name: 'copy', ms: 20_000 },
+    { name: 'compare', ms: 10_000 },
+    { name: 'cutover', ms: 6_000 },
   ],
   rowsCompared: 1_000_000,
   compareRowsPerSecond: 50_000,
@@ -47,11 +47,11 @@ describe('renderReport', () => {
     const text = renderReport(PASSING);
 
     // Assess
-    expect(text).toMatch(/copy\s+40\.0 s\s+50%/);
-    expect(text).toMatch(/compare\s+20\.0 s\s+25%/);
-    expect(text).toMatch(/cutover\s+12\.0 s\s+15%/);
-    expect(text).toMatch(/\(outside phases\)\s+8\.0 s\s+10%/);
-    expect(text).toMatch(/total\s+80\.0 s\s+100%/);
+    expect(text).toMatch(/copy\s+20\.0 s\s+50%/);
+    expect(text).toMatch(/compare\s+10\.0 s\s+25%/);
+    expect(text).toMatch(/cutover\s+6\.0 s\s+15%/);
+    expect(text).toMatch(/\(outside phases\)\s+4\.0 s\s+10%/);
+    expect(text).toMatch(/total\s+40\.0 s\s+100%/);
   });
 
   it('shows the comparison and every write figure by kind, with a total', () => {
@@ -96,7 +96,7 @@ describe('renderReport', () => {
     const text = renderReport(PASSING);
 
     // Assess
-    expect(lastLine(text)).toBe('PASSED: whole run 80.0 s < 120.0 s, write-unavailable 1,234 ms < 2,000 ms, 0 lost, 0 duplicated, 0 phantom');
+    expect(lastLine(text)).toBe('PASSED: whole run 40.0 s < 60.0 s, write-unavailable 1,234 ms < 2,000 ms, 0 lost, 0 duplicated, 0 phantom');
   });
 
   it('ends with FAILED naming the write window when it reached 2,000 ms', () => {
@@ -107,12 +107,12 @@ describe('renderReport', () => {
     expect(lastLine(text)).toBe('FAILED: write-unavailable 2,000 ms (target < 2,000 ms)');
   });
 
-  it('ends with FAILED naming the whole-run time when it reached 120 s at the default size', () => {
+  it('ends with FAILED naming the whole-run time when it reached 60 s at the default size', () => {
     // Act
-    const text = renderReport({ ...PASSING, totalMs: 130_000 });
+    const text = renderReport({ ...PASSING, totalMs: 70_000 });
 
     // Assess
-    expect(lastLine(text)).toBe('FAILED: whole run 130.0 s (target < 120.0 s)');
+    expect(lastLine(text)).toBe('FAILED: whole run 70.0 s (target < 60.0 s)');
   });
 
   it('does not judge the time above 1,000,000 rows, and says so', () => {
