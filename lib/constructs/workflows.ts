@@ -121,16 +121,19 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
  * built from the machine's physical name (`<prefix>-rollback`): referencing the machine would make
  * a cycle, since it references the functions.
  *
- * **Stopped executions.** Catch states release a migration's lock when a step fails, but an
- * execution that is stopped or times out runs no more states; an EventBridge rule sends those
- * (ABORTED, TIMED_OUT) to the `execution-ended` step, which releases the lock.
+ * **Ended executions.** Catch states release a migration's lock when a step fails, but an
+ * execution that is stopped or times out runs no more states, and one whose own failure handling
+ * failed (a back-out that failed too) may end with a database frozen. An EventBridge rule sends
+ * every execution that did not succeed (ABORTED, TIMED_OUT, FAILED) to the `execution-ended`
+ * step, which releases a lock the execution still holds and, when it left the migration in
+ * `cutting-over` or `rolling-back`, starts the rollback workflow once to finish the job.
  */
 export class Workflows extends Construct {
   /** The step functions, by step name (`compare`). */
   public readonly functions: Readonly<Record<string, nodejs.NodejsFunction>>;
   /** The workflows, by name (`migrate`). */
   public readonly workflows: Readonly<Record<string, Workflow>>;
-  /** Sends aborted and timed-out executions of these state machines to `execution-ended`. */
+  /** Sends aborted, timed-out and failed executions of these state machines to `execution-ended`. */
   public readonly executionEndedRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
@@ -271,12 +274,12 @@ export class Workflows extends Construct {
     this.workflows = workflows;
 
     this.executionEndedRule = new events.Rule(this, 'ExecutionEndedRule', {
-      description: 'Ferry: a workflow execution was stopped or timed out; release its migration lock',
+      description: 'Ferry: a workflow execution was stopped, timed out or failed; release its lock, finish what it left half-way',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          status: ['ABORTED', 'TIMED_OUT'],
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
           stateMachineArn: Object.values(workflows).map((w) => w.stateMachine.stateMachineArn),
         },
       },

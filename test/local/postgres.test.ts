@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { PostgresStartError, startPostgres } from '../../local/postgres';
+import { assertBinariesReachable, PostgresBinariesUnreachableError, PostgresStartError, startPostgres } from '../../local/postgres';
 import { usePostgres } from '../helpers/postgres';
 
 const server = usePostgres({ database: 'ferry_test', settings: { max_connections: '50' } });
@@ -70,5 +72,24 @@ describe('local PostgreSQL', () => {
     const dir = /data in (\S+)\)/.exec((error as Error).message)?.[1];
     expect(dir).toBeDefined();
     expect(existsSync(dir as string)).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)('fails at once, naming the directory and the fix, when run as root from a checkout the postgres user cannot enter', async () => {
+    // Arrange: binaries inside a directory only root may enter, as `mktemp -d` makes them
+    const closed = mkdtempSync(path.join(tmpdir(), 'ferry-closed-'));
+    const bin = path.join(closed, 'node_modules', 'bin');
+    mkdirSync(bin, { recursive: true });
+    try {
+      // Act
+      const error = await assertBinariesReachable(bin).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(PostgresBinariesUnreachableError);
+      expect((error as Error).message).toContain(`cannot enter ${closed} (mode 700)`);
+      expect((error as Error).message).toContain(`chmod o+x ${closed}`);
+      await expect(assertBinariesReachable()).resolves.toBeUndefined();
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
   });
 });

@@ -32,21 +32,33 @@ describe('Notifications', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'b@example.com' });
   });
 
-  it('lets CloudWatch alarms and EventBridge use the key, only from this account', () => {
+  it("lets only this stack's alarms of this account publish: in the topic policy and in the key policy", () => {
     const stack = emptyStack();
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     new Notifications(stack, 'Notifications', { encryptionKey: key });
-    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
+    const template = Template.fromStack(stack);
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:eu-west-1:123456789012:alarm:${stack.stackName}-*`]] } },
+    };
+
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-          }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: Match.anyValue() }, Condition: fromTheseAlarms }),
         ]),
       },
     });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: fromTheseAlarms }),
+        ]),
+      },
+    });
+    // No service but CloudWatch may use the key for the topic.
+    const keyPolicy = JSON.stringify(Object.values(template.findResources('AWS::KMS::Key'))[0]);
+    expect(keyPolicy).not.toContain('events.amazonaws.com');
   });
 
   it('lists an extra topic after its own', () => {

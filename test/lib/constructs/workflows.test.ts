@@ -75,6 +75,14 @@ function baseline(template: Template, name: string): string[] {
   ];
 }
 
+/** A function AWS invokes asynchronously sends the events it failed on to its dead-letter queue. */
+function onFailureDestination(stack: FerryStack, step: string): string[] {
+  const watch = stack.functionWatches[step];
+  if (!watch) return [];
+  const queue = JSON.stringify(stack.resolve(watch.deadLetterQueue.queueArn));
+  return ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].map((a) => `${a} ${queue}`);
+}
+
 /**
  * The permissions each need should give, written out here independently of the construct: on the
  * FerryStack's own table, key, topic, secrets and DMS resources.
@@ -370,7 +378,7 @@ describe('Workflows: the step functions', () => {
     for (const spec of STEP_FUNCTIONS) {
       const name = `Ferry-test-${spec.step}`;
       // THEN
-      const expected = [...new Set([...baseline(template, name), ...expectedFor(stack, migrations, spec.needs)])].sort();
+      const expected = [...new Set([...baseline(template, name), ...onFailureDestination(stack, spec.step), ...expectedFor(stack, migrations, spec.needs)])].sort();
       expect(functionPermissions(template, name), spec.step).toEqual(expected);
       const roleId = functionNamed(template, name).props.Role['Fn::GetAtt'][0];
       expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns, spec.step).toBeUndefined();
@@ -565,7 +573,7 @@ describe('Workflows: the state machines', () => {
 });
 
 describe('Workflows: stopped executions', () => {
-  it('sends aborted and timed-out executions of its state machines to the execution-ended step', () => {
+  it('sends aborted, timed-out and failed executions of its state machines to the execution-ended step', () => {
     // GIVEN
     const { template } = NATIVE();
     const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).map((id) => ({ Ref: id }));
@@ -575,7 +583,7 @@ describe('Workflows: stopped executions', () => {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: machines },
+        detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: machines },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [executionEnded, 'Arn'] } })],
     });
