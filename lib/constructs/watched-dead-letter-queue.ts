@@ -27,6 +27,9 @@ export function watchedDeadLetterQueue(scope: Construct, props: WatchedDeadLette
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    // Its senders are services delivering failed events (EventBridge, Scheduler, Lambda), never an
+    // SQS redrive: no queue may name it as its dead-letter queue (Control Tower CT.SQS.PR.1).
+    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.DENY_ALL },
   });
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',

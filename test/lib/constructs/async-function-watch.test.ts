@@ -23,6 +23,8 @@ describe('AsyncFunctionWatch', () => {
       DestinationConfig: { OnFailure: { Destination: stack.resolve(watch.deadLetterQueue.queueArn) } },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Test-replication-monitor-dead-letter', Threshold: 0 });
+    // Only services deliver to it: no queue may redrive into it (Control Tower CT.SQS.PR.1).
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, RedriveAllowPolicy: { redrivePermission: 'denyAll' } });
   });
 
   it('alarms on any error in 5 minutes, and tells both the alarm and its end', () => {
