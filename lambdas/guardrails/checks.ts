@@ -4,6 +4,7 @@ import type { StoredReport } from '../shared/checkpoints';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
 import type { ReplicationEngine } from '../shared/replication/engine';
+import { indexesReady } from './indexes';
 
 export interface GuardrailResult {
   readonly id: string;
@@ -20,6 +21,7 @@ export interface GuardrailFacts {
   readonly verification?: VerificationRecord | undefined;
   readonly now: number;
   readonly source: Database;
+  readonly target: Database;
   readonly engine: ReplicationEngine;
 }
 
@@ -124,4 +126,5 @@ export const GUARDRAILS: ReadonlyArray<readonly [string, Guardrail]> = [
   ['replication-healthy', replicationHealthy],
   ['replication-lag', replicationLag],
   ['long-running-transactions', noLongTransactions],
+  ['indexes-ready', async ({ migration, source, target }) => ({ id: 'indexes-ready', ...(await indexesReady(migration, { source, target })) })],
 ];

@@ -30,8 +30,8 @@ export async function guardrailsStep(event: unknown, runtime: StepRuntime): Prom
     runtime.store.latestReport<ComparisonSummaryReport>(input.migrationId, COMPARISON_SUMMARY_KIND),
     runtime.store.getVerification(input.migrationId),
   ]);
-  const results = await withEngine(runtime, migration, async (engine, { source }) => {
-    const facts = { migration, state, comparison, verification, now: runtime.now(), source, engine };
+  const results = await withEngine(runtime, migration, async (engine, { source, target }) => {
+    const facts = { migration, state, comparison, verification, now: runtime.now(), source, target, engine };
     const out: GuardrailResult[] = [];
     for (const [id, check] of GUARDRAILS) {
       out.push(await check(facts).catch((error: unknown) => ({ id, passed: false, message: `could not be checked: ${(error as Error).message}` })));

@@ -11,7 +11,7 @@ import { ScriptedEngine } from '../../helpers/scripted-engine';
 import { ORDERS } from '../../helpers/migrations';
 
 const CDC: ReplicationStatus = { state: 'cdc', tables: [] };
-const ALL_IDS = ['phase-ready', 'comparison-passed', 'verification-current', 'replication-healthy', 'replication-lag', 'long-running-transactions'];
+const ALL_IDS = ['phase-ready', 'comparison-passed', 'verification-current', 'replication-healthy', 'replication-lag', 'long-running-transactions', 'indexes-ready'];
 
 describe('guardrails step', () => {
   const dynamo = useDynalite();
@@ -19,11 +19,14 @@ describe('guardrails step', () => {
 
   /**
    * The local runtime with the databases and engine replaced: the source answers every query with
-   * `rows` (the long-transaction query), and `engine` is what the step sees.
+   * `rows` (the long-transaction query), the catalogs read on a connection of their own are empty
+   * (no index anywhere: indexes-ready has its own tests on real servers), and `engine` is what the
+   * step sees.
    */
   async function newRuntime(engine: ReplicationEngine, rows: unknown[] = []) {
     const local = localRuntime({ store: await dynamo.newStore({ now: clock.now }), migrations: [ORDERS], secrets: {}, now: clock.now });
-    const db = { label: 'source database', query: async () => rows } as unknown as Database;
+    const emptyCatalogs = { query: async () => ({ rows: [] }) };
+    const db = { label: 'source database', query: async () => rows, withClient: async (fn: (c: typeof emptyCatalogs) => unknown) => fn(emptyCatalogs) } as unknown as Database;
     const closed: string[] = [];
     const runtime: StepRuntime = {
       ...local,
