@@ -24,9 +24,10 @@ export async function indexesReady(migration: MigrationConfig, dbs: { readonly s
   const options = { selection: migration.tables };
   const [source, target] = await Promise.all([readSchemaSnapshot(dbs.source, options), readSchemaSnapshot(dbs.target, options)]);
   const identity = (i: IndexSnapshot) => `${relationKey(i.schema, i.table)}\u0000${i.definition}`;
-  const onTarget = new Map(target.indexes.map((i) => [identity(i), i]));
+  const onSource = new Set(source.indexes.map(identity));
+  const onTarget = new Set(target.indexes.map(identity));
   const missing = source.indexes.filter((i) => !onTarget.has(identity(i)));
-  const invalid = target.indexes.filter((i) => !i.valid && source.indexes.some((s) => identity(s) === identity(i)));
+  const invalid = target.indexes.filter((i) => !i.valid && onSource.has(identity(i)));
   const named = (list: readonly IndexSnapshot[], what: (i: IndexSnapshot) => string) =>
     list.slice(0, NAMED).map(what).join('; ') + (list.length > NAMED ? `; and ${list.length - NAMED} more` : '');
   const problems = [

@@ -69,8 +69,7 @@ export class AsyncFunctionWatch extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.errorsAlarm.addAlarmAction(notify);
-    this.errorsAlarm.addOkAction(notify);
+    notifyOnAlarmAndOk(this.errorsAlarm, notify);
 
     if (props.silentAfter) {
       const minutes = props.silentAfter.toMinutes();
@@ -86,8 +85,12 @@ export class AsyncFunctionWatch extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      this.silentAlarm.addAlarmAction(notify);
-      this.silentAlarm.addOkAction(notify);
+      notifyOnAlarmAndOk(this.silentAlarm, notify);
     }
   }
+}
+
+function notifyOnAlarmAndOk(alarm: cloudwatch.Alarm, action: cloudwatch.IAlarmAction): void {
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
 }

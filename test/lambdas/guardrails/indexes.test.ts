@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { indexesReady } from '../../../lambdas/guardrails/indexes';
 import { MigrationSchema } from '../../../lambdas/shared/migration-config';
 import { usePostgresPair } from '../../helpers/database-pair';
+import { ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
-const migration = MigrationSchema.parse({
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-  tables: { include: ['public.*'], exclude: ['public.scratch'] },
-});
+const migration = MigrationSchema.parse({ ...ORDERS, tables: { include: ['public.*'], exclude: ['public.scratch'] } });
 
 /** The indexes-ready guardrail on two real servers: by table and definition, whatever the names. */
 describe('the indexes-ready guardrail', () => {
