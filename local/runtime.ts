@@ -8,6 +8,7 @@ import { MigrationNotConfiguredError } from '../lambdas/shared/runtime-config';
 import type { StepRuntime } from '../lambdas/shared/runtime';
 import { staticSecrets } from '../lambdas/shared/secrets';
 import type { DatabaseSecret } from '../lambdas/shared/secrets';
+import type { FinishScheduler } from '../lambdas/shared/finish-scheduler';
 import type { RollbackStarter } from '../lambdas/shared/rollback-starter';
 import { MemorySwitch, type Switch } from '../lambdas/shared/switch/switch';
 
@@ -30,11 +31,18 @@ export interface LocalRuntimeOptions {
    * @default records the requests in `startedRollbacks` and starts nothing
    */
   readonly rollbacks?: RollbackStarter;
+  /**
+   * Schedules the finish workflow.
+   * @default keeps the schedules in `scheduledFinishes` and starts nothing
+   */
+  readonly finishes?: FinishScheduler;
 }
 
 export interface LocalRuntime extends StepRuntime {
   /** Rollbacks asked for when no starter was given. */
   readonly startedRollbacks: Array<{ readonly name: string; readonly input: { readonly migrationId: string; readonly reason: string } }>;
+  /** Finish schedules by migration id (epoch ms) when no scheduler was given. */
+  readonly scheduledFinishes: Map<string, number>;
   readonly notifier: MemoryNotifier;
   readonly metrics: MemoryMetrics;
 }
@@ -52,6 +60,7 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const secrets = staticSecrets(options.secrets);
   const switches = new Map<string, Switch>(Object.entries(options.switches ?? {}));
   const startedRollbacks: LocalRuntime['startedRollbacks'] = [];
+  const scheduledFinishes = new Map<string, number>();
   return {
     store: options.store,
     metrics: new MemoryMetrics(),
@@ -76,6 +85,14 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
         startedRollbacks.push({ name, input });
         return name;
       },
+    },
+    scheduledFinishes,
+    finishes: options.finishes ?? {
+      async scheduleFinish(migrationId, at) {
+        scheduledFinishes.set(migrationId, at);
+        return `local-${migrationId}-finish`;
+      },
+      cancelFinish: async (migrationId) => scheduledFinishes.delete(migrationId),
     },
     async switchFor(migration) {
       let found = switches.get(migration.id);

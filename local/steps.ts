@@ -14,6 +14,8 @@ import { compareStep } from '../lambdas/compare/step';
 import { comparisonVerdictStep } from '../lambdas/comparison-verdict/step';
 import { executionEndedStep } from '../lambdas/execution-ended/step';
 import { failRunStep } from '../lambdas/fail-run/step';
+import { finishStep } from '../lambdas/finish/step';
+import { scheduleFinishStep } from '../lambdas/schedule-finish/step';
 import { listTablesStep } from '../lambdas/list-tables/step';
 import { lockStep } from '../lambdas/lock/step';
 import { preflightStep } from '../lambdas/preflight/step';
@@ -61,6 +63,8 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   RollbackPlanFunctionArn: rollbackPlanStep,
   StopReplicationFunctionArn: stopReplicationStep,
   DriftFunctionArn: driftStep,
+  FinishFunctionArn: finishStep,
+  ScheduleFinishFunctionArn: scheduleFinishStep,
   // Not called by a workflow: a schedule invokes it every minute.
   ReplicationMonitorFunctionArn: replicationMonitorStep,
   // Not called by a workflow: EventBridge invokes it when an execution is stopped or times out.

@@ -1,3 +1,4 @@
+import type { MigrationConfig } from '../shared/migration-config';
 import type { CheckpointStore, Lease } from '../shared/checkpoints';
 import type { Notifier } from '../shared/notifier';
 import { logger } from '../shared/observability';
@@ -63,6 +64,8 @@ export interface FailRunPorts {
   readonly store: CheckpointStore;
   readonly notifier: Notifier;
   readonly now: () => number;
+  /** The migration's configuration, to name its databases (host, port, database); an unknown id throws. */
+  readonly migration?: (migrationId: string) => MigrationConfig;
 }
 
 /**
@@ -101,12 +104,13 @@ export async function failRun(input: FailRunInput, ports: FailRunPorts): Promise
   };
   const receipt = await attempt('storing the failure report failed', () => ports.store.putReport(migrationId, FAILURE_REPORT_KIND, report));
   const phase = (await attempt('reading the phase failed', () => ports.store.getState(migrationId)))?.phase;
+  const frozen = (await attempt('reading the write freezes failed', () => frozenDatabases(ports, migrationId))) ?? [];
   const notified = await attempt('the notification failed', async () => {
     await ports.notifier.notify({
       migrationId,
       event: 'workflow-failed',
       subject: `Ferry ${migrationId}: ${input.workflow} workflow failed (${readable.error})`,
-      message: failureMessage({ ...report, migrationId, phase, reportKey: receipt?.sk, problems }),
+      message: failureMessage({ ...report, migrationId, phase, frozen, reportKey: receipt?.sk, problems }),
     });
     return true;
   });
@@ -139,6 +143,8 @@ async function releaseOwnLock(store: CheckpointStore, migrationId: string, execu
 interface MessageFacts extends FailureReport {
   readonly migrationId: string;
   readonly phase: string | undefined;
+  /** One line per database whose writes are frozen now. */
+  readonly frozen: readonly string[];
   readonly reportKey: string | undefined;
   readonly problems: readonly string[];
 }
@@ -161,6 +167,7 @@ function failureMessage(f: MessageFacts): string {
     ...(f.runId === undefined ? [] : [`Run: ${f.runId}`]),
     `Finished before the failure: ${f.failedAfter.join(', ') || 'nothing'}`,
     ...(f.phase === undefined ? [] : [`Phase now: ${f.phase}`]),
+    ...(f.frozen.length === 0 ? ['Writes are frozen on neither database.'] : f.frozen.map((line) => `Writes frozen: ${line}`)),
     LOCK_TEXT[f.lock],
     ...(f.reportKey === undefined ? [] : [`Failure report: ${f.reportKey}`]),
     ...f.problems.map((p) => `Not done: ${p}`),
@@ -177,6 +184,14 @@ function nextSteps(f: MessageFacts): string {
       'This execution changed nothing.'
     );
   }
+  if (f.phase === 'cutting-over' || f.phase === 'rolling-back') {
+    return (
+      `the migration was left in phase "${f.phase}"${f.frozen.length > 0 ? ' with writes frozen' : ''}. Once this execution has ended, Ferry starts the ` +
+      `rollback workflow by itself (once) to finish the job: it backs a half-done cutover out to "ready", or completes the rollback. ` +
+      `If no rollback execution named "after-..." starts within five minutes, start the rollback workflow yourself with ` +
+      `{"migrationId": "${f.migrationId}", "reason": "finish the interrupted ${f.workflow}"}.`
+    );
+  }
   if (f.error === 'ComparisonFailedError') return 'see the message above.';
   if (f.workflow === 'migrate') {
     return (
@@ -185,5 +200,29 @@ function nextSteps(f: MessageFacts): string {
       `Add "restart": true to start a new run from the beginning instead.`
     );
   }
+  if (f.workflow === 'finish' && f.phase === 'cut-over') {
+    return `fix the cause above, then start the finish workflow again with ${input} (add "force": true inside the observation window).`;
+  }
   return `fix the cause above, then start the ${f.workflow} workflow again with ${input}.`;
+}
+
+/** The databases of the migration whose writes a freeze holds now (`freezing` counts: it may have begun). */
+async function frozenDatabases(ports: FailRunPorts, migrationId: string): Promise<string[]> {
+  const lines: string[] = [];
+  let migration: MigrationConfig | undefined;
+  try {
+    migration = ports.migration?.(migrationId);
+  } catch {
+    migration = undefined;
+  }
+  for (const side of ['source', 'target'] as const) {
+    const record = await ports.store.getFreeze(migrationId, side);
+    if (record === undefined || record.status === 'thawed') continue;
+    const where = migration === undefined ? '' : ` (${migration[side].host}:${migration[side].port}/${migration[side].database})`;
+    lines.push(
+      `the ${side} database${where}, ${record.status} since ${new Date(record.frozenAt).toISOString()} by run ${record.runId} ` +
+        `(${record.method}; roles ${record.roles.join(', ') || 'none'})`,
+    );
+  }
+  return lines;
 }

@@ -45,7 +45,17 @@ const NEXT: { readonly [P in Phase]: (m: MigrationConfig, change: PhaseChange) =
     `The clients use the source again and no write was lost. Find out why the rollback happened (the alarm, the failure report), fix it, ` +
     `then start the migrate workflow with ${startInput(m.id, ', "restart": true')} to try again.`,
   aborted: (m) =>
-    `The migration was aborted: the source stays in use. To try again, start the migrate workflow with ${startInput(m.id, ', "restart": true')}.`,
+    `The migration was aborted: the source stays in use. To try again, start the migrate workflow with ${startInput(m.id, ', "restart": true')}. ` +
+    `To end it for good (replication objects and Ferry's tables removed), start the finish workflow with ${startInput(m.id)}.`,
+  completed: (m, change) =>
+    `Ferry stopped replication in both directions and removed from both databases every slot, publication, subscription and object it had created ` +
+    `(the finish report lists them). Rollback alarms no longer act, and no workflow can move this migration again. ` +
+    (change.from === 'cut-over'
+      ? `The clients stay on the target. The source stays frozen for the application roles (${m.freeze.roles.length > 0 ? m.freeze.roles.join(', ') : 'every application role'}), ` +
+        `so a client still pointed at it fails instead of writing where nobody reads; retire it when you are ready (take a final snapshot first). `
+      : `The clients stay on the source, which is writable; the target was never used by the clients. `) +
+    `Left for you: remove migration "${m.id}" from cdk.json and deploy, which deletes its ${m.replication.engine !== 'native' ? 'DMS replication (instance or Serverless config), endpoints and ' : ''}` +
+    `alarms; the checkpoint table keeps the migration's history and reports.`,
 };
 
 /** The `phase-changed` notification: what happened, and what the operator does next. */

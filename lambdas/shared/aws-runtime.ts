@@ -9,6 +9,7 @@ import { createEngine } from './replication/open-engine';
 import type { StepRuntime } from './runtime';
 import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
 import { secretsManager } from './secrets';
+import { eventBridgeFinishScheduler, type FinishScheduler } from './finish-scheduler';
 import { sfnRollbackStarter, type RollbackStarter } from './rollback-starter';
 import { createSwitch } from './switch/create-switch';
 
@@ -25,6 +26,7 @@ export function awsRuntime(): StepRuntime {
   let dms: { dms: DatabaseMigrationServiceClient; cloudwatch: CloudWatchClient } | undefined;
   let store: CheckpointStore | undefined;
   let rollbacks: RollbackStarter | undefined;
+  let finishes: FinishScheduler | undefined;
   runtime = {
     get store() {
       return (store ??= new CheckpointStore({ client: createDocumentClient(), tableName: requiredEnv('FERRY_TABLE_NAME') }));
@@ -49,6 +51,9 @@ export function awsRuntime(): StepRuntime {
     switchFor: (migration) => createSwitch(migration, secretsManager),
     get rollbacks() {
       return (rollbacks ??= sfnRollbackStarter());
+    },
+    get finishes() {
+      return (finishes ??= eventBridgeFinishScheduler());
     },
     now: Date.now,
   };

@@ -4,6 +4,7 @@ import type { Notifier } from './notifier';
 import type { MetricsPort } from './observability';
 import type { Database } from './pg/connection';
 import type { ReplicationEngine } from './replication/engine';
+import type { FinishScheduler } from './finish-scheduler';
 import type { RollbackStarter } from './rollback-starter';
 import type { Switch } from './switch/switch';
 
@@ -32,6 +33,8 @@ export interface StepRuntime {
   switchFor(migration: MigrationConfig): Promise<Switch>;
   /** Starts the rollback workflow (execution-ended does, for a cutover or rollback that ended half-way). */
   readonly rollbacks: RollbackStarter;
+  /** Starts the finish workflow when a cutover's observation window ends (EventBridge Scheduler). */
+  readonly finishes: FinishScheduler;
   now(): number;
 }
 

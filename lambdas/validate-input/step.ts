@@ -4,6 +4,7 @@ import { isAllowedTransition, PHASES, type Phase } from '../shared/checkpoints';
 import { FerryError } from '../shared/errors';
 import { InvalidInputError, parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
+import { validateFinish, type FinishRun } from './finish-workflow';
 import { resolveRun } from './run-pointer';
 import { MIGRATE_DEFAULTS } from './run-settings';
 import { validateCutover, validateRollback, type CutoverRun, type RollbackRun } from './switch-workflows';
@@ -28,7 +29,7 @@ export type MigrateInput = z.infer<typeof MigrateInputSchema>;
 
 /** What the workflow passes: the raw execution input plus who is running it. */
 export const ValidateInputEventSchema = z.strictObject({
-  workflow: z.enum(['migrate', 'cutover', 'rollback']),
+  workflow: z.enum(['migrate', 'cutover', 'rollback', 'finish']),
   input: z.unknown().optional(),
   executionId: z.string().min(1, 'is required'),
   executionName: z.string().min(1, 'is required').max(80),
@@ -60,8 +61,9 @@ export interface MigrateRun {
  * Problems in the operator's input are named by their field as the operator wrote it
  * (`waive.0`, `settleMs`), without a prefix.
  */
-export async function validateInputStep(event: unknown, runtime: StepRuntime): Promise<MigrateRun | CutoverRun | RollbackRun> {
+export async function validateInputStep(event: unknown, runtime: StepRuntime): Promise<MigrateRun | CutoverRun | RollbackRun | FinishRun> {
   const envelope = parseInput(ValidateInputEventSchema, event);
+  if (envelope.workflow === 'finish') return validateFinish(envelope, runtime);
   if (envelope.workflow === 'cutover') return validateCutover(envelope, runtime);
   if (envelope.workflow === 'rollback') return validateRollback(envelope, runtime);
   return validateMigrate(envelope, runtime);
@@ -110,7 +112,7 @@ export class MigratePhaseError extends FerryError {
     super(
       `Migration "${migrationId}" is in phase "${phase}"; the migrate workflow (which starts replication from the source) ` +
         `runs only in phases ${PHASES.filter(canMigrateFrom).map((p) => `"${p}"`).join(', ')}. Nothing was started. ` +
-        `Finish or roll back the cutover first; after a rollback the migrate workflow can run again.`,
+        `Roll back a cutover first; after a rollback or an abort the migrate workflow can run again (a completed migration is over).`,
     );
   }
 }

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import * as path from 'node:path';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 import { DMS_RESOURCES_ENV, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
+import { FINISH_SCHEDULER_ROLE_ARN_ENV, FINISH_STATE_MACHINE_ARN_ENV, SCHEDULE_PREFIX_ENV } from '../../lambdas/shared/finish-scheduler';
 import { encodeMigrations, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../lambdas/shared/runtime-config';
 import { readDefinition, relative, workflowNames, type WorkflowDefinition } from './workflows/definitions';
 import { grantStepNeeds, type StepResources, type WildcardStatement } from './workflows/grants';
@@ -88,6 +89,9 @@ export interface Workflow {
 /** The workflow that rollback alarms and the `start-rollback` need start: statemachines/rollback.asl.json. */
 export const ROLLBACK_WORKFLOW = 'rollback';
 
+/** The workflow a cutover schedules for the end of its observation window: statemachines/finish.asl.json. */
+export const FINISH_WORKFLOW = 'finish';
+
 /** Lambda's limit on the size of a function's environment variables (4 KB). */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
@@ -135,6 +139,8 @@ export class Workflows extends Construct {
   public readonly workflows: Readonly<Record<string, Workflow>>;
   /** Sends aborted, timed-out and failed executions of these state machines to `execution-ended`. */
   public readonly executionEndedRule: events.Rule;
+  /** The role EventBridge Scheduler starts the finish workflow as; undefined when no finish workflow is deployed. */
+  public readonly finishSchedulerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
@@ -175,8 +181,16 @@ export class Workflows extends Construct {
       : undefined;
     const rollbackEnvironment: Record<string, string> = rollbackStateMachineArn ? { [ROLLBACK_STATE_MACHINE_ARN_ENV]: rollbackStateMachineArn } : {};
     const startsRollback = (spec: StepFunctionSpec) => spec.needs.includes('start-rollback');
+    const finish = definitions.some((d) => d.name === FINISH_WORKFLOW) ? this.finishScheduling(prefix) : undefined;
+    this.finishSchedulerRole = finish?.role;
+    const schedulesFinish = (spec: StepFunctionSpec) => spec.needs.includes('schedule-finish');
+    const functionEnvironment = (spec: StepFunctionSpec) => ({
+      ...environment,
+      ...(startsRollback(spec) ? rollbackEnvironment : {}),
+      ...(schedulesFinish(spec) && finish ? finish.environment : {}),
+    });
     checkEnvironmentSize(
-      { ...environment, ...(steps.some(startsRollback) ? rollbackEnvironment : {}) },
+      { ...environment, ...(steps.some(startsRollback) ? rollbackEnvironment : {}), ...(finish?.environment ?? {}) },
       props.migrations.length,
       dmsResources,
       stack,
@@ -189,6 +203,7 @@ export class Workflows extends Construct {
       dms: Object.values(dmsResources),
       switches: props.migrations.map((m) => m.switch),
       rollbackStateMachineArn,
+      ...(finish ? { finishSchedules: finish.grants } : {}),
     };
     const functions: Record<string, nodejs.NodejsFunction> = {};
     for (const spec of steps) {
@@ -225,7 +240,7 @@ export class Workflows extends Construct {
         vpc: props.vpc,
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [...props.securityGroups],
-        environment: startsRollback(spec) ? { ...environment, ...rollbackEnvironment } : environment,
+        environment: functionEnvironment(spec),
         bundling: BUNDLING,
       });
       for (const [resource, statements] of groupBy(wildcards, (w) => w.resource ?? '*')) {
@@ -291,6 +306,33 @@ export class Workflows extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * The role EventBridge Scheduler runs the finish schedules as (it may start the finish state
+   * machine and nothing else, for this account only), and what the scheduling step needs to know.
+   * The state machine's ARN is built from its name, as the rollback's is, to avoid a cycle.
+   */
+  private finishScheduling(prefix: string) {
+    const stack = Stack.of(this);
+    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `${prefix}-${FINISH_WORKFLOW}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const role = new iam.Role(this, 'FinishSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'Ferry: EventBridge Scheduler starts the finish workflow when an observation window ends',
+      inlinePolicies: {
+        StartFinish: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] })] }),
+      },
+    });
+    const scheduleArnPattern = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `default/${prefix}-*` });
+    const spelled = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const scheduleArnFinding =
+      `arn:${spelled(stack.partition, 'AWS::Partition')}:scheduler:${spelled(stack.region, 'AWS::Region')}:${spelled(stack.account, 'AWS::AccountId')}:` +
+      `schedule/default/${spelled(prefix, 'AWS::StackName')}-*`;
+    return {
+      environment: { [FINISH_STATE_MACHINE_ARN_ENV]: stateMachineArn, [FINISH_SCHEDULER_ROLE_ARN_ENV]: role.roleArn, [SCHEDULE_PREFIX_ENV]: prefix },
+      grants: { scheduleArnPattern, scheduleArnFinding, schedulerRoleArn: role.roleArn },
+      role,
+    };
   }
 }
 
@@ -402,7 +444,10 @@ function longestValueOf(key: string, dms: Readonly<Record<string, DmsResource>>,
     case 'FERRY_TOPIC_ARN':
       return arn('sns', 'X'.repeat(128));
     case ROLLBACK_STATE_MACHINE_ARN_ENV:
+    case FINISH_STATE_MACHINE_ARN_ENV:
       return arn('states', `stateMachine:${'X'.repeat(80)}`);
+    case FINISH_SCHEDULER_ROLE_ARN_ENV:
+      return `arn:aws-us-gov:iam::123456789012:role/${'X'.repeat(64)}`;
     default:
       return 'X'.repeat(128);
   }

@@ -10,7 +10,7 @@ import { localRuntime } from '../runtime';
 import { LOCAL_STEPS } from '../steps';
 import { startWorkflow, type RunningWorkflow, type WorkflowOutcome } from '../workflow-runner';
 import { loadRehearsalData } from './load';
-import { windows, writeFigures, type FrozenCheck, type RehearsalReport, type VerificationFigures } from './report';
+import { windows, writeFigures, type FrozenCheck, type RehearsalReport, type FinishFigures, type VerificationFigures } from './report';
 import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL } from './schema';
 import { Timeline } from './timeline';
 import { LocalVerificationSchedule } from '../verification-schedule';
@@ -189,6 +189,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     await Promise.all(writers.map((w) => w.committedMore(5).catch(() => undefined)));
     await Promise.all(writers.map((w) => w.stop()));
     await schedule.stop();
+    // The end of every migration: nothing of it may stay on either database (a forced finish, since
+    // the rehearsal's observation window is seconds, not the configured minutes).
+    timeline.enter('finish');
+    const finished = await run('finish', options.rollback ? {} : { force: true });
     const finalPrimary = options.rollback ? source : target;
     // Each client's attempts in its own order, one client after another, as the audit needs.
     const attempts = writers.flatMap((w) => w.attempts);
@@ -210,6 +214,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       ...writeFigures(attempts, finalState),
       finalPrimary: options.rollback ? 'source' : 'target',
       verification: verificationFigures(schedule, cutover, rollbackOutcome),
+      finish: finishFigures(finished),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
@@ -217,6 +222,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     for (const step of cleanup) await step().catch(() => undefined);
     options.view.stop();
   }
+}
+
+/** What the finish workflow removed from the two databases. */
+function finishFigures(outcome: WorkflowOutcome): FinishFigures {
+  const output = outcome.status === "SUCCEEDED" ? (outcome.output as { removed?: unknown; kept?: unknown }) : undefined;
+  const list = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+  return { removed: list(output?.removed), kept: list(output?.kept) };
 }
 
 /** How often the local schedule runs a verification round (a deployed stack: every minute). */

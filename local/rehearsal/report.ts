@@ -18,6 +18,11 @@ export interface ClientWindow {
 }
 
 /** What a rehearsal measured, from which the report and the exit code are made. */
+export interface FinishFigures {
+  readonly removed: readonly string[];
+  readonly kept: readonly string[];
+}
+
 export interface RehearsalReport {
   readonly outcome: 'completed' | 'failed';
   readonly error?: string;
@@ -59,6 +64,8 @@ export interface RehearsalReport {
   readonly finalPrimary: 'source' | 'target';
   /** What continuous verification did: the scheduled rounds, and the checks with writes frozen. */
   readonly verification?: VerificationFigures;
+  /** What the finish workflow removed from both databases at the end, and what it kept on purpose. */
+  readonly finish?: FinishFigures;
 }
 
 /** A check with writes frozen: the rows it compared, and the change records since the last round it read to find them. */
@@ -161,6 +168,13 @@ export function renderReport(r: RehearsalReport): string {
 
   out.push('', `Comparison: ${fmt(r.rowsCompared)} rows compared, ${fmt(r.compareRowsPerSecond)} rows/s`);
   if (r.verification) out.push(...renderVerification(r.verification));
+  if (r.finish) {
+    out.push(
+      '',
+      `Finish: replication stopped; removed from both databases: ${r.finish.removed.length} object(s), nothing of the migration left` +
+        (r.finish.kept.length > 0 ? `; kept on purpose: ${r.finish.kept.join('; ')}` : ''),
+    );
+  }
 
   out.push('', ...renderWrites(r), '', ...renderWindows(r));
   if (r.findings.length > 0) {
@@ -272,6 +286,7 @@ export function reportJson(r: RehearsalReport): RehearsalReport & { readonly pas
     findings: [...r.findings],
     finalPrimary: r.finalPrimary,
     ...(r.verification ? { verification: r.verification } : {}),
+    ...(r.finish ? { finish: { removed: [...r.finish.removed], kept: [...r.finish.kept] } } : {}),
     passed: passed(r),
     targets: checkTargets(r),
   };

@@ -5,6 +5,7 @@ import { DriftInputSchema } from '../../lambdas/drift/step';
 import { STEP_FUNCTIONS } from '../../lib/constructs/workflows/steps';
 import { MigrateInputSchema } from '../../lambdas/validate-input/step';
 import { CutoverInputSchema, RollbackInputSchema } from '../../lambdas/validate-input/switch-workflows';
+import { FinishInputSchema } from '../../lambdas/validate-input/finish-workflow';
 import { LOCAL_STEPS } from '../../local/steps';
 import { placeholdersOf, STATEMACHINES_DIR } from '../../local/workflow-runner';
 
@@ -16,6 +17,7 @@ const INPUT_SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean;
   cutover: CutoverInputSchema,
   rollback: RollbackInputSchema,
   drift: DriftInputSchema,
+  finish: FinishInputSchema,
 };
 
 describe('the local runner and the stack', () => {

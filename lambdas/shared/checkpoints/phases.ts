@@ -6,6 +6,8 @@
  * - cutover:  ready -> cutting-over -> cut-over, or back to ready if a guardrail stops it
  * - rollback: replicating | ready | cutting-over | cut-over -> rolling-back -> rolled-back
  * - abort:    before cutover only; a rolled-back or aborted migration can start replicating again
+ * - finish:   cut-over (once the observation window has ended) | rolled-back | aborted -> completed,
+ *             which nothing leaves: replication, slots and Ferry's objects are gone
  */
 export const PHASES = [
   'new',
@@ -16,6 +18,7 @@ export const PHASES = [
   'rolling-back',
   'rolled-back',
   'aborted',
+  'completed',
 ] as const;
 
 export type Phase = (typeof PHASES)[number];
@@ -25,10 +28,11 @@ export const ALLOWED_TRANSITIONS: { readonly [From in Phase]: readonly Phase[] }
   replicating: ['ready', 'rolling-back', 'aborted'],
   ready: ['cutting-over', 'replicating', 'rolling-back', 'aborted'],
   'cutting-over': ['cut-over', 'ready', 'rolling-back'],
-  'cut-over': ['rolling-back'],
+  'cut-over': ['rolling-back', 'completed'],
   'rolling-back': ['rolled-back', 'aborted'],
-  'rolled-back': ['replicating'],
-  aborted: ['replicating'],
+  'rolled-back': ['replicating', 'completed'],
+  aborted: ['replicating', 'completed'],
+  completed: [],
 };
 
 export function isPhase(value: unknown): value is Phase {

@@ -22,6 +22,17 @@ export interface StepResources {
    * @default - no rollback workflow is deployed, and 'start-rollback' grants nothing
    */
   readonly rollbackStateMachineArn?: string;
+  /**
+   * What 'schedule-finish' may touch: this stack's finish schedules (an ARN pattern in the default
+   * schedule group) and the role they run as, which the step passes to EventBridge Scheduler.
+   * @default - no finish workflow is deployed, and 'schedule-finish' grants nothing
+   */
+  readonly finishSchedules?: {
+    readonly scheduleArnPattern: string;
+    /** The pattern as cdk-nag spells it in its IAM5 finding. */
+    readonly scheduleArnFinding: string;
+    readonly schedulerRoleArn: string;
+  };
 }
 
 /** A statement with a wildcard resource, which cdk-nag reports (IAM5), and why it cannot name resources. */
@@ -49,6 +60,9 @@ export const CHECKPOINT_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateIte
  */
 const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** What the finish scheduler calls (CreateScheduleCommand, UpdateScheduleCommand, DeleteScheduleCommand). */
+export const FINISH_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'] as const;
 
 /** Publishing to an encrypted topic: SNS makes a data key with the publisher's permission. */
 const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
@@ -167,6 +181,21 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
         break;
       case 'start-rollback':
         if (resources.rollbackStateMachineArn) allow(['states:StartExecution'], [resources.rollbackStateMachineArn]);
+        break;
+      case 'schedule-finish':
+        if (!resources.finishSchedules) break;
+        // The calls lambdas/shared/finish-scheduler.ts makes; a schedule's ARN is its group and name.
+        allow(FINISH_SCHEDULE_ACTIONS, [resources.finishSchedules.scheduleArnPattern]);
+        addStatement({
+          actions: ['iam:PassRole'],
+          resources: [resources.finishSchedules.schedulerRoleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        });
+        wildcards.push({
+          actions: FINISH_SCHEDULE_ACTIONS,
+          resource: resources.finishSchedules.scheduleArnFinding,
+          reason: "a finish schedule is named after its migration when a cutover creates it; the pattern is this stack's schedules in the default group only",
+        });
         break;
       default:
         throw new Error(`unknown step need '${need satisfies never}'`);

@@ -31,7 +31,9 @@ export type StepNeed =
   /** Read and change what each migration's `switch` names (SSM parameter, secret, Route 53 record, PgBouncer admin secret). */
   | 'switch'
   /** Start the environment's rollback workflow (states:StartExecution on that state machine only). */
-  | 'start-rollback';
+  | 'start-rollback'
+  /** Create, move and delete the one-time EventBridge Scheduler schedules that start the finish workflow (this stack's only). */
+  | 'schedule-finish';
 
 export interface StepFunctionSpec {
   /** The step's folder under lambdas/; its handler is `lambdas/<step>/handler.ts`, export `handler`. */
@@ -242,6 +244,22 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
     needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop'],
+  },
+  {
+    step: 'finish',
+    placeholder: 'FinishFunctionArn',
+    description: 'decides whether a migration may be finished, then stops replication and removes every slot, publication, subscription and Ferry object',
+    timeoutSeconds: 5 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch', 'notify'],
+  },
+  {
+    step: 'schedule-finish',
+    placeholder: 'ScheduleFinishFunctionArn',
+    description: "schedules the finish workflow for the end of a cutover's observation window, or cancels that schedule",
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read', 'notify', 'schedule-finish'],
   },
   {
     step: 'replication-monitor',

@@ -60,6 +60,39 @@ describe('fail-run step', () => {
     expect(sent.message).toContain(`Execution: ${FIRST}`);
   });
 
+  it('names the database left frozen and, for a cutover left half-way, the rollback that finishes it and its input', async () => {
+    // Prepare
+    const runtime = await newRuntime();
+    const cutover = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-cutover:first';
+    const lease = await runtime.store.acquire('orders', cutover, LEASE_MS);
+    await runtime.store.transition('orders', { to: 'replicating', expectedVersion: (await runtime.store.ensureState('orders')).version, reason: 'test', lease });
+    for (const to of ['ready', 'cutting-over'] as const) {
+      await runtime.store.transition('orders', { to, expectedVersion: (await runtime.store.getState('orders'))!.version, reason: 'test', lease });
+    }
+    await runtime.store.putFreeze('orders', {
+      side: 'source',
+      status: 'frozen',
+      freezeId: 'f1',
+      method: 'revoke',
+      roles: ['app'],
+      frozenAt: Date.parse('2030-01-01T12:00:00Z'),
+      runId: 'cutover:orders:first',
+      owner: cutover,
+      plan: [],
+    });
+    const state = { run: { migrationId: 'orders', runId: 'cutover:orders:first' }, lease, error: { Error: 'BackOutUnsafeError', Cause: 'the back-out failed too' } };
+
+    // Act
+    await failRunStep({ workflow: 'cutover', executionId: cutover, state }, runtime);
+
+    // Assess
+    const message = runtime.notifier.sent[0]!.message;
+    expect(message).toContain(`Writes frozen: the source database (${ORDERS.source.host}:${ORDERS.source.port ?? 5432}/${ORDERS.source.database}), frozen since 2030-01-01T12:00:00.000Z`);
+    expect(message).toContain('Ferry starts the rollback workflow by itself');
+    expect(message).toContain('{"migrationId": "orders", "reason": "finish the interrupted cutover"}');
+    expect(message).not.toContain('start the cutover workflow again');
+  });
+
   it('keeps a plain cause as it is (States errors, or one a Pass state made up)', async () => {
     // Prepare
     const runtime = await newRuntime();

@@ -136,6 +136,12 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
       case 'start-rollback':
         lines.push(...on(['states:StartExecution'], [inPartition(':states:eu-west-1:123456789012:stateMachine:Ferry-test-rollback')]));
         break;
+      case 'schedule-finish':
+        lines.push(
+          ...on(['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], [inPartition(':scheduler:eu-west-1:123456789012:schedule/default/Ferry-test-*')]),
+          ...on(['iam:PassRole'], [ref(stack.workflows.finishSchedulerRole!.roleArn)]),
+        );
+        break;
     }
   }
   return lines;
@@ -706,7 +712,7 @@ describe('Workflows: the switch and the rollback', () => {
 });
 
 describe('Workflows: the grants match the code', () => {
-  it('grants exactly the DynamoDB, DMS, CloudWatch, SNS, SSM, Secrets Manager, Route 53 and Step Functions actions that the runtime code calls', () => {
+  it('grants exactly the DynamoDB, DMS, CloudWatch, SNS, SSM, Secrets Manager, Route 53, Step Functions and EventBridge Scheduler actions that the runtime code calls', () => {
     // GIVEN every SDK command imported anywhere under lambdas/
     const used = sdkActionsUsed();
     // WHEN every engine and every switch strategy is deployed
@@ -715,7 +721,7 @@ describe('Workflows: the grants match the code', () => {
       STEP_FUNCTIONS.flatMap((spec) => functionPermissions(template, `Ferry-test-${spec.step}`).map((p) => p.slice(0, p.indexOf(' ')))),
     );
     // THEN each used action is granted to some step, and each granted action of these services is used
-    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:', 'ssm:', 'secretsmanager:', 'route53:', 'states:']) {
+    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:', 'ssm:', 'secretsmanager:', 'route53:', 'states:', 'scheduler:']) {
       const grantedHere = [...granted].filter((a) => a.startsWith(prefix)).sort();
       const usedHere = [...used].filter((a) => a.startsWith(prefix)).sort();
       expect(grantedHere, prefix).toEqual(usedHere);
@@ -766,6 +772,7 @@ function sdkActionsUsed(): Set<string> {
     '@aws-sdk/client-secrets-manager': (c) => `secretsmanager:${c}`,
     '@aws-sdk/client-route-53': (c) => `route53:${c}`,
     '@aws-sdk/client-sfn': (c) => `states:${c}`,
+    '@aws-sdk/client-scheduler': (c) => `scheduler:${c}`,
   };
   const actions = new Set<string>();
   for (const file of typescriptFiles(LAMBDAS_DIR)) {
@@ -776,7 +783,7 @@ function sdkActionsUsed(): Set<string> {
       const toAction = services[match[3]!];
       if (!toAction || match[1]) continue;
       for (const name of match[2]!.split(',').map((n) => n.trim().replace(/^type\s+/, ''))) {
-        if (name.endsWith('Command') && !match[2]!.includes(`type ${name}`)) actions.add(toAction(name.slice(0, -'Command'.length)));
+        if (name.endsWith('Command') && !new RegExp(`\\btype\\s+${name}\\b`).test(match[2]!)) actions.add(toAction(name.slice(0, -'Command'.length)));
       }
     }
   }

@@ -1,0 +1,96 @@
+import type { CheckpointStore, VerificationLease } from '../shared/checkpoints';
+import { FerryError } from '../shared/errors';
+import { nativeReplicationName, type MigrationConfig } from '../shared/migration-config';
+import type { Database } from '../shared/pg/connection';
+import type { ReplicationEngine } from '../shared/replication/engine';
+import { dmsReverseSlotName } from '../shared/replication/dms/resources';
+import { reverseName } from '../shared/replication/native/names';
+import { findSubscription } from '../shared/replication/native/subscription';
+import { dropCapture } from '../shared/verification/capture';
+import { dropDmsForwardSlot, dropMarkerTable, dropNamedSlot, dropOrigins, leftoversOn } from './leftovers';
+
+export interface CleanupContext {
+  readonly migration: MigrationConfig;
+  readonly engine: ReplicationEngine;
+  readonly source: Database;
+  readonly target: Database;
+  readonly store: CheckpointStore;
+  /** The verification lease, held while the capture slots are dropped (a round may be reading them). */
+  readonly lease: VerificationLease;
+  readonly now: () => number;
+}
+
+export interface CleanupReport {
+  /** What was stopped or removed, one line each. */
+  readonly removed: readonly string[];
+  /** What Ferry left on purpose, with why: for the operator. */
+  readonly kept: readonly string[];
+}
+
+/**
+ * Ends the migration on both databases: stops replication in both directions (DMS tasks or
+ * replication configs are stopped; native subscriptions, their slots and publications dropped),
+ * drops the change-capture slots, DMS's slots, replication origins left by interrupted drops and
+ * Ferry's marker table, then looks again and throws CleanupIncompleteError naming whatever is
+ * still there. Safe to repeat: a second run finds nothing to do and says so.
+ */
+export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupReport> {
+  const { migration, engine, source, target } = ctx;
+  const removed: string[] = [];
+  const kept: string[] = [];
+  // Origins are named after subscription oids, which are gone once the subscriptions are dropped.
+  const oids = { source: [] as string[], target: [] as string[] };
+  if (migration.replication.engine === 'native') {
+    const name = nativeReplicationName(migration);
+    const forward = await findSubscription(target, name);
+    const reverse = await findSubscription(source, reverseName(name));
+    if (forward) oids.target.push(forward.oid);
+    if (reverse) oids.source.push(reverse.oid);
+  }
+
+  const reverse = await engine.reverse();
+  if (reverse !== undefined) removed.push(`reverse replication: ${(await reverse.stop()).message}`);
+  const forward = await engine.stop();
+  if (forward.action === 'stopped') removed.push(`forward replication: ${forward.message}`);
+  const capture = await dropCapture(ctx, 'the migration was finished');
+  removed.push(...capture.map((slot) => `change-capture slot ${slot}`));
+
+  if (migration.replication.engine !== 'native') {
+    if (await dropNamedSlot(target, dmsReverseSlotName(migration.id))) removed.push(`DMS reverse slot ${dmsReverseSlotName(migration.id)} on the ${target.label}`);
+    const dms = await dropDmsForwardSlot(source);
+    if (dms.dropped !== undefined) removed.push(`DMS's slot ${dms.dropped} on the ${source.label}`);
+    if (dms.undecided.length > 0) {
+      kept.push(
+        `logical slots on the ${source.label} that may be DMS's: ${dms.undecided.join(', ')}. Ferry cannot tell which one DMS created, so it dropped none: ` +
+          `drop DMS's with SELECT pg_drop_replication_slot('<name>') (each keeps WAL on the source until dropped)`,
+      );
+    }
+  }
+
+  const left: string[] = [];
+  for (const [side, db] of [['source', source], ['target', target]] as const) {
+    removed.push(...(await dropOrigins(db, oids[side])).map((o) => `replication origin ${o} on the ${db.label}`));
+    const marker = await dropMarkerTable(db);
+    if (marker.dropped) removed.push(`Ferry's marker table on the ${db.label}`);
+    if (marker.why !== undefined) kept.push(marker.why);
+    const still = await leftoversOn(db, migration, oids[side], { markerTable: marker.why === undefined });
+    left.push(...still.map((w) => `${w} on the ${db.label}`));
+  }
+  if (left.length > 0) throw new CleanupIncompleteError(migration.id, left);
+  return { removed: removed.length > 0 ? removed : ['nothing was left to remove'], kept };
+}
+
+/** After the cleanup, something of the migration is still on a database. */
+export class CleanupIncompleteError extends FerryError {
+  override readonly name = 'CleanupIncompleteError';
+
+  constructor(
+    readonly migrationId: string,
+    readonly left: readonly string[],
+  ) {
+    super(
+      `Finishing migration "${migrationId}" left ${left.join('; ')}. The phase was not changed. Start the finish workflow again with ` +
+        `{"migrationId": "${migrationId}"}; if it stays, drop it by hand (a slot keeps WAL on its database until it is dropped).`,
+    );
+  }
+}

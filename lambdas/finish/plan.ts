@@ -1,0 +1,111 @@
+import type { MigrationState, Phase } from '../shared/checkpoints';
+import { FerryError } from '../shared/errors';
+
+/** What the finish workflow was asked: by the operator (`force` to end the window early) or by its schedule. */
+export interface FinishRequest {
+  readonly migrationId: string;
+  /** Finish a cut-over migration before its observation window ends. */
+  readonly force: boolean;
+  /** Started by the one-time schedule the cutover created, not by a person. */
+  readonly scheduled: boolean;
+}
+
+export type FinishDecision =
+  | {
+      readonly mode: 'finish';
+      readonly phase: Phase;
+      /** Whether the clients use the target (finishing a cutover) or the source (after a rollback or abort). */
+      readonly clientsOn: 'source' | 'target';
+      readonly message: string;
+    }
+  | { readonly mode: 'ignore'; readonly phase: Phase; readonly message: string };
+
+/** Phases the finish workflow ends a migration from. */
+export const FINISHABLE_PHASES: readonly Phase[] = ['cut-over', 'rolled-back', 'aborted', 'completed'];
+
+/**
+ * What a finish request does, as a pure function of the state:
+ * - cut-over: finish once the observation window has ended, or earlier with `force` (the
+ *   automatic rollback ends with it); the schedule firing early (a later cutover moved the
+ *   window) does nothing.
+ * - rolled-back, aborted: finish when a person asks; the schedule of an earlier cutover does
+ *   nothing, since a rolled-back migration may be tried again.
+ * - completed: the cleanup runs again and finds nothing left (idempotent).
+ * - any other phase: refused (FinishPhaseError) saying what to do first; the schedule does nothing.
+ */
+export function decideFinish(state: MigrationState | undefined, request: FinishRequest, now: number, observationMinutes: number): FinishDecision {
+  const phase: Phase = state?.phase ?? 'new';
+  const ignore = (message: string): FinishDecision => ({ mode: 'ignore', phase, message });
+  switch (phase) {
+    case 'cut-over': {
+      const since = state?.history.filter((h) => h.to === 'cut-over').at(-1)?.at;
+      const windowEnds = (since === undefined ? now : Date.parse(since)) + observationMinutes * 60_000;
+      if (now >= windowEnds) return { mode: 'finish', phase, clientsOn: 'target', message: `the observation window ended at ${iso(windowEnds)}` };
+      if (request.force) {
+        return { mode: 'finish', phase, clientsOn: 'target', message: `finished early on request (force); the observation window would have ended at ${iso(windowEnds)}` };
+      }
+      if (request.scheduled) return ignore(`the schedule fired before the observation window ends (${iso(windowEnds)}): a later cutover moved it`);
+      throw new FinishTooEarlyError(request.migrationId, windowEnds, now);
+    }
+    case 'rolled-back':
+    case 'aborted':
+      if (request.scheduled) {
+        return ignore(
+          `the migration is "${phase}", not cut over: the schedule of its cutover does nothing. ` +
+            `Start the finish workflow with {"migrationId": "${request.migrationId}"} to end the migration for good, or migrate again`,
+        );
+      }
+      return { mode: 'finish', phase, clientsOn: 'source', message: `the migration was ${phase === 'aborted' ? 'aborted' : 'rolled back'}: the clients stay on the source` };
+    case 'completed': {
+      const from = state?.history.filter((h) => h.to === 'completed').at(-1)?.from;
+      if (request.scheduled) return ignore('the migration is completed already');
+      return { mode: 'finish', phase, clientsOn: from === 'cut-over' ? 'target' : 'source', message: 'the migration is completed already; the cleanup runs again' };
+    }
+    default:
+      if (request.scheduled) return ignore(`the migration is in phase "${phase}"; the schedule of an earlier cutover does nothing`);
+      throw new FinishPhaseError(request.migrationId, phase);
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A cut-over migration's observation window has not ended: finishing now would end the automatic rollback. */
+export class FinishTooEarlyError extends FerryError {
+  override readonly name = 'FinishTooEarlyError';
+
+  constructor(
+    readonly migrationId: string,
+    readonly windowEnds: number,
+    now: number,
+  ) {
+    const minutes = Math.ceil((windowEnds - now) / 60_000);
+    super(
+      `Migration "${migrationId}" is cut over and its observation window ends at ${iso(windowEnds)} (in ${minutes} min); until then a rollback ` +
+        `alarm moves the clients back to the source, which finishing would make impossible. Nothing was changed. The finish workflow starts by ` +
+        `itself when the window ends; to finish now anyway, start it with {"migrationId": "${migrationId}", "force": true}.`,
+    );
+  }
+}
+
+/** The migration is in a phase the finish workflow does not end. */
+export class FinishPhaseError extends FerryError {
+  override readonly name = 'FinishPhaseError';
+
+  constructor(
+    readonly migrationId: string,
+    readonly phase: Phase,
+  ) {
+    super(
+      `Migration "${migrationId}" is in phase "${phase}"; the finish workflow ends a migration only in phases ` +
+        `${FINISHABLE_PHASES.map((p) => `"${p}"`).join(', ')}. Nothing was changed. ${NEXT_STEP[phase] ?? ''}`.trimEnd(),
+    );
+  }
+}
+
+const NEXT_STEP: Partial<Record<Phase, string>> = {
+  new: 'Nothing was started for it, so there is nothing to finish.',
+  replicating: `To give the migration up, abort it first with the rollback workflow ({"migrationId", "reason"}), then finish it.`,
+  ready: `Cut over first, or abort with the rollback workflow ({"migrationId", "reason"}) and then finish it.`,
+  'cutting-over': 'A cutover is under way or ended half-way; the rollback workflow finishes a half-done cutover. Try again once it is "cut-over" or "ready".',
+  'rolling-back': 'A rollback is under way or ended half-way; start the rollback workflow again to finish it, then finish the migration.',
+};
