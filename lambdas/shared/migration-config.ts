@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 import { scheduleExpressionProblem, timeZoneProblem } from './schedule-expression';
 
@@ -66,6 +67,68 @@ const lobMaxSizeKb = z.number().int().min(1).max(102_400).default(32);
 export const DMS_CAPACITY_UNITS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
 const capacityUnits = z.number().refine((n) => DMS_CAPACITY_UNITS.includes(n), `must be a DMS Serverless capacity: one of ${DMS_CAPACITY_UNITS.join(', ')}`);
 
+/**
+ * The private IPv4 ranges (RFC 1918): where DMS may connect when no narrower address is known.
+ * Never the internet.
+ */
+export const PRIVATE_IPV4_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+const DMS_PEER_FORMAT = "must be an IPv4 CIDR block such as '10.0.12.0/24' or a security group id such as 'sg-0123456789abcdef0'";
+
+/** Why `value` is not a DMS egress peer, or undefined when it is one (ConfigError adds the value itself). */
+function dmsPeerProblem(value: string): string | undefined {
+  if (/^sg-[0-9a-f]{8,17}$/.test(value)) return undefined;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) return DMS_PEER_FORMAT;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return 'must be an IPv4 CIDR block: four numbers 0-255 and a prefix length 1-32';
+  if (prefix === 0) return "must not allow every IPv4 address: name the database's own address range or security group";
+  const address = octets.reduce((n, o) => n * 256 + o, 0);
+  const block = 2 ** (32 - prefix);
+  if (address % block !== 0) {
+    const network = Math.floor(address / block) * block;
+    const canonical = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+    return `must be a network address, with the host bits zero: '${canonical}/${prefix}'`;
+  }
+  return undefined;
+}
+
+/** Somewhere the DMS replication may connect to: an IPv4 CIDR block or a security group. */
+const dmsPeer = z.string().superRefine((value, ctx) => {
+  const problem = dmsPeerProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const dmsPeers = z.array(dmsPeer).min(1, 'must list at least one CIDR block or security group id (leave it out for the default)');
+
+/**
+ * Where the DMS replication's security group lets it connect; it allows nothing else out. Name
+ * the narrowest thing that reaches each database: its security group (same VPC, or a peered VPC
+ * in the same region), or the CIDR blocks of its subnets (or of the network it lives in).
+ */
+export const DmsEgressSchema = z.strictObject({
+  /**
+   * The source database, on `source.port`.
+   * @default - `<source.host>/32` when `source.host` is an IPv4 address; otherwise (a DNS name,
+   * which synth cannot resolve and which may move, as an RDS endpoint does on failover) the
+   * private IPv4 ranges 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16
+   */
+  source: dmsPeers.optional(),
+  /**
+   * The target database, on `target.port`.
+   * @default - as for `source`, from `target.host`
+   */
+  target: dmsPeers.optional(),
+  /**
+   * HTTPS (443) to the Secrets Manager interface VPC endpoint, through which DMS reads the two
+   * database secrets: the endpoint's security group, or its subnets' CIDR blocks.
+   * @default - the private IPv4 ranges 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16 (a VPC
+   * endpoint's addresses are in the VPC; the internet is never allowed)
+   */
+  secretsManagerEndpoint: dmsPeers.optional(),
+});
+
 const DmsServerlessSchema = z.strictObject({
   engine: z.literal('dms-serverless'),
   /** @default 1 */
@@ -75,6 +138,8 @@ const DmsServerlessSchema = z.strictObject({
   /** @default false */
   multiAz: z.boolean().default(false),
   lobMaxSizeKb,
+  /** @default - see DmsEgressSchema: each database's address when it is an IP, else the private ranges */
+  egress: DmsEgressSchema.optional(),
 });
 
 const DmsInstanceSchema = z.strictObject({
@@ -91,6 +156,8 @@ const DmsInstanceSchema = z.strictObject({
   /** DMS engine version; unset lets DMS pick its current default. */
   engineVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must look like '3.5.4'").optional(),
   lobMaxSizeKb,
+  /** @default - see DmsEgressSchema: each database's address when it is an IP, else the private ranges */
+  egress: DmsEgressSchema.optional(),
 });
 
 const NativeSchema = z.strictObject({
@@ -355,6 +422,7 @@ export type MigrationConfig = z.infer<typeof MigrationSchema>;
 export type MigrationConfigInput = z.input<typeof MigrationSchema>;
 export type DatabaseEndpoint = z.infer<typeof DatabaseEndpointSchema>;
 export type ReplicationConfig = z.infer<typeof ReplicationSchema>;
+export type DmsEgressConfig = z.infer<typeof DmsEgressSchema>;
 export type SwitchConfig = z.infer<typeof SwitchSchema>;
 export type FreezeConfig = z.infer<typeof FreezeSchema>;
 export type RollbackConfig = z.infer<typeof RollbackSchema>;
@@ -364,4 +432,15 @@ export type VerificationConfig = z.infer<typeof VerificationSchema>;
 export function nativeReplicationName(m: MigrationConfig): string {
   if (m.replication.engine === 'native' && m.replication.replicationName) return m.replication.replicationName;
   return `ferry_${m.id.replace(/-/g, '_')}`;
+}
+
+/** Where a DMS migration's security group lets it connect: its `replication.egress` with the defaults of DmsEgressSchema applied. */
+export function dmsEgressPeers(m: MigrationConfig): Required<DmsEgressConfig> {
+  const egress = m.replication.engine === 'native' ? undefined : m.replication.egress;
+  const database = (host: string) => (isIPv4(host) ? [`${host}/32`] : [...PRIVATE_IPV4_RANGES]);
+  return {
+    source: egress?.source ?? database(m.source.host),
+    target: egress?.target ?? database(m.target.host),
+    secretsManagerEndpoint: egress?.secretsManagerEndpoint ?? [...PRIVATE_IPV4_RANGES],
+  };
 }

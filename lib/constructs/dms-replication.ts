@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { DatabaseEndpoint, MigrationConfig, ReplicationConfig } from '../../lambdas/shared/migration-config';
+import { dmsEgressPeers, type DatabaseEndpoint, type MigrationConfig, type ReplicationConfig } from '../../lambdas/shared/migration-config';
 import { dmsReverseSlotName, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
 import { dmsTableMappings } from './dms/table-mappings';
 import { dmsTaskSettings } from './dms/task-settings';
@@ -82,11 +82,22 @@ export interface DmsEndpoints {
  * one DMS uses for secrets, and may read exactly the two secrets. A secret encrypted with a
  * customer-managed key also needs `kms:Decrypt` for this role in that key's policy.
  *
- * **Network.** A security group of its own, in the configured VPC: no inbound rule, outbound TCP
- * to the two database ports and HTTPS (443), because DMS reads the secrets from inside the VPC
- * (DMS 3.4.7+ and DMS Serverless reach Secrets Manager through a VPC endpoint, which the
- * subnets need). The databases' security groups must allow this group in: it is an output of
- * the stack. Replication instances are not publicly accessible; DMS Serverless never is.
+ * **Network.** A security group of its own, in the configured VPC: no inbound rule, and outbound
+ * only TCP to each database on its port and HTTPS (443) to Secrets Manager, never to the
+ * internet. DMS reads the secrets from inside the VPC (DMS 3.4.7+ and DMS Serverless reach
+ * Secrets Manager through an interface VPC endpoint, which the subnets need). Where each rule
+ * goes is `replication.egress` (CIDR blocks or security group ids); without it, the narrowest
+ * destination synth can know: a database whose `host` is an IPv4 address gets `<host>/32`; one
+ * whose host is a DNS name gets the private IPv4 ranges (10.0.0.0/8, 172.16.0.0/12,
+ * 192.168.0.0/16), because synth is offline and cannot resolve it, the name may move (an RDS
+ * endpoint changes address on failover), and the VPC is imported by id, so its CIDR is not
+ * known either; the database may also live in a peered VPC or on premises. HTTPS likewise
+ * defaults to the private ranges, where an interface endpoint's addresses are. A database
+ * reached at a public address, or Secrets Manager through a NAT gateway instead of an endpoint,
+ * needs `replication.egress`; naming the database's and the endpoint's security groups there
+ * is the narrowest rule of all. The databases' security groups must allow this group in: it is
+ * an output of the stack. Replication instances are not publicly accessible; DMS Serverless
+ * never is.
  *
  * **TLS.** Every endpoint encrypts. DMS verifies a server only against a DMS certificate, so with
  * `dmsCertificateArn` the endpoint uses the configured `sslMode`; without it, `require`, and synth
@@ -153,10 +164,22 @@ export class DmsReplication extends Construct {
       allowAllOutbound: false,
       description: `Ferry DMS replication, migration ${migration.id}: no inbound; outbound to the databases and HTTPS`,
     });
-    for (const port of unique([migration.source.port, migration.target.port])) {
-      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `PostgreSQL (migration ${migration.id})`);
+    const peers = dmsEgressPeers(migration);
+    const egress = new Map<string, { peer: string; port: number; what: string[] }>();
+    const allow = (destinations: readonly string[], port: number, what: string) => {
+      for (const peer of destinations) {
+        const rule = egress.get(`${peer}:${port}`) ?? { peer, port, what: [] };
+        rule.what.push(what);
+        egress.set(`${peer}:${port}`, rule);
+      }
+    };
+    allow(peers.source, migration.source.port, 'PostgreSQL source database');
+    allow(peers.target, migration.target.port, 'PostgreSQL target database');
+    allow(peers.secretsManagerEndpoint, 443, 'HTTPS to Secrets Manager through its VPC endpoint');
+    for (const { peer, port, what } of egress.values()) {
+      const destination = peer.startsWith('sg-') ? ec2.Peer.securityGroupId(peer) : ec2.Peer.ipv4(peer);
+      this.securityGroup.addEgressRule(destination, ec2.Port.tcp(port), `${what.join(' and ')} (migration ${migration.id})`);
     }
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: Secrets Manager through its VPC endpoint');
 
     this.subnetGroup = new dms.CfnReplicationSubnetGroup(this, 'SubnetGroup', {
       replicationSubnetGroupDescription: `Ferry DMS replication, migration ${migration.id}`,

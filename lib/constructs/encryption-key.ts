@@ -17,6 +17,13 @@ export interface EncryptionKeyProps {
 /**
  * The customer-managed KMS key that encrypts Ferry's data at rest: the checkpoint table, the
  * notification topic and the logs. One key per environment, rotated yearly.
+ *
+ * Grants on the key are for AWS resources only (Control Tower CT.KMS.PR.3): the key policy denies
+ * `kms:CreateGrant` to every principal unless the grant is for an AWS resource
+ * (`kms:GrantIsForAWSResource`, set when a service such as DynamoDB or DMS creates the grant for
+ * the resource it encrypts) or the caller is an AWS service (`aws:PrincipalIsAWSService`). Nothing
+ * in Ferry creates grants itself, so no role, not even the account root, can hand out lasting use
+ * of the key through a grant outside what IAM and this policy say.
  */
 export class EncryptionKey extends Construct {
   public readonly key: kms.Key;
@@ -42,6 +49,17 @@ export class EncryptionKey extends Construct {
         conditions: {
           ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
         },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyCreateGrantExceptForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        // IfExists: a request that carries no kms:GrantIsForAWSResource at all is denied too.
+        conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
       }),
     );
   }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyExemptions, type CfnTemplate, type ControlTowerExemption, controlTowerFindings, describeFinding, isDeadLetterTarget } from './control-tower';
 
 const root = path.join(__dirname, '..', '..');
 const outdir = mkdtempSync(path.join(tmpdir(), 'ferry-synth-'));
@@ -27,6 +28,31 @@ function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  *   example of a function on its role's policy, that cfn-lint finds redundant; they are harmless.
  */
 const CFN_LINT_IGNORED = ['W3005'];
+
+/**
+ * AWS Control Tower controls that cannot apply to some resources, each for those resources only
+ * and for a reason that the `covers` check verifies in the template.
+ */
+const CONTROL_TOWER_EXEMPTIONS: readonly ControlTowerExemption[] = [
+  {
+    control: 'CT.SQS.PR.1',
+    covers: (logicalId, template) => {
+      const queue = template.Resources[logicalId];
+      return (
+        queue?.Type === 'AWS::SQS::Queue' &&
+        String(queue.Metadata?.['aws:cdk:path']).endsWith('/DeadLetterQueue/Resource') &&
+        queue.Properties?.RedriveAllowPolicy?.redrivePermission === 'denyAll' &&
+        isDeadLetterTarget(template, logicalId)
+      );
+    },
+    reason:
+      'These queues (watchedDeadLetterQueue) are themselves the dead-letter queues of Lambda on-failure destinations, ' +
+      'EventBridge rule targets and Scheduler schedules: the last stop, watched by an alarm on their first message. ' +
+      "The control wants every queue to have a dead-letter queue, and recognizes a dead-letter queue only by a RedriveAllowPolicy " +
+      "of 'allowAll' or 'byQueue', which would let SQS queues redrive into it; these deny that ('denyAll') on purpose, " +
+      'since no SQS queue ever sends to them. A queue behind a queue behind a failed delivery would only hide messages from that alarm.',
+  },
+];
 
 describe('bin/app.ts', () => {
   let synth: SpawnSyncReturns<string>;
@@ -60,6 +86,19 @@ describe('bin/app.ts', () => {
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--ignore-checks', ...CFN_LINT_IGNORED, '--', ...templates], { encoding: 'utf8', timeout: 120_000 });
     expect(lint.stdout + lint.stderr).toBe('');
     expect(lint.status).toBe(0);
+  }, 120_000);
+
+  it('synthesizes templates that pass the AWS Control Tower controls, but for the exemptions given with a reason', () => {
+    // GIVEN the templates of every environment in cdk.json
+    expect(synth.status).toBe(0);
+    const names = ['dev', 'prod'].map((env) => `Ferry-${env}.template.json`);
+    const templates = new Map(names.map((name) => [name, JSON.parse(readFileSync(path.join(outdir, name), 'utf8')) as CfnTemplate]));
+    // WHEN cfn-guard runs the bundled Control Tower rules over them
+    const findings = controlTowerFindings(names.map((name) => path.join(outdir, name)));
+    // THEN every failing resource is exempted for a reason, and every exemption is still needed
+    const { failing, unused } = applyExemptions(findings, CONTROL_TOWER_EXEMPTIONS, templates);
+    expect(failing.map(describeFinding)).toEqual([]);
+    expect(unused.map((e) => `${e.control}: ${e.reason}`)).toEqual([]);
   }, 120_000);
 
   it('fails with one line per problem, and no stack trace, on a bad configuration', () => {

@@ -2,7 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { parseEnvironments } from '../../../lib/config';
+import { type ConfigError, parseEnvironments } from '../../../lib/config';
 import { DMS_PLUGIN_NAME, DmsReplication, TARGET_AFTER_CONNECT_SCRIPT } from '../../../lib/constructs/dms-replication';
 import { dmsTableMappings } from '../../../lib/constructs/dms/table-mappings';
 import { validEnvironment } from '../config.fixtures';
@@ -35,6 +35,11 @@ function build(change: (migration: any) => void, props: { identifierPrefix?: str
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
   const replication = new DmsReplication(stack, 'Dms', { migration: migrationWith(change), vpc, subnetIds: SUBNETS, encryptionKey, ...props });
   return { stack, replication, template: Template.fromStack(stack) };
+}
+
+/** The values in first-seen order, each once (compared as JSON). */
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Map(values.map((v) => [JSON.stringify(v), v])).values()];
 }
 
 function propertiesOf(template: Template, type: string): Record<string, any>[] {
@@ -187,7 +192,8 @@ describe('DmsReplication', () => {
       const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
       expect(group!.VpcId).toBe('vpc-0123456789abcdef0');
       expect(group!.SecurityGroupIngress).toBeUndefined();
-      expect(group!.SecurityGroupEgress.map((r: any) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([
+      // One rule per destination now, so the same port appears once per address range.
+      expect(unique(group!.SecurityGroupEgress.map((r: any) => [r.IpProtocol, r.FromPort, r.ToPort]))).toEqual([
         ['tcp', 5432, 5432],
         ['tcp', 443, 443],
       ]);
@@ -199,7 +205,103 @@ describe('DmsReplication', () => {
         m.source.port = 5433;
       });
       const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
-      expect(group!.SecurityGroupEgress.map((r: any) => r.FromPort)).toEqual([5433, 5432, 443]);
+      expect(unique(group!.SecurityGroupEgress.map((r: any) => r.FromPort))).toEqual([5433, 5432, 443]);
+    });
+
+    it('never allows the internet: databases named by DNS and HTTPS get the private IPv4 ranges only', () => {
+      // GIVEN source and target hosts that are DNS names (old-db.internal, new-db.internal), no egress configured
+      // WHEN
+      const { template } = build(serverless());
+      // THEN each port goes to 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16, and nowhere else
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      expect(group!.SecurityGroupEgress.map(({ CidrIp, FromPort, ToPort }: any) => [CidrIp, FromPort, ToPort])).toEqual([
+        ['10.0.0.0/8', 5432, 5432],
+        ['172.16.0.0/12', 5432, 5432],
+        ['192.168.0.0/16', 5432, 5432],
+        ['10.0.0.0/8', 443, 443],
+        ['172.16.0.0/12', 443, 443],
+        ['192.168.0.0/16', 443, 443],
+      ]);
+      expect(JSON.stringify(group)).not.toContain('0.0.0.0/0');
+      expect(group!.SecurityGroupEgress[0].Description).toBe('PostgreSQL source database and PostgreSQL target database (migration orders)');
+      expect(group!.SecurityGroupEgress[3].Description).toBe('HTTPS to Secrets Manager through its VPC endpoint (migration orders)');
+    });
+
+    it('allows a database whose host is an IPv4 address at that address only', () => {
+      // GIVEN a source at 10.1.2.3:5433 and a target named by DNS
+      const { template } = build((m) => {
+        serverless()(m);
+        m.source.host = '10.1.2.3';
+        m.source.port = 5433;
+      });
+      // THEN the source's port goes to 10.1.2.3/32 alone; the target keeps the private ranges
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      const rules = group!.SecurityGroupEgress.map(({ CidrIp, FromPort }: any) => [CidrIp, FromPort]);
+      expect(rules.filter(([, port]: [string, number]) => port === 5433)).toEqual([['10.1.2.3/32', 5433]]);
+      expect(rules.filter(([, port]: [string, number]) => port === 5432).map(([cidr]: [string]) => cidr)).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    });
+
+    it('allows exactly the configured security groups and CIDR blocks', () => {
+      // GIVEN both databases behind one security group, and the Secrets Manager endpoint's subnets
+      const { template } = build(
+        instance({
+          egress: {
+            source: ['sg-0aaaaaaaaaaaaaaa1'],
+            target: ['sg-0aaaaaaaaaaaaaaa1'],
+            secretsManagerEndpoint: ['10.20.0.0/24', '10.20.1.0/24'],
+          },
+        }),
+      );
+      // THEN one PostgreSQL rule to that group, and HTTPS to the two subnets
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      expect(group!.SecurityGroupEgress).toEqual([
+        {
+          IpProtocol: 'tcp',
+          FromPort: 5432,
+          ToPort: 5432,
+          DestinationSecurityGroupId: 'sg-0aaaaaaaaaaaaaaa1',
+          Description: 'PostgreSQL source database and PostgreSQL target database (migration orders)',
+        },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '10.20.0.0/24', Description: 'HTTPS to Secrets Manager through its VPC endpoint (migration orders)' },
+        { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '10.20.1.0/24', Description: 'HTTPS to Secrets Manager through its VPC endpoint (migration orders)' },
+      ]);
+    });
+
+    it('keeps the default for each destination left out of the egress configuration', () => {
+      const { template } = build(serverless({ egress: { target: ['10.30.0.0/16'] } }));
+      const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
+      expect(group!.SecurityGroupEgress.map(({ CidrIp, FromPort }: any) => `${CidrIp}:${FromPort}`)).toEqual([
+        '10.0.0.0/8:5432',
+        '172.16.0.0/12:5432',
+        '192.168.0.0/16:5432',
+        '10.30.0.0/16:5432',
+        '10.0.0.0/8:443',
+        '172.16.0.0/12:443',
+        '192.168.0.0/16:443',
+      ]);
+    });
+
+    it('refuses an egress destination that is not a CIDR block or security group, or that allows the internet, naming the field', () => {
+      const problems = (egress: unknown) => {
+        try {
+          migrationWith(serverless({ egress }));
+        } catch (error) {
+          return [...(error as ConfigError).problems];
+        }
+        return [];
+      };
+      expect(problems({ source: ['db.internal', '0.0.0.0/0', '10.0.1.5/24', '10.0.300.0/24'] })).toEqual([
+        `environment 'test': migrations[0].replication.egress.source[0]: must be an IPv4 CIDR block such as '10.0.12.0/24' or a security group id such as 'sg-0123456789abcdef0', got "db.internal"`,
+        `environment 'test': migrations[0].replication.egress.source[1]: must not allow every IPv4 address: name the database's own address range or security group, got "0.0.0.0/0"`,
+        `environment 'test': migrations[0].replication.egress.source[2]: must be a network address, with the host bits zero: '10.0.1.0/24', got "10.0.1.5/24"`,
+        `environment 'test': migrations[0].replication.egress.source[3]: must be an IPv4 CIDR block: four numbers 0-255 and a prefix length 1-32, got "10.0.300.0/24"`,
+      ]);
+      expect(problems({ secretsManagerEndpoint: [] })).toEqual([
+        "environment 'test': migrations[0].replication.egress.secretsManagerEndpoint: must list at least one CIDR block or security group id (leave it out for the default)",
+      ]);
+      expect(problems({ sources: ['10.0.0.0/8'] })).toEqual([
+        "environment 'test': migrations[0].replication.egress: unknown key 'sources' (check the spelling; unknown keys are rejected)",
+      ]);
     });
 
     it('is never publicly accessible', () => {
