@@ -109,7 +109,7 @@ async function oneCutover(rows: number, run: number): Promise<Run> {
           id,
           source: { ...endpoint(source), secretArn: SECRETS.source, sslMode: 'require' },
           target: { ...endpoint(target), secretArn: SECRETS.target, sslMode: 'require' },
-          replication: { engine: 'native', syncWorkers: 4 },
+          replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/bench/db' },
           freeze: { roles: ['app'] },
         },

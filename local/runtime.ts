@@ -9,6 +9,7 @@ import type { StepRuntime } from '../lambdas/shared/runtime';
 import { staticSecrets } from '../lambdas/shared/secrets';
 import type { DatabaseSecret } from '../lambdas/shared/secrets';
 import type { FinishScheduler } from '../lambdas/shared/finish-scheduler';
+import { RestorePointFailedError, type RestorePoints } from '../lambdas/shared/restore-points/rds';
 import type { RollbackStarter } from '../lambdas/shared/rollback-starter';
 import { MemorySwitch, type Switch } from '../lambdas/shared/switch/switch';
 
@@ -36,6 +37,11 @@ export interface LocalRuntimeOptions {
    * @default keeps the schedules in `scheduledFinishes` and starts nothing
    */
   readonly finishes?: FinishScheduler;
+  /**
+   * RDS backups and snapshots (tests give a client-mocked RDS adapter).
+   * @default refuses every call: local servers are not RDS
+   */
+  readonly restorePoints?: RestorePoints;
 }
 
 export interface LocalRuntime extends StepRuntime {
@@ -86,6 +92,7 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
         return name;
       },
     },
+    restorePoints: options.restorePoints ?? NO_RDS,
     scheduledFinishes,
     finishes: options.finishes ?? {
       async scheduleFinish(migrationId, at) {
@@ -105,3 +112,10 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
     now: options.now ?? Date.now,
   };
 }
+
+const noRds = async (): Promise<never> => {
+  throw new RestorePointFailedError('The local runtime has no RDS: a local migration must not name rdsInstanceId or rdsClusterId.');
+};
+
+/** Local servers are not RDS; a migration that names an RDS database cannot run locally. */
+const NO_RDS: RestorePoints = { backupState: noRds, createSnapshot: noRds, snapshotState: noRds };

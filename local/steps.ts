@@ -1,3 +1,4 @@
+import { analyzeStep } from '../lambdas/analyze/step';
 import { backOutStep } from '../lambdas/back-out/step';
 import { drainStep } from '../lambdas/drain/step';
 import { driftStep } from '../lambdas/drift/step';
@@ -15,6 +16,7 @@ import { comparisonVerdictStep } from '../lambdas/comparison-verdict/step';
 import { executionEndedStep } from '../lambdas/execution-ended/step';
 import { failRunStep } from '../lambdas/fail-run/step';
 import { finishStep } from '../lambdas/finish/step';
+import { restorePointsStep } from '../lambdas/restore-points/step';
 import { scheduleFinishStep } from '../lambdas/schedule-finish/step';
 import { listTablesStep } from '../lambdas/list-tables/step';
 import { lockStep } from '../lambdas/lock/step';
@@ -44,6 +46,7 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   PreflightFunctionArn: preflightStep,
   StartReplicationFunctionArn: startReplicationStep,
   ReplicationStatusFunctionArn: replicationStatusStep,
+  AnalyzeFunctionArn: analyzeStep,
   StartCaptureFunctionArn: startCaptureStep,
   ListTablesFunctionArn: listTablesStep,
   CompareFunctionArn: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),
@@ -53,6 +56,7 @@ export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
   SetPhaseFunctionArn: setPhaseStep,
   FailRunFunctionArn: failRunStep,
   GuardrailsFunctionArn: guardrailsStep,
+  RestorePointsFunctionArn: restorePointsStep,
   FreezeFunctionArn: freezeStep,
   DrainFunctionArn: drainStep,
   SyncSequencesFunctionArn: syncSequencesStep,

@@ -17,7 +17,6 @@ interface PreflightOptions {
   tables?: string[];
   exclude?: string[];
   lobMaxSizeKb: number;
-  syncWorkers: number;
   migrationId: string;
   replicationName?: string;
   waive?: string[];
@@ -57,7 +56,6 @@ export function preflightCommand(): Command {
     .option('--tables <pattern...>', "tables to migrate, 'schema.table' with * and ? (default: every user table)")
     .option('--exclude <pattern...>', 'tables to leave out')
     .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), 32)
-    .option('--sync-workers <n>', 'native: tables copied at once during the initial sync', positiveInt('--sync-workers'), 2)
     .option('--migration-id <id>', "the migration's id: slots Ferry already made for it count as in use, not as needed again", migrationId, CLI_MIGRATION_ID)
     .option('--replication-name <name>', 'native: the replicationName of the migration (default: ferry_<migration id>)', replicationName)
     .option('--waive <check...>', `errors of these checks do not fail the run (${ids.join(', ')})`)
@@ -75,7 +73,6 @@ export function preflightCommand(): Command {
             engine: options.engine,
             selection: tableSelection(options.tables, options.exclude) ?? ALL_USER_TABLES,
             lobMaxSizeKb: options.lobMaxSizeKb,
-            syncWorkers: Math.max(1, options.syncWorkers),
             ferrySlots: ferrySlotNames(options.migrationId, options.engine, options.replicationName),
           },
           { waive: options.waive ?? [] },

@@ -12,7 +12,7 @@ export function driftJson(result: DriftResult): {
 const ONE_LINE_MAX = 160;
 
 /** Object names with a kind prefix (`table public.orders`); a name without one is a column (`public.orders.note`). */
-const PREFIXES = ['materialized view', 'table', 'constraint', 'trigger', 'index', 'sequence', 'enum', 'extension', 'view'];
+const PREFIXES = ['materialized view', 'table', 'constraint', 'trigger', 'policy', 'index', 'sequence', 'enum', 'extension', 'view', 'function', 'procedure', 'schema', 'partition'];
 
 /**
  * The heading a difference is listed under: its table for columns, constraints and triggers
@@ -22,7 +22,7 @@ export function driftGroup(object: string): string {
   const prefix = PREFIXES.find((p) => object.startsWith(`${p} `));
   const parent = (name: string) => (name.lastIndexOf('.') > 0 ? `table ${name.slice(0, name.lastIndexOf('.'))}` : object);
   if (prefix === undefined) return parent(object);
-  if (prefix === 'constraint' || prefix === 'trigger') return parent(object.slice(prefix.length + 1));
+  if (prefix === 'constraint' || prefix === 'trigger' || prefix === 'policy') return parent(object.slice(prefix.length + 1));
   return object;
 }
 
@@ -48,6 +48,7 @@ export function renderDrift(result: DriftResult, sourceName: 'source' | 'snapsho
   }
   const covered = result.data === undefined ? [] : coverage(result.data);
   if (result.incomplete.length > 0) covered.push(`Data not compared in time: ${result.incomplete.join(', ')}`);
+  for (const note of result.notes ?? []) covered.push(`Note: ${note}`);
   if (covered.length > 0) out.push(...covered, '');
   out.push(summary(result.differences));
   return `${out.join('\n')}\n`;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { readSchemaSnapshot } from '../../lambdas/shared/compare/schema';
+import { readDriftSnapshot } from '../../lambdas/shared/drift/schema-drift';
 import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
 import { openDatabase } from './databases';
 import { tableSelection } from './options';
@@ -27,7 +27,8 @@ export function snapshotCommand(): Command {
       // A snapshot stands in for the source side of a later drift check, hence its role's name in errors.
       const db = openDatabase('<postgres-url>', 'source', url, 1);
       try {
-        const snapshot = await readSchemaSnapshot(db, selection ? { selection } : {});
+        // With the surface (functions, policies, grants, owners, partitions), so a later drift check compares all of it.
+        const snapshot = await readDriftSnapshot(db, selection ? { selection } : {});
         const json = `${JSON.stringify(snapshot, null, 2)}\n`;
         if (options.output === undefined) {
           process.stdout.write(json);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { readSchemaSnapshot, type SchemaSnapshot } from '../shared/compare/schema';
 import { migrationId } from '../shared/cutover/inputs';
 import { detectDrift } from '../shared/drift/detect';
-import type { DriftResult } from '../shared/drift/types';
+import { readDriftSnapshot } from '../shared/drift/schema-drift';
+import type { DriftResult, DriftSnapshot } from '../shared/drift/types';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import type { MigrationConfig } from '../shared/migration-config';
@@ -71,7 +71,7 @@ export async function driftStep(event: unknown, runtime: StepRuntime): Promise<D
   if (BEFORE_CUTOVER.has(phase)) {
     result = await withDatabases(runtime, migration, ({ source, target }) => detectDrift({ source, target }, options), { max: 2 });
   } else if (phase === 'cut-over') {
-    const stored = await runtime.store.latestReport<SchemaSnapshot>(input.migrationId, SCHEMA_SNAPSHOT_KIND);
+    const stored = await runtime.store.latestReport<DriftSnapshot>(input.migrationId, SCHEMA_SNAPSHOT_KIND);
     if (stored === undefined) {
       throw new SchemaSnapshotMissingError(
         `Migration "${input.migrationId}" is cut over but has no schema snapshot from its cutover, so drift cannot be measured. ` +
@@ -102,8 +102,9 @@ export async function driftStep(event: unknown, runtime: StepRuntime): Promise<D
   };
 }
 
+/** The target's schema with its surface (functions, row level security, grants, owners, partitions): what later checks compare with. */
 async function storeSnapshot(migration: MigrationConfig, runtime: StepRuntime): Promise<DriftOutput> {
-  const snapshot = await withDatabases(runtime, migration, ({ target }) => readSchemaSnapshot(target, { selection: migration.tables }), { max: 1 });
+  const snapshot = await withDatabases(runtime, migration, ({ target }) => readDriftSnapshot(target, { selection: migration.tables }), { max: 1 });
   const receipt = await runtime.store.putReport(migration.id, SCHEMA_SNAPSHOT_KIND, snapshot, { ttlDays: SNAPSHOT_TTL_DAYS });
   return { status: 'snapshot-stored', tables: snapshot.tables.length, reportKey: receipt.sk };
 }

@@ -1,10 +1,13 @@
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
-import type { MigrationState, VerificationRecord } from '../shared/checkpoints';
+import type { FreezeRecord, MigrationState, VerificationRecord } from '../shared/checkpoints';
 import type { StoredReport } from '../shared/checkpoints';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
 import type { ReplicationEngine } from '../shared/replication/engine';
+import type { Switch } from '../shared/switch/switch';
 import { indexesReady } from './indexes';
+import { rolesReady } from './roles';
+import { switchReady } from './switch-ready';
 
 export interface GuardrailResult {
   readonly id: string;
@@ -23,6 +26,10 @@ export interface GuardrailFacts {
   readonly source: Database;
   readonly target: Database;
   readonly engine: ReplicationEngine;
+  /** Opens the migration's switch (what the clients read their database from); only switch-ready does. */
+  readonly openSwitch: () => Promise<Switch>;
+  /** Each side's write freeze as stored (FREEZE#<side>), when there is one: what a thaw gives back. */
+  readonly freezes?: { readonly source?: FreezeRecord | undefined; readonly target?: FreezeRecord | undefined };
 }
 
 type Guardrail = (facts: GuardrailFacts) => Promise<GuardrailResult>;
@@ -127,4 +134,6 @@ export const GUARDRAILS: ReadonlyArray<readonly [string, Guardrail]> = [
   ['replication-lag', replicationLag],
   ['long-running-transactions', noLongTransactions],
   ['indexes-ready', async ({ migration, source, target }) => ({ id: 'indexes-ready', ...(await indexesReady(migration, { source, target })) })],
+  ['roles-ready', async ({ migration, source, target, freezes }) => ({ id: 'roles-ready', ...(await rolesReady(migration, { source, target }, freezes)) })],
+  ['switch-ready', async ({ migration, openSwitch }) => ({ id: 'switch-ready', ...(await switchReady(migration, openSwitch)) })],
 ];

@@ -1,6 +1,7 @@
 import { relationKey } from '../shared/compare/schema/catalog';
 import { readSchemaSnapshot } from '../shared/compare/schema/read-snapshot';
 import type { IndexSnapshot } from '../shared/compare/schema/snapshot';
+import { withoutDmsObjects } from '../shared/drift/dms';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
 
@@ -17,12 +18,14 @@ const NAMED = 5;
  * (the name may differ), and is valid: a missing or invalid index (a failed CREATE INDEX
  * CONCURRENTLY leaves one) is an outage waiting for the switch, since the application's queries
  * then read whole tables. Indexes behind primary key, unique and exclusion constraints belong to
- * those constraints, which preflight's schema check compares. Reads the catalogs only: its cost
- * follows the number of indexes, not the data.
+ * those constraints, which preflight's schema check compares. AWS DMS's own tables are left out.
+ * Reads the catalogs only: its cost follows the number of indexes, not the data.
  */
 export async function indexesReady(migration: MigrationConfig, dbs: { readonly source: Database; readonly target: Database }): Promise<IndexesReady> {
   const options = { selection: migration.tables };
-  const [source, target] = await Promise.all([readSchemaSnapshot(dbs.source, options), readSchemaSnapshot(dbs.target, options)]);
+  // AWS DMS's own tables (awsdms_*) exist on one side only and are never the application's.
+  const read = async (db: Database) => withoutDmsObjects(await readSchemaSnapshot(db, options));
+  const [source, target] = await Promise.all([read(dbs.source), read(dbs.target)]);
   const identity = (i: IndexSnapshot) => `${relationKey(i.schema, i.table)}\u0000${i.definition}`;
   const onSource = new Set(source.indexes.map(identity));
   const onTarget = new Set(target.indexes.map(identity));

@@ -4,7 +4,7 @@ import { migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { withEngine, type StepRuntime } from '../shared/runtime';
-import { GUARDRAILS, type GuardrailResult } from './checks';
+import { GUARDRAILS, type GuardrailFacts, type GuardrailResult } from './checks';
 
 /** `{"migrationId", "runId"}` */
 export const GuardrailsInputSchema = z.strictObject({ migrationId, runId });
@@ -25,13 +25,26 @@ export const GUARDRAILS_KIND = 'guardrails';
 export async function guardrailsStep(event: unknown, runtime: StepRuntime): Promise<GuardrailsOutput> {
   const input = parseInput(GuardrailsInputSchema, event);
   const migration = runtime.migration(input.migrationId);
-  const [state, comparison, verification] = await Promise.all([
+  const [state, comparison, verification, sourceFreeze, targetFreeze] = await Promise.all([
     runtime.store.getState(input.migrationId),
     runtime.store.latestReport<ComparisonSummaryReport>(input.migrationId, COMPARISON_SUMMARY_KIND),
     runtime.store.getVerification(input.migrationId),
+    runtime.store.getFreeze(input.migrationId, 'source'),
+    runtime.store.getFreeze(input.migrationId, 'target'),
   ]);
   const results = await withEngine(runtime, migration, async (engine, { source, target }) => {
-    const facts = { migration, state, comparison, verification, now: runtime.now(), source, target, engine };
+    const facts: GuardrailFacts = {
+      migration,
+      state,
+      comparison,
+      verification,
+      now: runtime.now(),
+      source,
+      target,
+      engine,
+      openSwitch: () => runtime.switchFor(migration),
+      freezes: { source: sourceFreeze, target: targetFreeze },
+    };
     const out: GuardrailResult[] = [];
     for (const [id, check] of GUARDRAILS) {
       out.push(await check(facts).catch((error: unknown) => ({ id, passed: false, message: `could not be checked: ${(error as Error).message}` })));

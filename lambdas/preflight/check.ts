@@ -2,6 +2,7 @@ import type { Database } from '../shared/pg/connection';
 import type { TableSelection } from '../shared/compare/table-patterns';
 import { ReplicationSchema } from '../shared/migration-config';
 import type { ReplicationState } from '../shared/replication/engine';
+import type { BackupContext } from './checks/backups';
 
 /**
  * A preflight check: one concern, one function, two tests (its problem planted, and absent). A
@@ -32,8 +33,6 @@ export interface PreflightContext {
   readonly selection: TableSelection;
   /** DMS limited LOB mode maximum, in KB (DMS engines only). @default 32 */
   readonly lobMaxSizeKb?: number;
-  /** Parallel table copies during a native initial sync (each holds a temporary slot). @default 2 */
-  readonly syncWorkers?: number;
   /** Transactions open longer than this are reported. @default 300 */
   readonly longTransactionSeconds?: number;
   /**
@@ -47,6 +46,8 @@ export interface PreflightContext {
    * that could not be read says why. @default none: the replication counts as not started (the CLI)
    */
   readonly replicationState?: () => Promise<ReplicationReading>;
+  /** The databases' RDS identities and a way to ask RDS. @default none: both count as not RDS */
+  readonly backups?: BackupContext;
 }
 
 /** Slot names per database: what Ferry creates there for one migration. */
@@ -71,15 +72,14 @@ export type ReplicationReading =
   | { readonly known: false; readonly reason: string };
 
 /** The engine settings' defaults, read from the migration config schema (their one home). */
-function configDefaults(): { lobMaxSizeKb: number; syncWorkers: number } {
-  const native = ReplicationSchema.parse({ engine: 'native' });
+function configDefaults(): { lobMaxSizeKb: number } {
   const dms = ReplicationSchema.parse({ engine: 'dms-serverless' });
-  if (native.engine !== 'native' || dms.engine !== 'dms-serverless') throw new Error('the replication schema changed its engines');
-  return { lobMaxSizeKb: dms.lobMaxSizeKb, syncWorkers: native.syncWorkers };
+  if (dms.engine !== 'dms-serverless') throw new Error('the replication schema changed its engines');
+  return { lobMaxSizeKb: dms.lobMaxSizeKb };
 }
 
 /** The defaults of the optional context fields. */
-export const PREFLIGHT_DEFAULTS: { readonly lobMaxSizeKb: number; readonly syncWorkers: number; readonly longTransactionSeconds: number } = {
+export const PREFLIGHT_DEFAULTS: { readonly lobMaxSizeKb: number; readonly longTransactionSeconds: number } = {
   ...configDefaults(),
   longTransactionSeconds: 300,
 };

@@ -1,5 +1,6 @@
+import type { RdsDatabase, RestorePoints } from '../shared/restore-points/rds';
 import type { CheckpointStore } from '../shared/checkpoints';
-import type { MigrationConfig } from '../shared/migration-config';
+import { rdsDatabaseOf, type MigrationConfig } from '../shared/migration-config';
 import type { MetricsPort } from '../shared/observability';
 import type { Database } from '../shared/pg/connection';
 import type { ReplicationEngine } from '../shared/replication/engine';
@@ -25,6 +26,8 @@ export interface PreflightStepPorts {
    * re-run while the replication runs). @default none: the replication counts as not started
    */
   readonly engine?: () => Promise<ReplicationEngine>;
+  /** RDS, to read the backup settings of the databases that name an RDS identifier. @default none */
+  readonly restorePoints?: RestorePoints;
 }
 
 /** What the workflow gets back: counts and ids, the full report is in the checkpoint table. */
@@ -62,7 +65,13 @@ export async function readReplicationState(engine: () => Promise<ReplicationEngi
 }
 
 /** The preflight context a migration's configuration implies; with an engine, the replication's state is read once, when a check first asks. */
-export function preflightContextOf(migration: MigrationConfig, source: Database, target: Database, engine?: () => Promise<ReplicationEngine>): PreflightContext {
+export function preflightContextOf(
+  migration: MigrationConfig,
+  source: Database,
+  target: Database,
+  engine?: () => Promise<ReplicationEngine>,
+  restorePoints?: RestorePoints,
+): PreflightContext {
   const r = migration.replication;
   let reading: Promise<ReplicationReading> | undefined;
   return {
@@ -70,9 +79,14 @@ export function preflightContextOf(migration: MigrationConfig, source: Database,
     target,
     engine: r.engine === 'native' ? 'native' : 'dms',
     selection: migration.tables,
-    ...(r.engine === 'native' ? { syncWorkers: r.syncWorkers } : { lobMaxSizeKb: r.lobMaxSizeKb }),
+    // Native: the parallel initial copies are the target server's setting, which the checks read there.
+    ...(r.engine === 'native' ? {} : { lobMaxSizeKb: r.lobMaxSizeKb }),
     ferrySlots: ferrySlotsOf(migration),
     ...(engine === undefined ? {} : { replicationState: () => (reading ??= readReplicationState(engine)) }),
+    backups: {
+      ...rdsSides(migration),
+      ...(restorePoints === undefined ? {} : { rds: restorePoints }),
+    },
   };
 }
 
@@ -82,7 +96,7 @@ export function preflightContextOf(migration: MigrationConfig, source: Database,
  */
 export async function runPreflightStep(input: PreflightStepInput, migration: MigrationConfig, ports: PreflightStepPorts): Promise<PreflightStepSummary> {
   const run = async (): Promise<PreflightStepSummary> => {
-    const report: PreflightReport = await runPreflight(preflightContextOf(migration, ports.source, ports.target, ports.engine), { waive: input.waive });
+    const report: PreflightReport = await runPreflight(preflightContextOf(migration, ports.source, ports.target, ports.engine, ports.restorePoints), { waive: input.waive });
     const receipt = await ports.store.putReport(input.migrationId, 'preflight', report);
     const count = (severity: string) => report.checks.filter((c) => c.severity === severity).length;
     const dimensions = { migrationId: input.migrationId };
@@ -100,4 +114,10 @@ export async function runPreflightStep(input: PreflightStepInput, migration: Mig
     };
   };
   return input.runId === undefined ? run() : ports.store.runStep(input.runId, 'preflight', run);
+}
+
+function rdsSides(migration: MigrationConfig): { source?: RdsDatabase; target?: RdsDatabase } {
+  const source = rdsDatabaseOf(migration.source);
+  const target = rdsDatabaseOf(migration.target);
+  return { ...(source ? { source } : {}), ...(target ? { target } : {}) };
 }

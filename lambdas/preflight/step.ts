@@ -32,6 +32,7 @@ export async function preflightStep(event: unknown, runtime: StepRuntime): Promi
         store: runtime.store,
         metrics: runtime.metrics,
         engine: () => runtime.engine(migration, databases),
+        restorePoints: runtime.restorePoints,
       }),
     { max: 2 },
   );

@@ -10,6 +10,7 @@ import type { StepRuntime } from './runtime';
 import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
 import { secretsManager } from './secrets';
 import { eventBridgeFinishScheduler, type FinishScheduler } from './finish-scheduler';
+import { rdsRestorePoints, type RestorePoints } from './restore-points/rds';
 import { sfnRollbackStarter, type RollbackStarter } from './rollback-starter';
 import { createSwitch } from './switch/create-switch';
 
@@ -27,6 +28,7 @@ export function awsRuntime(): StepRuntime {
   let store: CheckpointStore | undefined;
   let rollbacks: RollbackStarter | undefined;
   let finishes: FinishScheduler | undefined;
+  let restorePoints: RestorePoints | undefined;
   runtime = {
     get store() {
       return (store ??= new CheckpointStore({ client: createDocumentClient(), tableName: requiredEnv('FERRY_TABLE_NAME') }));
@@ -54,6 +56,9 @@ export function awsRuntime(): StepRuntime {
     },
     get finishes() {
       return (finishes ??= eventBridgeFinishScheduler());
+    },
+    get restorePoints() {
+      return (restorePoints ??= rdsRestorePoints());
     },
     now: Date.now,
   };

@@ -29,6 +29,14 @@ const identifier = (what: string) =>
     .min(1, 'must not be empty')
     .max(63, `a PostgreSQL ${what} is at most 63 bytes`);
 
+/** An RDS identifier: 1-63 letters, digits and hyphens, starting with a letter, no two hyphens in a row, no hyphen at the end. */
+function rdsIdentifier(field: string) {
+  return z
+    .string()
+    .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/, `${field} must be an RDS identifier: 1-63 letters, digits and hyphens, starting with a letter, no two hyphens in a row`)
+    .refine((v) => !v.endsWith('-'), `must not end with a hyphen`);
+}
+
 export const DatabaseEndpointSchema = z.strictObject({
   /** DNS name or address of the PostgreSQL server (or its proxy). */
   host: hostName,
@@ -58,6 +66,20 @@ export const DatabaseEndpointSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:dms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:cert:[A-Za-z0-9-]+$/, 'must be a DMS certificate ARN (arn:aws:dms:<region>:<account>:cert:<id>)')
     .optional(),
+  /**
+   * The RDS DB instance identifier of this database (not its endpoint). With it, preflight checks
+   * automated backups and point-in-time recovery, and the cutover takes a snapshot first.
+   * @default - not RDS, or not said: preflight warns that it cannot check backups
+   */
+  rdsInstanceId: rdsIdentifier('rdsInstanceId').optional(),
+  /**
+   * The Aurora DB cluster identifier of this database, instead of `rdsInstanceId`.
+   * @default - not Aurora, or not said
+   */
+  rdsClusterId: rdsIdentifier('rdsClusterId').optional(),
+}).refine((e) => e.rdsInstanceId === undefined || e.rdsClusterId === undefined, {
+  path: ['rdsClusterId'],
+  message: 'give rdsInstanceId (an RDS instance) or rdsClusterId (an Aurora cluster), not both',
 });
 
 /** Largest LOB DMS copies in limited LOB mode; a larger value fails the task instead of truncating. */
@@ -170,16 +192,46 @@ const NativeSchema = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _ (a replication slot name)')
     .optional(),
-  /** Parallel table copies during the initial sync (max_sync_workers_per_subscription). @default 2 */
-  syncWorkers: z.number().int().min(1).max(64).default(2),
+  // No setting for parallel table copies: PostgreSQL takes them from the target server's
+  // max_sync_workers_per_subscription, which a subscription cannot override (see REMOVED_FIELDS).
 });
 
-export const ReplicationSchema = z.discriminatedUnion('engine', [DmsServerlessSchema, DmsInstanceSchema, NativeSchema], {
+const EngineSchema = z.discriminatedUnion('engine', [DmsServerlessSchema, DmsInstanceSchema, NativeSchema], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? "engine must be one of 'dms-serverless', 'dms-instance', 'native'"
       : undefined,
 });
+
+/**
+ * Replication settings that Ferry had and no longer has, by engine, with what governs the thing
+ * now. A config that still has one fails naming it, instead of as an unknown key.
+ */
+const REMOVED_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  native: {
+    syncWorkers:
+      'replication.syncWorkers was removed: Ferry never applied it. How many tables the initial copy runs at a time is the target ' +
+      "server's max_sync_workers_per_subscription (within max_logical_replication_workers and max_worker_processes): set it in the " +
+      "target server's parameters (RDS: the DB parameter group) and delete syncWorkers from the config",
+  },
+};
+
+/** The replication engine and its settings. */
+export const ReplicationSchema = z.preprocess((raw: z.input<typeof EngineSchema>, ctx) => {
+  // Runs before the strict parse, on input that is not validated yet.
+  const value: unknown = raw;
+  if (value === null || typeof value !== 'object') return raw;
+  const engine = (value as { engine?: unknown }).engine;
+  const removed = typeof engine === 'string' ? REMOVED_FIELDS[engine] : undefined;
+  if (removed === undefined) return raw;
+  const rest: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [field, message] of Object.entries(removed)) {
+    if (!(field in rest)) continue;
+    ctx.addIssue({ code: 'custom', path: [field], message, input: rest[field] });
+    delete rest[field];
+  }
+  return rest as z.input<typeof EngineSchema>;
+}, EngineSchema);
 
 /** `schema.table` where either part may use `*` (any run of characters) and `?` (one character). */
 const tablePattern = z
@@ -233,6 +285,25 @@ export const VerificationSchema = z
   })
   .transform((v) => ({ ...v, slotWalAlarmMb: v.slotWalAlarmMb ?? Math.max(1, Math.floor(v.maxSlotWalMb / 2)) }));
 
+/**
+ * An EFS access point and where a Lambda function mounts it. Lambda mounts file systems directly
+ * under /mnt/ (its LocalMountPath: `^/mnt/[a-zA-Z0-9-_.]+$`, at most 160 characters).
+ */
+export const SwitchFileSystemSchema = z.strictObject({
+  /** The EFS access point the switch functions mount (in the functions' VPC, with a mount target in their subnets' zones). */
+  accessPointArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:elasticfilesystem:[a-z]{2}(-[a-z]+)+-\d:\d{12}:access-point\/fsap-[0-9a-f]{8,40}$/,
+      'must be an EFS access point ARN (arn:aws:elasticfilesystem:<region>:<account>:access-point/fsap-<id>)',
+    ),
+  /** Where the functions see the access point's directory. */
+  mountPath: z
+    .string()
+    .max(160, 'Lambda allows a mount path of at most 160 characters')
+    .regex(/^\/mnt\/(?!\.+$)[A-Za-z0-9._-]+$/, "must be an absolute path directly under /mnt/, where Lambda mounts file systems, such as '/mnt/pgbouncer'"),
+});
+
 export const SwitchSchema = z.discriminatedUnion(
   'strategy',
   [
@@ -259,24 +330,45 @@ export const SwitchSchema = z.discriminatedUnion(
       /** @default 5 */
       ttlSeconds: z.number().int().min(1).max(300).default(5),
     }),
-    z.strictObject({
-      strategy: z.literal('pgbouncer'),
-      /** PgBouncer admin console address. */
-      host: hostName,
-      /** @default 6432 */
-      port: port.default(6432),
-      /** Database entry in pgbouncer.ini that is repointed. */
-      database: identifier('database name'),
-      /** Secret with the admin console's `username` and `password`. */
-      adminSecretArn: secretArn,
-      /**
-       * Absolute path of the file holding this database's `[databases]` line, included from
-       * pgbouncer.ini (`%include`). PgBouncer's console cannot change a database's host, so the
-       * switch rewrites this one line between PAUSE and RELOAD/RESUME; the file must be writable
-       * where the switch step runs.
-       */
-      databasesFile: z.string().regex(/^\/[^\0]*[^/]$/, "must be an absolute file path such as '/etc/pgbouncer/ferry-databases.ini'"),
-    }),
+    z
+      .strictObject({
+        strategy: z.literal('pgbouncer'),
+        /** PgBouncer admin console address. */
+        host: hostName,
+        /** @default 6432 */
+        port: port.default(6432),
+        /** Database entry in pgbouncer.ini that is repointed. */
+        database: identifier('database name'),
+        /** Secret with the admin console's `username` and `password`. */
+        adminSecretArn: secretArn,
+        /**
+         * Absolute path of the file holding this database's `[databases]` line, included from
+         * pgbouncer.ini (`%include`). PgBouncer's console cannot change a database's host, so the
+         * switch rewrites this one line between PAUSE and RELOAD/RESUME; the file must be writable
+         * where the switch step runs (deployed: on `fileSystem`, so inside its `mountPath`).
+         */
+        databasesFile: z.string().regex(/^\/[^\0]*[^/]$/, "must be an absolute file path such as '/etc/pgbouncer/ferry-databases.ini'"),
+        /**
+         * The shared file system that makes `databasesFile` writable where the switch runs: the
+         * deployed switch functions mount this EFS access point at `mountPath`, and the PgBouncer
+         * host mounts the same file system. Required by the CDK stack (Lambda has no writable
+         * persistent disk); the local runtime writes `databasesFile` directly.
+         * @default - none: the file is written where the step runs (local runtime only)
+         */
+        fileSystem: SwitchFileSystemSchema.optional(),
+      })
+      .superRefine((s, ctx) => {
+        // Without a valid mountPath (reported on its own) there is nothing to be inside of.
+        if (s.fileSystem === undefined || !SwitchFileSystemSchema.shape.mountPath.safeParse(s.fileSystem.mountPath).success) return;
+        const { mountPath } = s.fileSystem;
+        if (!s.databasesFile.startsWith(`${mountPath}/`) || s.databasesFile.split('/').includes('..')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['databasesFile'],
+            message: `must be inside fileSystem.mountPath (${mountPath}/...): only that file system is writable where the switch runs, and the PgBouncer host reads the same file from it`,
+          });
+        }
+      }),
   ],
   {
     error: (issue) =>
@@ -383,6 +475,19 @@ export const DriftSchema = z.strictObject({
   data: z.enum(['none', 'sample', 'full']).default('none'),
 });
 
+/** Restore points before a cutover: manual RDS snapshots. */
+export const BackupSchema = z.strictObject({
+  /**
+   * Take a manual snapshot of the source before freezing its writes.
+   * @default true when the source names `rdsInstanceId` or `rdsClusterId`, else false
+   */
+  snapshotBeforeCutover: z.boolean().optional(),
+  /** Also snapshot the target (it holds the full copy by then). @default false */
+  snapshotTarget: z.boolean().default(false),
+  /** Longest wait for the snapshots to be available; past it the cutover stops before freezing anything. @default 30 */
+  maxWaitMinutes: z.number().int().min(1).max(720).default(30),
+});
+
 export const MigrationSchema = z.strictObject({
   /** Lower-case name, used in resource names, the checkpoint table and workflow inputs. */
   id: z
@@ -404,8 +509,16 @@ export const MigrationSchema = z.strictObject({
   freeze: FreezeSchema.default(FreezeSchema.parse({})),
   /** @default see RollbackSchema */
   rollback: RollbackSchema.default(RollbackSchema.parse({})),
+  /** @default see BackupSchema */
+  backup: BackupSchema.default(BackupSchema.parse({})),
 })
   .superRefine((m, ctx) => {
+    if (m.backup.snapshotBeforeCutover === true && !rdsDatabaseOf(m.source)) {
+      ctx.addIssue({ code: 'custom', path: ['backup', 'snapshotBeforeCutover'], message: 'needs source.rdsInstanceId or source.rdsClusterId: Ferry snapshots RDS and Aurora databases only' });
+    }
+    if (m.backup.snapshotTarget && !rdsDatabaseOf(m.target)) {
+      ctx.addIssue({ code: 'custom', path: ['backup', 'snapshotTarget'], message: 'needs target.rdsInstanceId or target.rdsClusterId: Ferry snapshots RDS and Aurora databases only' });
+    }
     if (m.source.host === m.target.host && m.source.port === m.target.port && m.source.database === m.target.database) {
       ctx.addIssue({ code: 'custom', path: ['target'], message: 'must differ from source (same host, port and database)' });
     }
@@ -424,6 +537,7 @@ export type DatabaseEndpoint = z.infer<typeof DatabaseEndpointSchema>;
 export type ReplicationConfig = z.infer<typeof ReplicationSchema>;
 export type DmsEgressConfig = z.infer<typeof DmsEgressSchema>;
 export type SwitchConfig = z.infer<typeof SwitchSchema>;
+export type SwitchFileSystemConfig = z.infer<typeof SwitchFileSystemSchema>;
 export type FreezeConfig = z.infer<typeof FreezeSchema>;
 export type RollbackConfig = z.infer<typeof RollbackSchema>;
 export type VerificationConfig = z.infer<typeof VerificationSchema>;
@@ -443,4 +557,21 @@ export function dmsEgressPeers(m: MigrationConfig): Required<DmsEgressConfig> {
     target: egress?.target ?? database(m.target.host),
     secretsManagerEndpoint: egress?.secretsManagerEndpoint ?? [...PRIVATE_IPV4_RANGES],
   };
+}
+
+/** The RDS instance or Aurora cluster an endpoint names, if any. */
+export function rdsDatabaseOf(endpoint: { readonly rdsInstanceId?: string; readonly rdsClusterId?: string }): { readonly kind: 'instance' | 'cluster'; readonly id: string } | undefined {
+  if (endpoint.rdsInstanceId !== undefined) return { kind: 'instance', id: endpoint.rdsInstanceId };
+  if (endpoint.rdsClusterId !== undefined) return { kind: 'cluster', id: endpoint.rdsClusterId };
+  return undefined;
+}
+
+/** The databases the cutover snapshots before freezing: the source by default where it is RDS, the target on request. */
+export function snapshotPlan(m: MigrationConfig): Array<{ readonly side: 'source' | 'target'; readonly kind: 'instance' | 'cluster'; readonly id: string }> {
+  const plan: Array<{ side: 'source' | 'target'; kind: 'instance' | 'cluster'; id: string }> = [];
+  const source = rdsDatabaseOf(m.source);
+  const target = rdsDatabaseOf(m.target);
+  if (source && (m.backup.snapshotBeforeCutover ?? true)) plan.push({ side: 'source', ...source });
+  if (target && m.backup.snapshotTarget) plan.push({ side: 'target', ...target });
+  return plan;
 }

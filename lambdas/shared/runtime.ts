@@ -5,6 +5,7 @@ import type { MetricsPort } from './observability';
 import type { Database } from './pg/connection';
 import type { ReplicationEngine } from './replication/engine';
 import type { FinishScheduler } from './finish-scheduler';
+import type { RestorePoints } from './restore-points/rds';
 import type { RollbackStarter } from './rollback-starter';
 import type { Switch } from './switch/switch';
 
@@ -35,6 +36,8 @@ export interface StepRuntime {
   readonly rollbacks: RollbackStarter;
   /** Starts the finish workflow when a cutover's observation window ends (EventBridge Scheduler). */
   readonly finishes: FinishScheduler;
+  /** RDS backups and manual snapshots of the databases that name an RDS instance or Aurora cluster. */
+  readonly restorePoints: RestorePoints;
   now(): number;
 }
 

@@ -28,7 +28,10 @@ export function watchedDeadLetterQueue(scope: Construct, props: WatchedDeadLette
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
     // Its senders are services delivering failed events (EventBridge, Scheduler, Lambda), never an
-    // SQS redrive: no queue may name it as its dead-letter queue (Control Tower CT.SQS.PR.1).
+    // SQS redrive: no queue may name it as its dead-letter queue; it takes only failed Lambda,
+    // EventBridge and Scheduler deliveries. Control Tower's CT.SQS.PR.1 wants allowAll or byQueue
+    // here to recognise a dead-letter queue, which would let other queues send into it: the test
+    // suite exempts these queues from that rule, with this reason (test/bin/app.test.ts).
     redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.DENY_ALL },
   });
   Validations.of(queue).acknowledge({

@@ -12,13 +12,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import type { MigrationConfig } from '../../lambdas/shared/migration-config';
+import { rdsDatabaseOf, snapshotPlan, type MigrationConfig } from '../../lambdas/shared/migration-config';
 import { DMS_RESOURCES_ENV, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
 import { FINISH_SCHEDULER_ROLE_ARN_ENV, FINISH_STATE_MACHINE_ARN_ENV, SCHEDULE_PREFIX_ENV } from '../../lambdas/shared/finish-scheduler';
 import { encodeMigrations, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../lambdas/shared/runtime-config';
 import { readDefinition, relative, workflowNames, type WorkflowDefinition } from './workflows/definitions';
 import { grantStepNeeds, type StepResources, type WildcardStatement } from './workflows/grants';
 import { EXECUTION_ENDED_STEP, STATEMACHINES_DIR, STEP_FUNCTIONS, stepEntry, type StepFunctionSpec } from './workflows/steps';
+import { switchMountOf } from './workflows/switch-mount';
 
 export interface WorkflowsProps {
   /** The environment's migrations, as validated: the functions read them from FERRY_MIGRATIONS. */
@@ -120,6 +121,11 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
  * has its own role with exactly what its `needs` say (`./workflows/grants.ts`) plus its log
  * group and the network interfaces Lambda needs in a VPC; no managed policy.
  *
+ * **PgBouncer switch.** The functions whose needs include `switch` mount the migrations'
+ * `switch.fileSystem` (an EFS access point, `./workflows/switch-mount.ts`), where a PgBouncer
+ * switch rewrites its `databasesFile`. A PgBouncer switch without one, or two different ones in
+ * one environment (a function mounts at most one file system), fail synth.
+ *
  * **Rollback.** The functions whose needs include `start-rollback` get the rollback state
  * machine's ARN in FERRY_ROLLBACK_STATE_MACHINE_ARN and may start exactly that one. The ARN is
  * built from the machine's physical name (`<prefix>-rollback`): referencing the machine would make
@@ -202,9 +208,17 @@ export class Workflows extends Construct {
       databaseSecretArns: props.migrations.flatMap((m) => [m.source.secretArn, m.target.secretArn]),
       dms: Object.values(dmsResources),
       switches: props.migrations.map((m) => m.switch),
+      rdsDatabases: props.migrations.flatMap((m) => {
+        const snapshots = new Set(snapshotPlan(m).map((p) => p.side));
+        return (['source', 'target'] as const).flatMap((side) => {
+          const db = rdsDatabaseOf(m[side]);
+          return db ? [{ migrationId: m.id, ...db, snapshot: snapshots.has(side) }] : [];
+        });
+      }),
       rollbackStateMachineArn,
       ...(finish ? { finishSchedules: finish.grants } : {}),
     };
+    const switchMount = switchMountOf(this, props.migrations);
     const functions: Record<string, nodejs.NodejsFunction> = {};
     for (const spec of steps) {
       const name = `${prefix}-${spec.step}`;
@@ -221,7 +235,8 @@ export class Workflows extends Construct {
       logGroup.grantWrite(role);
       iam.Grant.addToPrincipal({ grantee: role, actions: [...LAMBDA_VPC_ACTIONS], resourceArns: ['*'] });
       // X-Ray's statement on * comes from `tracing: ACTIVE`.
-      const wildcards: WildcardStatement[] = [...FUNCTION_WILDCARDS, ...grantStepNeeds(role, spec.needs, resources)];
+      const mount = spec.needs.includes('switch') || spec.needs.includes('switch-read') ? switchMount : undefined;
+      const wildcards: WildcardStatement[] = [...FUNCTION_WILDCARDS, ...grantStepNeeds(role, spec.needs, resources), ...(mount ? [mount.wildcard] : [])];
 
       const fn = new nodejs.NodejsFunction(this, `${pascalCase(spec.step)}Function`, {
         functionName: name,
@@ -241,6 +256,8 @@ export class Workflows extends Construct {
         vpcSubnets: { subnets: [...props.subnets] },
         securityGroups: [...props.securityGroups],
         environment: functionEnvironment(spec),
+        // The mount's statements go to the role with it (ClientMount and ClientWrite through the access point).
+        ...(mount ? { filesystem: mount.mount() } : {}),
         bundling: BUNDLING,
       });
       for (const [resource, statements] of groupBy(wildcards, (w) => w.resource ?? '*')) {

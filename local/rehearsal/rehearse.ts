@@ -115,7 +115,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           id: MIGRATION_ID,
           source: { ...endpoint(source), secretArn: SECRETS.source, sslMode: 'require' },
           target: { ...endpoint(target), secretArn: SECRETS.target, sslMode: 'require' },
-          replication: { engine: 'native', syncWorkers: 4 },
+          replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/rehearsal/db-endpoint' },
           freeze: { roles: [APP_ROLE.user] },
         },

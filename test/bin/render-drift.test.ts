@@ -42,6 +42,14 @@ describe('drift: grouping differences by object', () => {
     expect(driftGroup('extension pgcrypto')).toBe('extension pgcrypto');
   });
 
+  it('lists policies under their table, and functions, schemas and partitions under themselves', () => {
+    expect(driftGroup('policy public.orders.tenant_isolation')).toBe('table public.orders');
+    expect(driftGroup('function public.total(integer)')).toBe('function public.total(integer)');
+    expect(driftGroup('procedure public.archive(date)')).toBe('procedure public.archive(date)');
+    expect(driftGroup('schema billing')).toBe('schema billing');
+    expect(driftGroup('partition public.events_2026')).toBe('partition public.events_2026');
+  });
+
   it('treats a column whose name has a space as a column, not as a kind prefix', () => {
     expect(driftGroup('public.orders.my note')).toBe('table public.orders');
   });

@@ -38,7 +38,7 @@ describe('parseEnvironments', () => {
     });
     expect(migration.verification).toEqual({ maxAgeSeconds: 300, settleMs: 5000, maxChangesPerRound: 200_000, maxSlotWalMb: 4096, slotWalAlarmMb: 2048 });
     expect(migration.drift).toEqual({ enabled: true, schedule: 'cron(0 * * * ? *)', timeZone: 'UTC', data: 'none' });
-    expect(migration.replication).toEqual({ engine: 'native', syncWorkers: 2 });
+    expect(migration.replication).toEqual({ engine: 'native' });
   });
 
   it('fills engine-specific defaults for each DMS engine', () => {
@@ -74,6 +74,22 @@ describe('parseEnvironments', () => {
     ]);
   });
 
+  it('snapshots an RDS source before cutover by default, and refuses a snapshot of a database that is not RDS', () => {
+    const env = validEnvironment();
+    env.migrations[0]!.source = { ...env.migrations[0]!.source, rdsInstanceId: 'orders-db' };
+    const rds = parseEnvironments({ dev: env });
+    expect(rds.dev!.migrations[0]!.backup).toEqual({ snapshotTarget: false, maxWaitMinutes: 30 });
+    expect(problemsOf((env) => (env.migrations[0].backup = { snapshotTarget: true }))).toEqual([
+      "environment 'dev': migrations[0].backup.snapshotTarget: needs target.rdsInstanceId or target.rdsClusterId: Ferry snapshots RDS and Aurora databases only, got true",
+    ]);
+    expect(problemsOf((env) => Object.assign(env.migrations[0].source, { rdsInstanceId: 'a', rdsClusterId: 'b' }))).toEqual([
+      expect.stringMatching(/^environment 'dev': migrations\[0\]\.source\.rdsClusterId: give rdsInstanceId \(an RDS instance\) or rdsClusterId \(an Aurora cluster\), not both/),
+    ]);
+    expect(problemsOf((env) => (env.migrations[0].source.rdsInstanceId = 'orders.db.eu-west-1.rds.amazonaws.com'))).toEqual([
+      expect.stringMatching(/^environment 'dev': migrations\[0\]\.source\.rdsInstanceId: rdsInstanceId must be an RDS identifier/),
+    ]);
+  });
+
   it('rejects a missing field, naming environment and field', () => {
     expect(problemsOf((env) => delete env.migrations[0].source.host)).toEqual([
       "environment 'dev': migrations[0].source.host: missing (expected string)",
@@ -90,6 +106,60 @@ describe('parseEnvironments', () => {
     expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'dms' }))).toEqual([
       "environment 'dev': migrations[0].replication.engine: engine must be one of 'dms-serverless', 'dms-instance', 'native', got \"dms\"",
     ]);
+  });
+
+  it("rejects the removed replication.syncWorkers, saying that the target server's max_sync_workers_per_subscription governs the parallel copies", () => {
+    expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'native', syncWorkers: 4 }))).toEqual([
+      "environment 'dev': migrations[0].replication.syncWorkers: replication.syncWorkers was removed: Ferry never applied it. " +
+        "How many tables the initial copy runs at a time is the target server's max_sync_workers_per_subscription (within max_logical_replication_workers and max_worker_processes): " +
+        "set it in the target server's parameters (RDS: the DB parameter group) and delete syncWorkers from the config, got 4",
+    ]);
+    // The other native settings are still checked once it is gone.
+    expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'native', syncWorker: 4 }))).toEqual([
+      "environment 'dev': migrations[0].replication: unknown key 'syncWorker' (check the spelling; unknown keys are rejected)",
+    ]);
+  });
+
+  describe('the PgBouncer switch', () => {
+    const pgbouncer = {
+      strategy: 'pgbouncer',
+      host: 'pgbouncer.internal',
+      database: 'orders',
+      adminSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgbouncer-admin-AbCdEf',
+      databasesFile: '/mnt/pgbouncer/orders.ini',
+      fileSystem: { accessPointArn: 'arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0123456789abcdef0', mountPath: '/mnt/pgbouncer' },
+    };
+    const withSwitch = (change: (s: any) => void) => (env: any) => {
+      env.migrations[0].switch = structuredClone(pgbouncer);
+      change(env.migrations[0].switch);
+    };
+
+    it('accepts a file system with the databasesFile inside its mountPath, and no file system at all (the local runtime)', () => {
+      const envs = parseEnvironments({ dev: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, switch: pgbouncer as never }] } });
+      expect(envs.dev!.migrations[0]!.switch).toEqual({ ...pgbouncer, port: 6432 });
+      expect(problemsOf(withSwitch((s) => ((s.databasesFile = '/etc/pgbouncer/orders.ini'), delete s.fileSystem)))).toEqual([]);
+    });
+
+    it('rejects an access point ARN that is not one, naming the field', () => {
+      expect(problemsOf(withSwitch((s) => (s.fileSystem.accessPointArn = 'arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0')))).toEqual([
+        "environment 'dev': migrations[0].switch.fileSystem.accessPointArn: must be an EFS access point ARN (arn:aws:elasticfilesystem:<region>:<account>:access-point/fsap-<id>), " +
+          'got "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0"',
+      ]);
+    });
+
+    it.each(['/efs/pgbouncer', 'mnt/pgbouncer', '/mnt/pgbouncer/files', '/mnt/', '/mnt/..'])('rejects the mount path %s: Lambda mounts directly under /mnt/', (mountPath) => {
+      const problems = problemsOf(withSwitch((s) => (s.fileSystem.mountPath = mountPath)));
+      expect(problems).toEqual([
+        `environment 'dev': migrations[0].switch.fileSystem.mountPath: must be an absolute path directly under /mnt/, where Lambda mounts file systems, such as '/mnt/pgbouncer', got ${JSON.stringify(mountPath)}`,
+      ]);
+    });
+
+    it.each(['/etc/pgbouncer/orders.ini', '/mnt/pgbouncer-other/orders.ini', '/mnt/pgbouncer/../orders.ini'])('rejects the databasesFile %s outside the mounted file system', (databasesFile) => {
+      expect(problemsOf(withSwitch((s) => (s.databasesFile = databasesFile)))).toEqual([
+        `environment 'dev': migrations[0].switch.databasesFile: must be inside fileSystem.mountPath (/mnt/pgbouncer/...): only that file system is writable where the switch runs, ` +
+          `and the PgBouncer host reads the same file from it, got ${JSON.stringify(databasesFile)}`,
+      ]);
+    });
   });
 
   it('rejects an unknown switch strategy', () => {

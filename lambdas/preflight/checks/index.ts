@@ -1,4 +1,5 @@
 import type { PreflightCheck } from '../check';
+import { backups } from './backups';
 import { connectivity } from './connectivity';
 import { extensions } from './extensions';
 import { lobSize } from './lob-size';
@@ -34,6 +35,7 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   walSenders,
   subscriptionWorkers,
   maxSlotWalKeepSize,
+  backups,
   longRunningTransactions,
   preparedTransactions,
   tablesSelected,

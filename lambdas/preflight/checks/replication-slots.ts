@@ -1,7 +1,7 @@
 import type { Database } from '../../shared/pg/connection';
 import type { CheckOutcome, PreflightCheck, Severity, Side } from '../check';
 import { readSettings } from '../catalog';
-import { slotUses, type SlotUse } from '../needs';
+import { parallelCopiesNote, readReplicationPlan, slotUses, type SlotUse } from '../needs';
 import { count, listNames, sentences, worst } from '../text';
 
 /** The replication slots of the server a database is on (slots and their limit are per server). */
@@ -104,10 +104,12 @@ export async function readServerSlots(db: Database): Promise<ServerSlots> {
 export const replicationSlots: PreflightCheck = {
   id: 'replication-slots',
   title:
-    'Free replication slots for what Ferry still creates: on the source the replication (DMS 1; native 1 + syncWorkers) and change capture (1); on the target change capture (1) and the reverse replication at cutover (1)',
+    "Free replication slots for what Ferry still creates: on the source the replication (DMS 1; native 1 + the target's max_sync_workers_per_subscription) and change capture (1); on the target change capture (1) and the reverse replication at cutover (1)",
   databases: ['source', 'target'],
   async run(ctx) {
-    const [source, target] = await Promise.all([readServerSlots(ctx.source), readServerSlots(ctx.target)]);
-    return replicationSlotsResult({ source: slotUses(ctx, 'source'), target: slotUses(ctx, 'target') }, { source, target });
+    const [source, target, plan] = await Promise.all([readServerSlots(ctx.source), readServerSlots(ctx.target), readReplicationPlan(ctx)]);
+    const uses = { ...plan, ferrySlots: ctx.ferrySlots };
+    const result = replicationSlotsResult({ source: slotUses(uses, 'source'), target: slotUses(uses, 'target') }, { source, target });
+    return { ...result, message: sentences(result.message, parallelCopiesNote(plan)) };
   },
 };

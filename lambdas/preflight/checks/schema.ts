@@ -1,4 +1,6 @@
-import { diffSchemas, readSchemaSnapshot, type SchemaDifference, type SchemaDifferenceKind } from '../../shared/compare/schema';
+import type { SchemaDifferenceKind } from '../../shared/compare/schema';
+import { readSchemaSides, schemaDifferences } from '../../shared/drift/schema-drift';
+import type { DriftDifference } from '../../shared/drift/types';
 import type { CheckOutcome, PreflightCheck } from '../check';
 import { count, listNames, sentences } from '../text';
 
@@ -16,11 +18,11 @@ function value(v: unknown): string {
   return text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS - 1)}…` : text;
 }
 
-export function describeDifference(d: SchemaDifference): string {
+export function describeDifference(d: DriftDifference): string {
   return `${d.kind} ${d.object} (source: ${value(d.source)}; target: ${value(d.target)})${d.detail ? ` ${d.detail}` : ''}`;
 }
 
-export function schemaResult(differences: readonly SchemaDifference[]): CheckOutcome {
+export function schemaResult(differences: readonly DriftDifference[]): CheckOutcome {
   if (differences.length === 0) return { severity: 'ok', message: 'The target schema of the selected tables matches the source.', objects: [] };
   const errors = differences.filter((d) => d.severity === 'error');
   const warnings = differences.filter((d) => d.severity === 'warning');
@@ -54,15 +56,20 @@ export function schemaResult(differences: readonly SchemaDifference[]): CheckOut
   };
 }
 
+/**
+ * The same comparison drift runs (lambdas/shared/drift/schema-drift.ts): the compare engine's schema
+ * comparison and the surface beside it (functions and procedures, row level security and policies,
+ * grants and owners of the tables, their sequences, schemas and functions, partition keys and
+ * bounds), without AWS DMS's own control tables.
+ */
 export const schema: PreflightCheck = {
   id: 'schema',
-  title: "The target schema of the selected tables equals the source's (the compare engine's schema comparison)",
+  title:
+    "The target schema of the selected tables equals the source's: tables, columns, keys, indexes, constraints, triggers, sequences, " +
+    'enums, views, and functions, row level security and policies, grants, owners and partitioning',
   databases: ['source', 'target'],
   async run(ctx) {
-    const [source, target] = await Promise.all([
-      readSchemaSnapshot(ctx.source, { selection: ctx.selection }),
-      readSchemaSnapshot(ctx.target, { selection: ctx.selection }),
-    ]);
-    return schemaResult(diffSchemas(source, target, { ignore: SCHEMA_KINDS_CHECKED_ELSEWHERE }));
+    const sides = await readSchemaSides({ source: ctx.source, target: ctx.target }, ctx.selection);
+    return schemaResult(schemaDifferences(sides, SCHEMA_KINDS_CHECKED_ELSEWHERE));
   },
 };

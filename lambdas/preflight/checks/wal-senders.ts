@@ -2,7 +2,7 @@ import type { Database } from '../../shared/pg/connection';
 import type { CheckOutcome, PreflightCheck, Side } from '../check';
 import { readSettings } from '../catalog';
 import { slotNamesOn } from '../ferry-slots';
-import { replicationNeed, type ReplicationNeed } from '../needs';
+import { readReplicationPlan, replicationNeed, type ReplicationNeed } from '../needs';
 import { capitalize, sentences } from '../text';
 
 export interface WalSenderUse {
@@ -48,6 +48,7 @@ export function walSendersResult(need: ReplicationNeed, use: Readonly<Record<Sid
       sourceShort && `${capitalize(raise('source', use.source, need.count))}. Without a free WAL sender the replication cannot connect.`,
       found('target', use.target, `the reverse replication needs ${REVERSE_NEED} at cutover`),
       targetShort && `The migration can start, but before cutover ${raise('target', use.target, REVERSE_NEED)}: without a free WAL sender a rollback after cutover cannot replicate back.`,
+      need.note,
       CAPTURE_NOTE,
     ),
     objects: [...(sourceShort ? ['source:max_wal_senders'] : []), ...(targetShort ? ['target:max_wal_senders'] : [])],
@@ -74,7 +75,11 @@ export const walSenders: PreflightCheck = {
   title: 'Free WAL senders (max_wal_senders) on the source for the replication, and on the target for the reverse replication at cutover (change capture takes none)',
   databases: ['source', 'target'],
   async run(ctx) {
-    const [source, target] = await Promise.all([readWalSenderUse(ctx.source, slotNamesOn(ctx.ferrySlots, 'source')), readWalSenderUse(ctx.target, slotNamesOn(ctx.ferrySlots, 'target'))]);
-    return walSendersResult(replicationNeed(ctx), { source, target });
+    const [source, target, plan] = await Promise.all([
+      readWalSenderUse(ctx.source, slotNamesOn(ctx.ferrySlots, 'source')),
+      readWalSenderUse(ctx.target, slotNamesOn(ctx.ferrySlots, 'target')),
+      readReplicationPlan(ctx),
+    ]);
+    return walSendersResult(replicationNeed(plan), { source, target });
   },
 };

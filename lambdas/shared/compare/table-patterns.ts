@@ -36,7 +36,14 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${part(pattern.slice(0, dot))}\\u0000${part(pattern.slice(dot + 1))}$`, 's');
 }
 
-/** Compiles a selection once; `matches` then tells whether a table is selected (never one of FERRY_SCHEMA). */
+/**
+ * AWS DMS's own control and audit tables (`awsdms_apply_exceptions`, `awsdms_status`,
+ * `awsdms_ddl_audit`, ...), in whatever schema DMS put them: never selected, so neither
+ * replicated, frozen, compared nor checked.
+ */
+const DMS_TABLE = /^awsdms_/i;
+
+/** Compiles a selection once; `matches` then tells whether a table is selected (never one of FERRY_SCHEMA, never DMS's own). */
 export function compileSelection(selection: TableSelection): (table: TableName) => boolean {
   const include = selection.include.map(patternToRegExp);
   const exclude = (selection.exclude ?? []).map(patternToRegExp);
@@ -45,7 +52,7 @@ export function compileSelection(selection: TableSelection): (table: TableName) 
   const keyOf = (table: TableName) => `${table.schema}\u0000${table.name}`;
   const only = selection.only === undefined ? undefined : new Set(selection.only.map(keyOf));
   return (table) => {
-    if (table.schema === FERRY_SCHEMA) return false;
+    if (table.schema === FERRY_SCHEMA || DMS_TABLE.test(table.name)) return false;
     const key = keyOf(table);
     return (only?.has(key) ?? true) && include.some((r) => r.test(key)) && !exclude.some((r) => r.test(key));
   };

@@ -66,6 +66,20 @@ interface SequenceRow extends TableName {
   owner_schema: string | null;
   owner_table: string | null;
   owner_column: string | null;
+  identity: boolean | null;
+}
+
+/** Why the cutover moves a sequence, or leaves it alone: syncSequences moves exactly those `moved`. */
+export interface SequenceChoice {
+  /** `schema.name` */
+  readonly sequence: string;
+  readonly schema: string;
+  readonly name: string;
+  /** `schema.table.column` that owns it (serial, identity, OWNED BY); null for a standalone sequence. */
+  readonly owner: string | null;
+  readonly moved: boolean;
+  /** `identity of public.orders.id`, `the default of billing.invoices.number calls it`, `owned by public.scratch.id, whose table is not selected`. */
+  readonly reason: string;
 }
 
 /**
@@ -75,12 +89,12 @@ interface SequenceRow extends TableName {
 const SEQUENCES_SQL = `
 select n.nspname as schema, c.relname as name,
        s.seqincrement::text as increment, s.seqmin::text as min, s.seqmax::text as max,
-       o.schema as owner_schema, o.tbl as owner_table, o.col as owner_column
+       o.schema as owner_schema, o.tbl as owner_table, o.col as owner_column, o.identity
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace
   join pg_sequence s on s.seqrelid = c.oid
   left join lateral (
-    select tn.nspname as schema, t.relname as tbl, a.attname as col
+    select tn.nspname as schema, t.relname as tbl, a.attname as col, d.deptype = 'i' as identity
       from pg_depend d
       join pg_class t on t.oid = d.refobjid
       join pg_namespace tn on tn.oid = t.relnamespace
@@ -93,19 +107,70 @@ select n.nspname as schema, c.relname as name,
    and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')
 `;
 
+/** Which columns' defaults call which sequences (nextval('...'), through pg_attrdef's dependency on the sequence). */
+const DEFAULT_USES_SQL = `
+select sn.nspname as seq_schema, sc.relname as seq_name, tn.nspname as schema, tc.relname as tbl, a.attname as col
+  from pg_depend d
+  join pg_attrdef ad on ad.oid = d.objid
+  join pg_class tc on tc.oid = ad.adrelid
+  join pg_namespace tn on tn.oid = tc.relnamespace
+  join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
+  join pg_class sc on sc.oid = d.refobjid and sc.relkind = 'S'
+  join pg_namespace sn on sn.oid = sc.relnamespace
+ where d.classid = 'pg_attrdef'::regclass and d.refclassid = 'pg_class'::regclass
+`;
+
+interface DefaultUseRow {
+  seq_schema: string;
+  seq_name: string;
+  schema: string;
+  tbl: string;
+  col: string;
+}
+
 type Query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
 
 /**
- * The sequences the selection covers: those owned by a column of a selected table, and
- * standalone ones whose own `schema.name` the selection's patterns match. A sequence owned by a
- * table that is not selected is not ours, whatever its name.
+ * Every user sequence with the cutover's decision, sorted by name. Moved: those owned by a column
+ * of a selected table (serial, identity, OWNED BY); those a selected table's column default calls
+ * (nextval), whoever owns them, since inserts into that table on the target use them; and
+ * standalone ones whose own `schema.name` the selection's patterns match. Left alone: one owned by
+ * a table that is not selected (whatever its name), and a standalone one nothing selected names.
  */
-async function selectedSequences(query: Query, selection: TableSelection): Promise<SequenceRow[]> {
+async function decide(query: Query, selection: TableSelection): Promise<Array<{ row: SequenceRow; choice: SequenceChoice }>> {
   const matches = compileSelection(selection);
-  const rows = await query<SequenceRow>(SEQUENCES_SQL);
+  const [rows, uses] = await Promise.all([query<SequenceRow>(SEQUENCES_SQL), query<DefaultUseRow>(DEFAULT_USES_SQL)]);
+  const key = (schema: string, name: string) => `${schema}\u0000${name}`;
+  const callers = new Map<string, string[]>();
+  for (const u of uses.filter((u) => matches({ schema: u.schema, name: u.tbl }))) {
+    const list = callers.get(key(u.seq_schema, u.seq_name)) ?? [];
+    list.push(`${u.schema}.${u.tbl}.${u.col}`);
+    callers.set(key(u.seq_schema, u.seq_name), list);
+  }
   return rows
-    .filter((r) => (r.owner_table === null ? matches(r) : matches({ schema: r.owner_schema!, name: r.owner_table })))
-    .sort((a, b) => displayName(a).localeCompare(displayName(b), 'en'));
+    .map((row) => {
+      const owner = row.owner_table === null ? null : `${row.owner_schema}.${row.owner_table}.${row.owner_column}`;
+      const called = [...new Set(callers.get(key(row.schema, row.name)) ?? [])].sort();
+      let moved = true;
+      let reason: string;
+      if (owner !== null && matches({ schema: row.owner_schema!, name: row.owner_table! })) reason = row.identity ? `identity of ${owner}` : `owned by ${owner}`;
+      else if (called.length > 0) reason = `the default${called.length === 1 ? '' : 's'} of ${called.join(', ')} call${called.length === 1 ? 's' : ''} it`;
+      else if (owner === null && matches(row)) reason = 'standalone, and the table selection matches its name';
+      else {
+        moved = false;
+        reason =
+          owner !== null
+            ? `owned by ${owner}, whose table is not selected, and no selected column's default calls it`
+            : "standalone: the table selection does not match its name and no selected column's default calls it";
+      }
+      return { row, choice: { sequence: displayName(row), schema: row.schema, name: row.name, owner, moved, reason } };
+    })
+    .sort((a, b) => a.choice.sequence.localeCompare(b.choice.sequence, 'en'));
+}
+
+/** Every user sequence of `db` and whether (and why) the cutover moves it: what syncSequences and preflight both go by. */
+export async function chooseSequences(db: Pick<Database, 'query'>, selection: TableSelection): Promise<SequenceChoice[]> {
+  return (await decide((text, values) => db.query(text, values), selection)).map((d) => d.choice);
 }
 
 /** Sequences read per statement (one UNION ALL branch each). */
@@ -148,7 +213,7 @@ function nextValue(p: SequencePosition, increment: bigint): bigint {
  */
 export async function syncSequences(from: Database, to: Database, selection: TableSelection): Promise<SequenceSyncReport> {
   const fromQuery: Query = (text, values) => from.query(text, values);
-  const wanted = await selectedSequences(fromQuery, selection);
+  const wanted = (await decide(fromQuery, selection)).filter((d) => d.choice.moved).map((d) => d.row);
   const fromPositions = await readPositions(fromQuery, wanted);
 
   return to.withClient(async (client) => {

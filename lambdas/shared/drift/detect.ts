@@ -16,8 +16,9 @@ export const DRIFT_DEFAULTS = {
 /**
  * What has drifted: before cutover between the source and the target, after it between the
  * schema snapshot stored at cutover and the target. Three parts, each in its own file:
- * - the schema comparison's differences (schema-drift.ts), without `sequence-behind` (expected
- *   until the cutover moves the sequences);
+ * - the schema comparison's differences and the surface's (functions, row level security and
+ *   policies, grants, owners, partitioning) (schema-drift.ts), without `sequence-behind` (expected
+ *   until the cutover moves the sequences) and without AWS DMS's own tables (dms.ts);
  * - `sequence-exhaustion` for the sequences in scope on the target, and on the source when there
  *   is one (sequence-exhaustion.ts);
  * - with `data`, the rows of the tables both sides have (data-drift.ts), only in source-target
@@ -63,6 +64,7 @@ export async function detectDrift(sides: DriftSides, options: DriftOptions = {})
     incomplete,
     fingerprint: driftFingerprint(differences),
     ...(coverage !== undefined ? { data: coverage } : {}),
+    ...(schema.notes.length > 0 ? { notes: [...schema.notes] } : {}),
   };
 }
 

@@ -1,13 +1,16 @@
 import type { TableSelection } from '../compare/table-patterns';
 import type { SchemaSnapshot, Severity } from '../compare/schema';
 import type { Database } from '../pg/connection';
+import type { SurfaceSnapshot } from './surface';
 
 /**
  * Drift: what differs between the two databases of a migration (before cutover), or between the
  * target and the schema snapshot stored at cutover (after it, when the source may be gone).
  *
  * Kinds are the schema comparison's (`table-missing`, `column-type`, ...; see
- * compare/schema/kinds.ts), info-level ones included (they are differences too), plus:
+ * compare/schema/kinds.ts), info-level ones included (they are differences too), the surface's
+ * (functions, row level security and policies, grants, owners, partitioning: `function-definition`,
+ * `table-grants`, `policy-missing`, `partition-bound`, ...; see diff-surface.ts), plus:
  * - `sequence-exhaustion`: a sequence (or identity) has used at least `exhaustionWarnPercent` of
  *   its range on one side (warning), or `exhaustionErrorPercent` (error). `object` is
  *   `sequence <schema>.<name>`; the side is the one whose value is not null. Values:
@@ -21,7 +24,8 @@ import type { Database } from '../pg/connection';
  *   exist on one side only are the schema's `table-missing` / `table-extra`, not reported again.
  *
  * `sequence-behind` is never reported: before cutover the target's sequences are expected to lag
- * (the cutover moves them), after it they move on their own.
+ * (the cutover moves them), after it they move on their own. Nor is anything about AWS DMS's own
+ * control and audit tables (`awsdms_*`, in any schema; see dms.ts).
  */
 export interface DriftDifference {
   readonly kind: string;
@@ -55,10 +59,17 @@ export interface DriftOptions {
   readonly settleMs?: number;
 }
 
+/**
+ * The schema snapshot the cutover stores (readDriftSnapshot): the schema comparison's snapshot
+ * with the surface of its tables beside it. `surface` is absent in snapshots stored before Ferry
+ * read it, and in `ferry snapshot` files: the surface is then not compared (DriftResult.notes).
+ */
+export type DriftSnapshot = SchemaSnapshot & { readonly surface?: SurfaceSnapshot };
+
 /** Either both databases, or the stored snapshot (source side) and the target database. */
 export type DriftSides =
   | { readonly source: Database; readonly target: Database }
-  | { readonly snapshot: SchemaSnapshot; readonly target: Database };
+  | { readonly snapshot: DriftSnapshot; readonly target: Database };
 
 /** What the data part covered. */
 export interface DriftDataCoverage {
@@ -99,4 +110,6 @@ export interface DriftResult {
   readonly fingerprint: string;
   /** What the data part covered; absent when `data` is 'none'. */
   readonly data?: DriftDataCoverage;
+  /** What was not compared, and why (a snapshot without the surface); absent when everything was. */
+  readonly notes?: readonly string[];
 }

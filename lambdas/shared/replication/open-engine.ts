@@ -36,7 +36,6 @@ export async function createEngine(migration: MigrationConfig, deps: EngineDepen
       targetConnection,
       name: nativeReplicationName(migration),
       selection: migration.tables,
-      syncWorkers: migration.replication.syncWorkers,
     });
   }
   if (!deps.dms) throw new Error(`migration '${migration.id}' uses ${migration.replication.engine}: DMS clients and resources are required`);

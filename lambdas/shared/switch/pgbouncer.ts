@@ -78,6 +78,14 @@ export class PgBouncerSwitch implements Switch {
     return { side: this.sideOf(line.endpoint), value: `${render(line.endpoint)} (from ${this.options.databasesFile}; ${why})` };
   }
 
+  /**
+   * `SHOW VERSION` on the admin console: proves that the switch's login works and the console
+   * answers, and changes nothing (no PAUSE, no RELOAD). What the switch-ready guardrail asks.
+   */
+  async consoleVersion(): Promise<string> {
+    return this.withConsole(async (c) => String(Object.values((await c.rows('SHOW VERSION'))[0] ?? {})[0] ?? ''));
+  }
+
   async pointTo(side: Side): Promise<SwitchOutcome> {
     const { database, databasesFile } = this.options;
     const want = this.options.endpoints[side];

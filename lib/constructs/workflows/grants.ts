@@ -1,4 +1,4 @@
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,6 +27,11 @@ export interface StepResources {
    * schedule group) and the role they run as, which the step passes to EventBridge Scheduler.
    * @default - no finish workflow is deployed, and 'schedule-finish' grants nothing
    */
+  /**
+   * The RDS instances and Aurora clusters the migrations name, and whether the cutover snapshots each.
+   * @default [] - no migration names one: the 'rds-*' needs grant nothing
+   */
+  readonly rdsDatabases?: ReadonlyArray<{ readonly migrationId: string; readonly kind: 'instance' | 'cluster'; readonly id: string; readonly snapshot: boolean }>;
   readonly finishSchedules?: {
     readonly scheduleArnPattern: string;
     /** The pattern as cdk-nag spells it in its IAM5 finding. */
@@ -101,6 +106,9 @@ const SWITCH_ACTIONS = {
   route53Change: ['route53:GetChange'],
   pgbouncer: ['secretsmanager:GetSecretValue'],
 } as const;
+
+/** The actions of SWITCH_ACTIONS and SWITCH_KEY_ACTIONS that only read: what 'switch-read' gets. */
+const READ_ACTIONS = new Set(['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'route53:ListResourceRecordSets', 'kms:Decrypt']);
 
 /**
  * The parameter or secret may be a SecureString / secret encrypted with a customer-managed key
@@ -177,10 +185,17 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
         if (resources.topic.masterKey) resources.topic.masterKey.grant(role, ...TOPIC_KEY_ACTIONS);
         break;
       case 'switch':
-        wildcards.push(...grantSwitches(resources, allow, addStatement));
+        wildcards.push(...grantSwitches(resources, allow, addStatement, 'write'));
+        break;
+      case 'switch-read':
+        wildcards.push(...grantSwitches(resources, allow, addStatement, 'read'));
         break;
       case 'start-rollback':
         if (resources.rollbackStateMachineArn) allow(['states:StartExecution'], [resources.rollbackStateMachineArn]);
+        break;
+      case 'rds-backups':
+      case 'rds-snapshots':
+        wildcards.push(...grantRds(need, resources, allow));
         break;
       case 'schedule-finish':
         if (!resources.finishSchedules) break;
@@ -207,13 +222,17 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
 /** The 'switch' need: each migration's switch target, and nothing else. */
 function grantSwitches(
   resources: StepResources,
-  allow: (actions: readonly string[], resourceArns: readonly string[]) => void,
+  allowAny: (actions: readonly string[], resourceArns: readonly string[]) => void,
   addStatement: (statement: iam.PolicyStatementProps) => void,
+  mode: 'read' | 'write',
 ): WildcardStatement[] {
   const stack = resources.checkpoints.stack;
+  // Reading where the clients point (a guardrail) needs only the reads of each strategy.
+  const readOnly = (actions: readonly string[]) => (mode === 'write' ? actions : actions.filter((a) => READ_ACTIONS.has(a)));
+  const allow = (actions: readonly string[], resourceArns: readonly string[]) => allowAny(readOnly(actions), resourceArns);
   const keyVia = (service: 'ssm' | 'secretsmanager', actions: readonly string[], contextKey: string, arn: string) =>
     addStatement({
-      actions: [...actions],
+      actions: [...readOnly(actions)],
       resources: ['*'],
       conditions: {
         StringEquals: { 'kms:ViaService': `${service}.${stack.region}.amazonaws.com`, [`kms:EncryptionContext:${contextKey}`]: arn },
@@ -245,6 +264,7 @@ function grantSwitches(
         const zone = `arn:${Aws.PARTITION}:route53:::hostedzone/${s.hostedZoneId}`;
         allow(SWITCH_ACTIONS.route53Zone, [zone]);
         // Only this record, and only as a CNAME: the zone may hold the application's other records.
+        if (mode === 'read') break;
         addStatement({
           actions: ['route53:ChangeResourceRecordSets'],
           resources: [zone],
@@ -268,7 +288,7 @@ function grantSwitches(
   }
   const wildcards: WildcardStatement[] = [];
   if (keyReasons.size > 0) {
-    const actions = unique([...(keyReasons.has('ssm') ? SWITCH_KEY_ACTIONS.ssm : []), ...(keyReasons.has('secretsmanager') ? SWITCH_KEY_ACTIONS.secret : [])]);
+    const actions = readOnly(unique([...(keyReasons.has('ssm') ? SWITCH_KEY_ACTIONS.ssm : []), ...(keyReasons.has('secretsmanager') ? SWITCH_KEY_ACTIONS.secret : [])]));
     wildcards.push({
       actions,
       reason:
@@ -276,12 +296,45 @@ function grantSwitches(
         `allowed only through ${[...keyReasons].join(' and ')} (kms:ViaService) and only for that parameter or secret (kms:EncryptionContext)`,
     });
   }
-  if (route53) {
+  if (route53 && mode === 'write') {
     allow(SWITCH_ACTIONS.route53Change, [ROUTE53_CHANGES]);
     wildcards.push({
       actions: SWITCH_ACTIONS.route53Change,
       resource: ROUTE53_CHANGES_FINDING,
       reason: 'a Route 53 change id exists only once the change is made (the switch waits for its record change to be INSYNC)',
+    });
+  }
+  return wildcards;
+}
+
+/**
+ * The RDS calls of lambdas/shared/restore-points/rds.ts. Reading backup settings names the
+ * instance or cluster; a snapshot is created from it under a name Ferry gives it (ferry-<migration>-
+ * <side>-<run hash>), so those grants name the snapshots by that prefix: they are made per cutover.
+ */
+function grantRds(need: 'rds-backups' | 'rds-snapshots', resources: StepResources, allow: (actions: readonly string[], arns: readonly string[]) => void): WildcardStatement[] {
+  const stack = resources.checkpoints.stack;
+  const arn = (resource: string) => `arn:${stack.partition}:rds:${stack.region}:${stack.account}:${resource}`;
+  const spelled = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  const finding = (resource: string) =>
+    `arn:${spelled(stack.partition, 'AWS::Partition')}:rds:${spelled(stack.region, 'AWS::Region')}:${spelled(stack.account, 'AWS::AccountId')}:${resource}`;
+  const wildcards: WildcardStatement[] = [];
+  for (const db of resources.rdsDatabases ?? []) {
+    const own = db.kind === 'instance' ? `db:${db.id}` : `cluster:${db.id}`;
+    if (need === 'rds-backups') {
+      allow([db.kind === 'instance' ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters'], [arn(own)]);
+      continue;
+    }
+    if (!db.snapshot) continue;
+    const snapshots = `${db.kind === 'instance' ? 'snapshot' : 'cluster-snapshot'}:ferry-${db.migrationId}-*`;
+    const create = db.kind === 'instance' ? 'rds:CreateDBSnapshot' : 'rds:CreateDBClusterSnapshot';
+    const read = db.kind === 'instance' ? 'rds:DescribeDBSnapshots' : 'rds:DescribeDBClusterSnapshots';
+    allow([create], [arn(own)]);
+    allow([create, read, 'rds:AddTagsToResource'], [arn(snapshots)]);
+    wildcards.push({
+      actions: [create, read, 'rds:AddTagsToResource'],
+      resource: finding(snapshots),
+      reason: `each cutover makes its own snapshot of ${db.id}, named when it starts; the pattern is migration ${db.migrationId}'s snapshots only`,
     });
   }
   return wildcards;

@@ -30,10 +30,16 @@ export type StepNeed =
   | 'notify'
   /** Read and change what each migration's `switch` names (SSM parameter, secret, Route 53 record, PgBouncer admin secret). */
   | 'switch'
+  /** Only read what each migration's `switch` names (the switch-ready guardrail); PgBouncer's file system is mounted too. */
+  | 'switch-read'
   /** Start the environment's rollback workflow (states:StartExecution on that state machine only). */
   | 'start-rollback'
   /** Create, move and delete the one-time EventBridge Scheduler schedules that start the finish workflow (this stack's only). */
-  | 'schedule-finish';
+  | 'schedule-finish'
+  /** Read the backup settings of the RDS instances and Aurora clusters the migrations name (preflight). */
+  | 'rds-backups'
+  /** Create and read manual snapshots of those databases, named ferry-<migration>-* (the cutover's restore points). */
+  | 'rds-snapshots';
 
 export interface StepFunctionSpec {
   /** The step's folder under lambdas/; its handler is `lambdas/<step>/handler.ts`, export `handler`. */
@@ -91,7 +97,7 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     description: 'checks the source and target databases before replication starts',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'rds-backups'],
   },
   {
     step: 'start-replication',
@@ -171,7 +177,23 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     description: 'checks that a migration may be cut over now, each guardrail by name',
     timeoutSeconds: 2 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'switch-read'],
+  },
+  {
+    step: 'analyze',
+    placeholder: 'AnalyzeFunctionArn',
+    description: "runs ANALYZE on the target's selected tables, after the full load and before a cutover's freeze, so its planner has statistics",
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 512,
+    needs: ['database-secrets'],
+  },
+  {
+    step: 'restore-points',
+    placeholder: 'RestorePointsFunctionArn',
+    description: 'takes manual RDS snapshots of the source (and target) before a cutover freezes writes, and waits for them',
+    timeoutSeconds: 1 * MINUTE,
+    memoryMb: 256,
+    needs: ['checkpoints-read-write', 'rds-snapshots'],
   },
   {
     step: 'freeze',
@@ -251,7 +273,7 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     description: 'decides whether a migration may be finished, then stops replication and removes every slot, publication, subscription and Ferry object',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch', 'notify'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch-read', 'notify'],
   },
   {
     step: 'schedule-finish',

@@ -72,7 +72,7 @@ describe('drift step', () => {
     const stored = await driftStep({ migrationId: 'orders', action: 'snapshot' }, runtime);
     await pair.targetSql(`insert into orders (total) select i from generate_series(1, 100) i`);
     const clean = await driftStep({ migrationId: 'orders' }, runtime);
-    await pair.targetSql(`drop index orders_total_idx`);
+    await pair.targetSql(`drop index orders_total_idx; alter table orders enable row level security`);
     await pair.sourceSql(`drop table orders`);
     const drifted = await driftStep({ migrationId: 'orders' }, runtime);
 
@@ -80,7 +80,8 @@ describe('drift step', () => {
     expect(missing).toBeInstanceOf(SchemaSnapshotMissingError);
     expect(stored).toMatchObject({ status: 'snapshot-stored', tables: 1 });
     expect(clean).toMatchObject({ mode: 'snapshot-target', differences: 0 });
-    expect(drifted).toMatchObject({ mode: 'snapshot-target', differences: 1, byKind: { 'index-missing': 1 }, changed: true });
+    // The snapshot holds the surface too: row level security turned on after cutover is drift.
+    expect(drifted).toMatchObject({ mode: 'snapshot-target', differences: 2, byKind: { 'index-missing': 1, 'row-security': 1 }, changed: true });
   });
 
   it('skips phases with no pair of databases in use, and rejects a misspelt field', async () => {

@@ -11,22 +11,36 @@ import { ScriptedEngine } from '../../helpers/scripted-engine';
 import { ORDERS } from '../../helpers/migrations';
 
 const CDC: ReplicationStatus = { state: 'cdc', tables: [] };
-const ALL_IDS = ['phase-ready', 'comparison-passed', 'verification-current', 'replication-healthy', 'replication-lag', 'long-running-transactions', 'indexes-ready'];
+const ALL_IDS = [
+  'phase-ready',
+  'comparison-passed',
+  'verification-current',
+  'replication-healthy',
+  'replication-lag',
+  'long-running-transactions',
+  'indexes-ready',
+  'roles-ready',
+  'switch-ready',
+];
 
 describe('guardrails step', () => {
   const dynamo = useDynalite();
   const clock = manualClock();
 
   /**
-   * The local runtime with the databases and engine replaced: the source answers every query with
-   * `rows` (the long-transaction query), the catalogs read on a connection of their own are empty
-   * (no index anywhere: indexes-ready has its own tests on real servers), and `engine` is what the
-   * step sees.
+   * The local runtime with the databases and engine replaced: the long-transaction query answers
+   * `rows`, every other query nothing (no application role, no index anywhere: indexes-ready and
+   * roles-ready have their own tests on real servers), and `engine` is what the step sees. The
+   * switch is the local runtime's memory switch, pointing at the source.
    */
   async function newRuntime(engine: ReplicationEngine, rows: unknown[] = []) {
     const local = localRuntime({ store: await dynamo.newStore({ now: clock.now }), migrations: [ORDERS], secrets: {}, now: clock.now });
     const emptyCatalogs = { query: async () => ({ rows: [] }) };
-    const db = { label: 'source database', query: async () => rows, withClient: async (fn: (c: typeof emptyCatalogs) => unknown) => fn(emptyCatalogs) } as unknown as Database;
+    const db = {
+      label: 'source database',
+      query: async (sql: string) => (sql.includes('pg_stat_activity') ? rows : []),
+      withClient: async (fn: (c: typeof emptyCatalogs) => unknown) => fn(emptyCatalogs),
+    } as unknown as Database;
     const closed: string[] = [];
     const runtime: StepRuntime = {
       ...local,

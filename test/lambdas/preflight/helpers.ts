@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { CheckResult, PreflightCheck, PreflightContext } from '../../../lambdas/preflight/check';
 import { Database } from '../../../lambdas/shared/pg/connection';
 
@@ -67,4 +67,28 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
+}
+
+/** The sentence the replication checks add about the parallel initial copies of a native replication. */
+export const parallelCopiesSentence = (n: number): string =>
+  `Parallel initial copies: ${n}, from the target's max_sync_workers_per_subscription; change it in the server's parameters (RDS: parameter group).`;
+
+/**
+ * Sets a reloadable server setting for the length of `fn` (ALTER SYSTEM and a reload, as an
+ * operator changes a server parameter), then resets it. Waits until new sessions see each value.
+ */
+export async function withServerSetting<T>(url: string, name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const current = async () => (await sql(url, 'select pg_catalog.current_setting($1) as v', [name])).rows[0].v as string;
+  const apply = async (statement: string, expected: string) => {
+    await sql(url, statement);
+    await sql(url, 'select pg_catalog.pg_reload_conf()');
+    await expect.poll(current).toBe(expected);
+  };
+  const before = await current();
+  await apply(`alter system set ${name} = '${value.replace(/'/g, "''")}'`, value);
+  try {
+    return await fn();
+  } finally {
+    await apply(`alter system reset ${name}`, before);
+  }
 }

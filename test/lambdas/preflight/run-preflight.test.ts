@@ -159,8 +159,8 @@ describe('runPreflight against real databases', () => {
     for (const report of [native, dms]) {
       expect(report.checks.filter((c) => c.severity === 'error')).toEqual([]);
       expect(report.passed).toBe(true);
-      // Unencrypted loopback connections, an unlimited max_slot_wal_keep_size and an identity column: warnings only.
-      expect(report.checks.filter((c) => c.severity === 'warning').map((c) => c.id)).toEqual(['ssl', 'max-slot-wal-keep-size', 'sequences']);
+      // Unencrypted loopback connections, an unlimited max_slot_wal_keep_size, local servers that are not RDS (no backups to check) and an identity column: warnings only.
+      expect(report.checks.filter((c) => c.severity === 'warning').map((c) => c.id)).toEqual(['ssl', 'max-slot-wal-keep-size', 'backups', 'sequences']);
     }
   });
 });

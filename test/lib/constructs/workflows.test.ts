@@ -133,8 +133,18 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
       case 'switch':
         for (const { switch: s } of migrations) lines.push(...switchPermissions(s));
         break;
+      case 'switch-read': {
+        // Where the clients point, never a write: the reads of each strategy, and PgBouncer's file system to look at its file.
+        const reads = /^(ssm:GetParameter|secretsmanager:GetSecretValue|route53:ListResourceRecordSets|kms:Decrypt|elasticfilesystem:\w+) /;
+        for (const { switch: s } of migrations) lines.push(...switchPermissions(s).filter((line) => reads.test(line)));
+        break;
+      }
       case 'start-rollback':
         lines.push(...on(['states:StartExecution'], [inPartition(':states:eu-west-1:123456789012:stateMachine:Ferry-test-rollback')]));
+        break;
+      case 'rds-backups':
+      case 'rds-snapshots':
+        lines.push(...rdsPermissions(migrations, need));
         break;
       case 'schedule-finish':
         lines.push(
@@ -145,6 +155,25 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
     }
   }
   return lines;
+}
+
+/** Backups read on the configured RDS instance or cluster; snapshots made from it, named ferry-<migration>-*. */
+function rdsPermissions(migrations: readonly MigrationConfig[], need: 'rds-backups' | 'rds-snapshots'): string[] {
+  const rds = (resource: string) => inPartition(`:rds:eu-west-1:123456789012:${resource}`);
+  return migrations.flatMap((m) =>
+    (['source', 'target'] as const).flatMap((side) => {
+      const instance = m[side].rdsInstanceId;
+      const cluster = m[side].rdsClusterId;
+      if (instance === undefined && cluster === undefined) return [];
+      const own = instance !== undefined ? rds(`db:${instance}`) : rds(`cluster:${cluster}`);
+      if (need === 'rds-backups') return [`${instance !== undefined ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters'} ${own}`];
+      const snapshots = side === 'source' ? (m.backup.snapshotBeforeCutover ?? true) : m.backup.snapshotTarget;
+      if (!snapshots) return [];
+      const [create, read, kind] = instance !== undefined ? ['rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots', 'snapshot'] : ['rds:CreateDBClusterSnapshot', 'rds:DescribeDBClusterSnapshots', 'cluster-snapshot'];
+      const mine = rds(`${kind}:ferry-${m.id}-*`);
+      return [`${create} ${own}`, ...[create, read, 'rds:AddTagsToResource'].map((a) => `${a} ${mine}`)];
+    }),
+  );
 }
 
 /** `arn:<partition><rest>`, as the template spells an ARN built in the stack's partition. */
@@ -168,7 +197,12 @@ function switchPermissions(s: MigrationConfig['switch']): string[] {
     case 'secrets-manager':
       return [...on(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], JSON.stringify(s.secretArn)), ...on(['kms:Decrypt', 'kms:GenerateDataKey'], '"*"')];
     case 'pgbouncer':
-      return [...on(['secretsmanager:GetSecretValue'], JSON.stringify(s.adminSecretArn)), ...on(['kms:Decrypt'], '"*"')];
+      return [
+        ...on(['secretsmanager:GetSecretValue'], JSON.stringify(s.adminSecretArn)),
+        ...on(['kms:Decrypt'], '"*"'),
+        // Through the access point only (the condition, which the file system tests check).
+        ...(s.fileSystem ? on(['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], '"arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/*"') : []),
+      ];
     case 'route53':
       return [
         ...on(['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], inPartition(`:route53:::hostedzone/${s.hostedZoneId}`)),
@@ -195,7 +229,8 @@ const SWITCHES = {
     host: 'pgbouncer.internal',
     database: 'billing',
     adminSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgbouncer-admin-AbCdEf',
-    databasesFile: '/etc/pgbouncer/ferry-databases.ini',
+    databasesFile: '/mnt/pgbouncer/ferry-databases.ini',
+    fileSystem: { accessPointArn: 'arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0123456789abcdef0', mountPath: '/mnt/pgbouncer' },
   },
 } as const;
 
@@ -212,7 +247,15 @@ const ALL_ENGINES = () =>
     });
     env.migrations.push(
       { ...base, id: 'order-items', ...secrets('items'), replication: { engine: 'dms-serverless' }, switch: SWITCHES.route53 },
-      { ...base, id: 'catalog', ...secrets('catalog'), replication: { engine: 'dms-instance' }, switch: SWITCHES.secret },
+      {
+        ...base,
+        id: 'catalog',
+        source: { ...secrets('catalog').source, rdsInstanceId: 'catalog-db' },
+        target: { ...secrets('catalog').target, rdsClusterId: 'catalog-aurora' },
+        replication: { engine: 'dms-instance' },
+        switch: SWITCHES.secret,
+        backup: { snapshotTarget: true },
+      },
       { ...base, id: 'billing', ...secrets('billing'), replication: { engine: 'native' }, switch: SWITCHES.pgbouncer },
     );
   });
@@ -711,6 +754,95 @@ describe('Workflows: the switch and the rollback', () => {
   });
 });
 
+describe("Workflows: the PgBouncer switch's file system", () => {
+  const ACCESS_POINT = SWITCHES.pgbouncer.fileSystem.accessPointArn;
+
+  /** The fixture environment with its one migration switched through PgBouncer, `fileSystem` as given (none when undefined). */
+  const pgbouncerOnly = (fileSystem?: unknown, databasesFile = '/mnt/pgbouncer/orders.ini') =>
+    fixture((env) => {
+      const { fileSystem: _, ...withoutFileSystem } = SWITCHES.pgbouncer;
+      env.migrations[0]!.switch = { ...withoutFileSystem, databasesFile, ...(fileSystem === undefined ? {} : { fileSystem }) } as never;
+    });
+
+  it('mounts the access point at its mountPath in every function that switches or reads the switch, and in no other', () => {
+    // GIVEN one migration per switch strategy, PgBouncer's with a file system
+    const { template } = ALL_ENGINES();
+    // THEN
+    const switching = STEP_FUNCTIONS.filter((s) => s.needs.includes('switch') || s.needs.includes('switch-read')).map((s) => s.step);
+    expect(switching.sort()).toEqual(['back-out', 'finish', 'guardrails', 'rollback-plan', 'switch']);
+    for (const spec of STEP_FUNCTIONS) {
+      const fn = functionNamed(template, `Ferry-test-${spec.step}`).props;
+      expect(fn.FileSystemConfigs, spec.step).toEqual(switching.includes(spec.step) ? [{ Arn: ACCESS_POINT, LocalMountPath: '/mnt/pgbouncer' }] : undefined);
+    }
+  });
+
+  it('lets a switching function mount and write the file system only through that access point, never as root', () => {
+    // GIVEN
+    const { template } = ALL_ENGINES();
+    for (const step of ['switch', 'back-out', 'rollback-plan', 'finish']) {
+      // THEN
+      const efsStatements = statementsOfRole(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) =>
+        JSON.stringify(s.Action).includes('elasticfilesystem:'),
+      );
+      expect(efsStatements, step).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+          Resource: 'arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/*',
+          Condition: { StringEquals: { 'elasticfilesystem:AccessPointArn': ACCESS_POINT } },
+        },
+      ]);
+    }
+    // and no security group gets a rule: the operator's groups are imported as they are
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupIngress'))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroupEgress'))).toEqual([]);
+  });
+
+  it('mounts nothing when no migration switches through PgBouncer', () => {
+    const { template } = NATIVE();
+    for (const spec of STEP_FUNCTIONS) {
+      expect(functionNamed(template, `Ferry-test-${spec.step}`).props.FileSystemConfigs, spec.step).toBeUndefined();
+    }
+  });
+
+  it('refuses a PgBouncer switch without a file system, saying why and what to add', () => {
+    // GIVEN a PgBouncer switch whose databasesFile is on the local disk (fine for the local runtime)
+    // WHEN / THEN
+    expect(() => pgbouncerOnly(undefined, '/etc/pgbouncer/ferry-databases.ini')).toThrow(
+      "Workflows: migration 'orders' switches through PgBouncer without switch.fileSystem. The switch functions must write its databasesFile " +
+        '(/etc/pgbouncer/ferry-databases.ini) and Lambda has no writable persistent disk: add switch.fileSystem with an EFS access point that the PgBouncer host also mounts, ' +
+        '{ "accessPointArn": "arn:aws:elasticfilesystem:<region>:<account>:access-point/fsap-...", "mountPath": "/mnt/pgbouncer" }, and put databasesFile under its mountPath.',
+    );
+  });
+
+  it('mounts one access point once for several migrations, and refuses two different ones (a function mounts one file system)', () => {
+    // GIVEN two PgBouncer migrations on one access point, each with its own file
+    const twoMigrations = (second: { accessPointArn: string; mountPath: string }) =>
+      fixture((env) => {
+        const base = env.migrations[0]!;
+        env.migrations[0] = { ...base, switch: { ...SWITCHES.pgbouncer, databasesFile: '/mnt/pgbouncer/orders.ini' } };
+        env.migrations.push({
+          ...base,
+          id: 'billing',
+          source: { ...base.source, database: 'billing' },
+          target: { ...base.target, database: 'billing' },
+          switch: { ...SWITCHES.pgbouncer, databasesFile: `${second.mountPath}/billing.ini`, fileSystem: second },
+        });
+      });
+    // WHEN
+    const { template } = twoMigrations(SWITCHES.pgbouncer.fileSystem);
+    // THEN
+    expect(functionNamed(template, 'Ferry-test-switch').props.FileSystemConfigs).toEqual([{ Arn: ACCESS_POINT, LocalMountPath: '/mnt/pgbouncer' }]);
+    const other = 'arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0fedcba9876543210';
+    expect(() => twoMigrations({ accessPointArn: other, mountPath: '/mnt/pgbouncer' })).toThrow(
+      `Workflows: the PgBouncer switches of this environment name different file systems ('orders': ${ACCESS_POINT} at /mnt/pgbouncer; 'billing': ${other} at /mnt/pgbouncer), ` +
+        'but a Lambda function mounts at most one, and one switch function serves every migration of the environment. ' +
+        'Give them the same switch.fileSystem (one access point and mountPath, a databasesFile each), or put them in different environments.',
+    );
+    expect(() => twoMigrations({ accessPointArn: ACCESS_POINT, mountPath: '/mnt/billing' })).toThrow(/name different file systems .* at \/mnt\/billing\)/);
+  });
+});
+
 describe('Workflows: the grants match the code', () => {
   it('grants exactly the DynamoDB, DMS, CloudWatch, SNS, SSM, Secrets Manager, Route 53, Step Functions and EventBridge Scheduler actions that the runtime code calls', () => {
     // GIVEN every SDK command imported anywhere under lambdas/
@@ -721,7 +853,7 @@ describe('Workflows: the grants match the code', () => {
       STEP_FUNCTIONS.flatMap((spec) => functionPermissions(template, `Ferry-test-${spec.step}`).map((p) => p.slice(0, p.indexOf(' ')))),
     );
     // THEN each used action is granted to some step, and each granted action of these services is used
-    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:', 'ssm:', 'secretsmanager:', 'route53:', 'states:', 'scheduler:']) {
+    for (const prefix of ['dynamodb:', 'dms:', 'cloudwatch:', 'sns:', 'ssm:', 'secretsmanager:', 'route53:', 'states:', 'scheduler:', 'rds:']) {
       const grantedHere = [...granted].filter((a) => a.startsWith(prefix)).sort();
       const usedHere = [...used].filter((a) => a.startsWith(prefix)).sort();
       expect(grantedHere, prefix).toEqual(usedHere);
@@ -773,6 +905,7 @@ function sdkActionsUsed(): Set<string> {
     '@aws-sdk/client-route-53': (c) => `route53:${c}`,
     '@aws-sdk/client-sfn': (c) => `states:${c}`,
     '@aws-sdk/client-scheduler': (c) => `scheduler:${c}`,
+    '@aws-sdk/client-rds': (c) => `rds:${c}`,
   };
   const actions = new Set<string>();
   for (const file of typescriptFiles(LAMBDAS_DIR)) {
@@ -787,6 +920,8 @@ function sdkActionsUsed(): Set<string> {
       }
     }
   }
+  // RDS checks rds:AddTagsToResource as well when a create call carries Tags, as the snapshot calls do.
+  if ([...actions].some((a) => /^rds:Create.*Snapshot$/.test(a))) actions.add('rds:AddTagsToResource');
   return actions;
 }
 

@@ -49,12 +49,6 @@ export interface NativeEngineOptions {
    */
   readonly name: string;
   readonly selection: TableSelection;
-  /**
-   * Parallel table copies wanted. Informative: PostgreSQL takes it from the target server's
-   * `max_sync_workers_per_subscription`, which Ferry cannot set per subscription; start() says
-   * when the two differ.
-   */
-  readonly syncWorkers?: number;
   /** @default 'forward' */
   readonly direction?: 'forward' | 'reverse';
   /** The longest lag() waits for the target to catch up before calling the lag unknown. @default 10000 */
@@ -143,7 +137,7 @@ export class NativeEngine implements ReplicationEngine {
     // The cutover marker table travels with the selected tables, added once the subscription
     // exists (see carryMarker); none of the checks above apply to it.
     await carryMarker(this.publisher, this.subscriber, this.replicationName);
-    const workers = await this.syncWorkersNote();
+    const workers = await this.parallelCopiesNote();
     return {
       action: options.reload ? 'reloaded' : 'started',
       message:
@@ -345,12 +339,16 @@ export class NativeEngine implements ReplicationEngine {
     return row!.name;
   }
 
-  private async syncWorkersNote(): Promise<string> {
+  /**
+   * How many tables are copied at a time is the subscriber server's setting: a subscription has
+   * no option for it, and changing the server's takes a superuser (ALTER SYSTEM) or, on RDS, its
+   * parameter group, so Ferry reports it rather than sets it.
+   */
+  private async parallelCopiesNote(): Promise<string> {
     const allowed = Number(await setting(this.subscriber, 'max_sync_workers_per_subscription'));
-    const wanted = this.options.syncWorkers;
-    const base = `Up to ${allowed} table(s) are copied at a time (max_sync_workers_per_subscription on the target server).`;
-    return wanted === undefined || wanted === allowed
-      ? base
-      : `${base} The configured syncWorkers (${wanted}) is not applied by Ferry: set that server parameter to change it.`;
+    return (
+      `Up to ${allowed} table(s) are copied at a time (max_sync_workers_per_subscription on the ${this.subscriber.label} server, ` +
+      'within its max_logical_replication_workers; change it in the server parameters, RDS: parameter group).'
+    );
   }
 }

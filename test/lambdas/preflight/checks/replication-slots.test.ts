@@ -3,29 +3,32 @@ import { readServerSlots, replicationSlots, replicationSlotsResult, type ServerS
 import { ferrySlotNames } from '../../../../lambdas/preflight/ferry-slots';
 import { slotUses } from '../../../../lambdas/preflight/needs';
 import { usePostgres } from '../../../helpers/postgres';
-import { contextOf, runCheck, sql, useDatabases } from '../helpers';
+import { contextOf, parallelCopiesSentence, runCheck, sql, useDatabases, withServerSetting } from '../helpers';
 
 const ORDERS_SLOTS = ferrySlotNames('orders', 'native');
 
 describe('replication-slots', () => {
   const roomy = usePostgres();
-  const tight = usePostgres({ settings: { max_replication_slots: '3' } });
+  const tight = usePostgres({ settings: { max_replication_slots: '3', max_sync_workers_per_subscription: '4' } });
   const open = useDatabases();
 
-  it('is ok when the source has slots for the replication, each parallel table copy and change capture, and the target for change capture and the reverse replication', async () => {
-    const result = await runCheck(replicationSlots, contextOf({ source: open(roomy.url), target: open(tight.url, 'target database') }, { syncWorkers: 4, ferrySlots: ORDERS_SLOTS }));
+  it("is ok when the source has slots for the replication, each parallel table copy (the target's max_sync_workers_per_subscription) and change capture, and the target for change capture and the reverse replication", async () => {
+    // The target server copies up to 4 tables at a time (max_sync_workers_per_subscription = 4).
+    const result = await runCheck(replicationSlots, contextOf({ source: open(roomy.url), target: open(tight.url, 'target database') }, { ferrySlots: ORDERS_SLOTS }));
 
     expect(result).toMatchObject({ severity: 'ok', objects: [] });
     expect(result.message).toBe(
-      'The source has 10 of max_replication_slots = 10 free; Ferry needs 6 there (1 for the subscription, 4 for the parallel initial copy (syncWorkers = 4; each table being copied holds a temporary one) and 1 for change capture). ' +
-        'The target has 3 of max_replication_slots = 3 free; Ferry needs 2 there (1 for change capture and 1 for the reverse replication at cutover).',
+      'The source has 10 of max_replication_slots = 10 free; Ferry needs 6 there (1 for the subscription, 4 for the parallel initial copies (each table being copied holds a temporary one) and 1 for change capture). ' +
+        'The target has 3 of max_replication_slots = 3 free; Ferry needs 2 there (1 for change capture and 1 for the reverse replication at cutover). ' +
+        parallelCopiesSentence(4),
     );
   });
 
   it('is an error when too few slots are free on the source, naming the database, the setting and the slots that hold them', async () => {
     await sql(tight.url, "select pg_create_physical_replication_slot('forgotten_standby')");
     try {
-      const ctx = contextOf({ source: open(tight.url), target: open(roomy.url, 'target database') }, { syncWorkers: 2 });
+      // The target copies 2 tables at a time (PostgreSQL's default max_sync_workers_per_subscription).
+      const ctx = contextOf({ source: open(tight.url), target: open(roomy.url, 'target database') });
 
       const native = await runCheck(replicationSlots, ctx);
       const dms = await runCheck(replicationSlots, { ...ctx, engine: 'dms' });
@@ -35,8 +38,10 @@ describe('replication-slots', () => {
       expect(native.message).toContain('Raise max_replication_slots on the source to at least 5');
       expect(native.message).toContain('1 slot is inactive and keeps WAL on the source disk: forgotten_standby.');
       expect(native.message).toContain('The target has 10 of max_replication_slots = 10 free');
+      expect(native.message).toContain(parallelCopiesSentence(2));
       // DMS needs one slot and change capture one: enough room, but the inactive slot is still worth a look.
       expect(dms).toMatchObject({ severity: 'info', objects: ['source:forgotten_standby'] });
+      expect(dms.message).not.toContain('Parallel initial copies');
     } finally {
       await sql(tight.url, "select pg_drop_replication_slot('forgotten_standby')");
     }
@@ -47,15 +52,19 @@ describe('replication-slots', () => {
     await sql(tight.url, `select pg_create_logical_replication_slot(name, 'test_decoding') from unnest($1::text[]) name`, [[ORDERS_SLOTS.source.capture, ORDERS_SLOTS.source.replication]]);
     await sql(roomy.url, `select pg_create_logical_replication_slot(name, 'test_decoding') from unnest($1::text[]) name`, [[ORDERS_SLOTS.target.capture, ORDERS_SLOTS.target.reverse]]);
     try {
-      const ctx = contextOf({ source: open(tight.url), target: open(roomy.url, 'target database') }, { syncWorkers: 1 });
+      const ctx = contextOf({ source: open(tight.url), target: open(roomy.url, 'target database') });
 
-      const named = await runCheck(replicationSlots, { ...ctx, ferrySlots: ORDERS_SLOTS });
-      const unnamed = await runCheck(replicationSlots, ctx);
+      // The target copies one table at a time.
+      const [named, unnamed] = await withServerSetting(roomy.url, 'max_sync_workers_per_subscription', '1', async () => [
+        await runCheck(replicationSlots, { ...ctx, ferrySlots: ORDERS_SLOTS }),
+        await runCheck(replicationSlots, ctx),
+      ]);
 
       expect(named).toMatchObject({ severity: 'ok', objects: [] });
       expect(named.message).toBe(
-        'The source has 1 of max_replication_slots = 3 free; Ferry needs 1 more there (1 for the parallel initial copy (syncWorkers = 1; each table being copied holds a temporary one)); ferry_capture_orders_source and ferry_orders are there already from an earlier run of this migration. ' +
-          'The target has 8 of max_replication_slots = 10 free; Ferry needs none more there; ferry_capture_orders_target and ferry_orders_reverse are there already from an earlier run of this migration.',
+        'The source has 1 of max_replication_slots = 3 free; Ferry needs 1 more there (1 for the parallel initial copies (each table being copied holds a temporary one)); ferry_capture_orders_source and ferry_orders are there already from an earlier run of this migration. ' +
+          'The target has 8 of max_replication_slots = 10 free; Ferry needs none more there; ferry_capture_orders_target and ferry_orders_reverse are there already from an earlier run of this migration. ' +
+          parallelCopiesSentence(1),
       );
       // Without the migration's slot names the same slots are strangers: in the way, and inactive.
       expect(unnamed).toMatchObject({ severity: 'error', objects: ['source:max_replication_slots', 'source:ferry_capture_orders_source', 'source:ferry_orders', 'target:ferry_capture_orders_target', 'target:ferry_orders_reverse'] });
@@ -67,7 +76,7 @@ describe('replication-slots', () => {
 
   it('tells two databases on one server from two servers, and on one server counts the source before the target', async () => {
     const [one, same, other] = await Promise.all([readServerSlots(open(tight.url)), readServerSlots(open(tight.url)), readServerSlots(open(roomy.url))]);
-    const ctx = { engine: 'native' as const, syncWorkers: 1, ferrySlots: ORDERS_SLOTS };
+    const ctx = { engine: 'native' as const, parallelCopies: 1, ferrySlots: ORDERS_SLOTS };
     const uses = { source: slotUses(ctx, 'source'), target: slotUses(ctx, 'target') };
 
     const result = replicationSlotsResult(uses, { source: one, target: same });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { walSenders } from '../../../../lambdas/preflight/checks/wal-senders';
 import { ferrySlotNames } from '../../../../lambdas/preflight/ferry-slots';
 import { usePostgres } from '../../../helpers/postgres';
-import { contextOf, runCheck, sql, useClients, useDatabases } from '../helpers';
+import { contextOf, parallelCopiesSentence, runCheck, sql, useClients, useDatabases, withServerSetting } from '../helpers';
 
 describe('wal-senders', () => {
   const tight = usePostgres({ settings: { max_wal_senders: '2' } });
@@ -35,6 +35,25 @@ describe('wal-senders', () => {
         'The target has 10 of max_wal_senders = 10 free (0 in use); the reverse replication needs 1 at cutover. ' +
         'Change capture takes no WAL sender on either database: it reads its slots through SQL from ordinary sessions.',
     );
+  });
+
+  it("counts one WAL sender per parallel initial copy for native replication, as many as the target's max_sync_workers_per_subscription allows", async () => {
+    const ctx = contextOf({ source: open(tight.url), target: open(roomy.url, 'target database') });
+
+    // PostgreSQL's default: 2 tables at a time, so 3 WAL senders with the subscription's.
+    const copiesTwo = await runCheck(walSenders, ctx);
+    // The operator lowers it in the target server's parameters.
+    const copiesOne = await withServerSetting(roomy.url, 'max_sync_workers_per_subscription', '1', () => runCheck(walSenders, ctx));
+
+    expect(copiesTwo).toMatchObject({ severity: 'error', objects: ['source:max_wal_senders'] });
+    expect(copiesTwo.message).toContain(
+      'The source has 2 of max_wal_senders = 2 free (0 in use); the replication needs 3 (1 for the subscription and 2 for the parallel initial copies (each table being copied holds a temporary one)). ' +
+        'Raise max_wal_senders on the source to at least 3',
+    );
+    expect(copiesTwo.message).toContain(parallelCopiesSentence(2));
+    expect(copiesOne).toMatchObject({ severity: 'ok', objects: [] });
+    expect(copiesOne.message).toContain('the replication needs 2 (1 for the subscription and 1 for the parallel initial copies');
+    expect(copiesOne.message).toContain(parallelCopiesSentence(1));
   });
 
   it('is an error when the running WAL senders leave too few free on the source', async () => {

@@ -28,6 +28,15 @@ describe('table selection by patterns', () => {
     expect(everything(t('ferry_app', 'x'))).toBe(true);
   });
 
+  it("never selects AWS DMS's own control and audit tables, in any schema, while a table merely containing the word is selected", () => {
+    const everything = compileSelection({ include: ['*.*'] });
+
+    expect(everything(t('public', 'awsdms_apply_exceptions'))).toBe(false);
+    expect(everything(t('awsdms_control', 'awsdms_status'))).toBe(false);
+    expect(everything(t('public', 'AWSDMS_DDL_AUDIT'))).toBe(false);
+    expect(everything(t('public', 'my_awsdms_notes'))).toBe(true);
+  });
+
   it('does not let a dot inside a name make another split of schema and table match', () => {
     // Prepare
     const matches = compileSelection({ include: ['a.b*'] });

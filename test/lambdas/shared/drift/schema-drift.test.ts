@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../../../../lambdas/shared/compare/schema';
 import { detectDrift } from '../../../../lambdas/shared/drift/detect';
+import { readDriftSnapshot, SURFACE_NOT_IN_SNAPSHOT } from '../../../../lambdas/shared/drift/schema-drift';
+import type { DriftSnapshot } from '../../../../lambdas/shared/drift/types';
 import { usePostgresPair, type DatabasePair } from '../../../helpers/database-pair';
 
 /** The schema both sides start from; each planted case changes the target only. */
@@ -232,7 +234,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
   const servers = usePostgresPair();
   let pair: DatabasePair;
   /** The snapshot as the drift step stores and reads it back: JSON. */
-  const stored = (snapshot: SchemaSnapshot) => JSON.parse(JSON.stringify(snapshot)) as SchemaSnapshot;
+  const stored = (snapshot: DriftSnapshot) => JSON.parse(JSON.stringify(snapshot)) as DriftSnapshot;
   const SCHEMA = `
     CREATE SCHEMA app;
     CREATE SEQUENCE app.invoice_no START 1000;
@@ -248,7 +250,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
 
   it('finds no drift right after the snapshot, even after writes moved every sequence', async () => {
     // Prepare
-    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    const snapshot = stored(await readDriftSnapshot(pair.target));
     await pair.targetSql(`
       INSERT INTO app.orders (total) SELECT i FROM generate_series(1, 500) i;
       INSERT INTO app.events (what) SELECT 'e' FROM generate_series(1, 300);
@@ -275,7 +277,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
     // Prepare: the snapshot's sequences are ahead of the target's afterwards, which compared with a
     // live source would be sequence-behind.
     await pair.targetSql(`INSERT INTO app.orders (total) SELECT i FROM generate_series(1, 50) i; SELECT setval('app.invoice_no', 5000)`);
-    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    const snapshot = stored(await readDriftSnapshot(pair.target));
     await pair.targetSql(`ALTER SEQUENCE app.orders_id_seq RESTART; ALTER SEQUENCE app.invoice_no RESTART`);
 
     // Act
@@ -287,7 +289,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
 
   it('reports an ALTER made on the target after the snapshot', async () => {
     // Prepare
-    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    const snapshot = stored(await readDriftSnapshot(pair.target));
     await pair.targetSql(`INSERT INTO app.orders (total) VALUES (1); ALTER TABLE app.orders ADD COLUMN note text; ALTER SEQUENCE app.invoice_no CACHE 10`);
 
     // Act
@@ -303,7 +305,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
 
   it("uses the snapshot's own selection when none is given", async () => {
     // Prepare: public.elsewhere is outside the snapshot and changes.
-    const snapshot = stored(await readSchemaSnapshot(pair.target, { selection: { include: ['app.*'] } }));
+    const snapshot = stored(await readDriftSnapshot(pair.target, { selection: { include: ['app.*'] } }));
     await pair.targetSql(`ALTER TABLE public.elsewhere ADD COLUMN x int; CREATE TABLE public.later (id int)`);
 
     // Act
@@ -315,7 +317,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
 
   it('checks a narrower selection than the snapshot was taken with, on both sides alike', async () => {
     // Prepare: the snapshot has every table; only app.events is checked.
-    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    const snapshot = stored(await readDriftSnapshot(pair.target));
     await pair.targetSql(`ALTER TABLE app.orders ADD COLUMN ignored text; ALTER TABLE app.events ADD COLUMN seen text`);
 
     // Act
@@ -327,7 +329,7 @@ describe('schema drift between the cutover snapshot and the target', () => {
 
   it('does not compare data against a snapshot, and says so without failing', async () => {
     // Prepare
-    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    const snapshot = stored(await readDriftSnapshot(pair.target));
 
     // Act
     const result = await detectDrift({ snapshot, target: pair.target }, { data: 'full' });
@@ -343,8 +345,21 @@ describe('schema drift between the cutover snapshot and the target', () => {
     });
   });
 
+  it('compares no surface against a snapshot stored without one, and says so in a note', async () => {
+    // Prepare: a snapshot as `ferry snapshot` writes it, or an earlier Ferry stored it
+    const snapshot = stored(await readSchemaSnapshot(pair.target));
+    await pair.targetSql(`REVOKE ALL ON app.orders FROM PUBLIC; CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+
+    // Act
+    const result = await detectDrift({ snapshot, target: pair.target });
+
+    // Assess
+    expect(result.differences).toEqual([]);
+    expect(result.notes).toEqual([SURFACE_NOT_IN_SNAPSHOT]);
+  });
+
   it('rejects a snapshot of a format it does not read', async () => {
-    const snapshot = { ...stored(await readSchemaSnapshot(pair.target)), formatVersion: 2 } as unknown as SchemaSnapshot;
+    const snapshot = { ...stored(await readDriftSnapshot(pair.target)), formatVersion: 2 } as unknown as SchemaSnapshot;
 
     await expect(detectDrift({ snapshot, target: pair.target })).rejects.toThrow('the source schema snapshot has format 2');
   });

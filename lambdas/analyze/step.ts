@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { selectedTables } from '../shared/cutover/tables';
+import { migrationId } from '../shared/cutover/inputs';
+import { parseInput } from '../shared/input';
+import { logger } from '../shared/observability';
+import { displayName, qualifiedName } from '../shared/pg/identifiers';
+import { withDatabases, type StepRuntime } from '../shared/runtime';
+
+/** `{"migrationId", "when"}`: `after-full-load` (migrate) or `before-freeze` (cutover), for the output and the logs. */
+export const AnalyzeInputSchema = z.strictObject({
+  migrationId,
+  when: z.enum(['after-full-load', 'before-freeze']),
+});
+
+export interface AnalyzeOutput {
+  readonly when: 'after-full-load' | 'before-freeze';
+  readonly analyzed: number;
+  readonly ms: number;
+  /** Tables left for autovacuum's ANALYZE: the time ran out, or ANALYZE failed on them (with why). */
+  readonly skipped: readonly string[];
+}
+
+/** The Lambda function has 15 minutes; what does not fit is left to autovacuum, never a failed step. */
+const BUDGET_MS = 12 * 60_000;
+
+/**
+ * Runs ANALYZE on the selected tables of the target, so that its planner has statistics when the
+ * clients arrive: a copied table has none until autovacuum gets to it, and the plans chosen
+ * without them (sequential scans, bad join orders) can trip the latency alarm and roll back for a
+ * reason that has nothing to do with the data. ANALYZE reads a sample (300 x
+ * default_statistics_target rows per table), so its cost grows with the number of tables, not
+ * their size; it takes a lock that does not block reads or writes.
+ */
+export async function analyzeStep(event: unknown, runtime: StepRuntime, budgetMs = BUDGET_MS): Promise<AnalyzeOutput> {
+  const input = parseInput(AnalyzeInputSchema, event);
+  const migration = runtime.migration(input.migrationId);
+  const started = Date.now();
+  return withDatabases(
+    runtime,
+    migration,
+    async ({ target }) => {
+      const tables = await selectedTables(target, migration);
+      const skipped: string[] = [];
+      let analyzed = 0;
+      for (const table of tables) {
+        const left = budgetMs - (Date.now() - started);
+        if (left <= 0) {
+          skipped.push(`${displayName(table)} (out of time)`);
+          continue;
+        }
+        try {
+          await target.withClient(async (client) => {
+            await client.query(`select set_config('statement_timeout', $1, false)`, [String(Math.max(1000, Math.floor(left)))]);
+            try {
+              await client.query(`analyze ${qualifiedName(table)}`);
+            } finally {
+              await client.query('reset statement_timeout');
+            }
+          });
+          analyzed += 1;
+        } catch (error) {
+          skipped.push(`${displayName(table)} (${(error as Error).message})`);
+        }
+      }
+      if (skipped.length > 0) logger.warn('ANALYZE left tables to autovacuum', { migrationId: migration.id, when: input.when, skipped });
+      return { when: input.when, analyzed, ms: Date.now() - started, skipped };
+    },
+    { max: 1 },
+  );
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeStep } from '../../../lambdas/analyze/step';
+import { usePostgresPair } from '../../helpers/database-pair';
+import { useDynalite } from '../../helpers/dynalite';
+import { migrateHarness } from '../../statemachines/migrate-fixture';
+
+/** ANALYZE on the target, against a real server: statistics exist afterwards, for every selected table and no other. */
+describe('analyze step', () => {
+  const servers = usePostgresPair();
+  const dynamo = useDynalite();
+
+  const statisticsOf = async (sql: (q: string) => Promise<{ rows: unknown[] }>) =>
+    (await sql(`select relname::text as name, coalesce(last_analyze, last_autoanalyze) is not null as analyzed from pg_stat_user_tables order by 1`)).rows;
+
+  it('gives the planner statistics on every selected table of the target, leaving the others alone', async () => {
+    const pair = await servers.freshPair();
+    await pair.targetSql(`
+      create table "Orders" (id bigint primary key, note text);
+      insert into "Orders" select i, 'n' || i from generate_series(1, 5000) i;
+      create schema other; create table other.cold (id int);`);
+    const m = await migrateHarness(pair, dynamo, 'analyze-1', { config: { tables: { include: ['public.*'] } } });
+
+    const output = await analyzeStep({ migrationId: m.migrationId, when: 'after-full-load' }, m.runtime);
+
+    expect(output).toMatchObject({ when: 'after-full-load', analyzed: 1, skipped: [] });
+    expect(await statisticsOf(pair.targetSql)).toEqual([
+      { name: 'Orders', analyzed: true },
+      { name: 'cold', analyzed: false },
+    ]);
+    const [stats] = (await pair.targetSql(`select reltuples::bigint as rows from pg_class where relname = 'Orders'`)).rows as [{ rows: string }];
+    expect(Number(stats.rows)).toBe(5000);
+  });
+
+  it('leaves what does not fit in its time to autovacuum and says which tables, instead of failing', async () => {
+    const pair = await servers.freshPair();
+    await pair.targetSql(`create table a (id int); create table b (id int);`);
+    const m = await migrateHarness(pair, dynamo, 'analyze-2');
+
+    const output = await analyzeStep({ migrationId: m.migrationId, when: 'before-freeze' }, m.runtime, 0);
+
+    expect(output).toMatchObject({ analyzed: 0, skipped: ['public.a (out of time)', 'public.b (out of time)'] });
+  });
+
+  it('names the field of a bad input and touches nothing', async () => {
+    const pair = await servers.freshPair();
+    const m = await migrateHarness(pair, dynamo, 'analyze-3');
+
+    await expect(analyzeStep({ migrationId: m.migrationId, when: 'now' }, m.runtime)).rejects.toThrow(/when/);
+  });
+});
