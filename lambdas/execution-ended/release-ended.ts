@@ -80,6 +80,7 @@ export async function releaseEndedExecution(
   } else if (unsafe) {
     advice = manualAdvice(migrationId, phase!, 'This was the rollback Ferry started by itself after an interrupted workflow, so it starts no other');
   }
+  const frozen = await frozenSides(ports.store, migrationId);
   const notified = await ports.notifier
     .notify({
       migrationId,
@@ -90,7 +91,7 @@ export async function releaseEndedExecution(
           ? `Execution ${executionArn}${machine === undefined ? '' : ` of ${machine}`} ${HOW[ended.status]} while it held the lock of migration "${migrationId}", ` +
             `without reaching its own failure handling. Ferry released the lock, so another execution can start.\n\n`
           : `Execution ${executionArn}${machine === undefined ? '' : ` of ${machine}`} ${HOW[ended.status]} and left migration "${migrationId}" half-way.\n\n`) +
-        `${phase === undefined ? '' : `Phase now: ${phase}. `}${advice}`,
+        `${phase === undefined ? '' : `Phase now: ${phase}. `}${frozen}${advice}`,
     })
     .then(
       () => true,
@@ -108,7 +109,20 @@ const AUTOMATIC_PREFIX = 'after-';
 
 function manualAdvice(migrationId: string, phase: string, why: string): string {
   return (
-    `The migration was left in phase "${phase}": writes may still be frozen on a database and clients may point to either side. ` +
+    `The migration was left in phase "${phase}"; its clients may point to either side. ` +
     `${why}: start the rollback workflow now with {"migrationId": "${migrationId}", "reason": "finish the interrupted workflow"}.`
   );
+}
+
+/** Which databases' writes are frozen now, from the freeze records ("" when none, or when they cannot be read). */
+async function frozenSides(store: CheckpointStore, migrationId: string): Promise<string> {
+  try {
+    const records = await Promise.all((['source', 'target'] as const).map((side) => store.getFreeze(migrationId, side)));
+    const frozen = records.filter((r) => r !== undefined && r.status !== 'thawed');
+    if (frozen.length === 0) return 'Writes are frozen on neither database. ';
+    return `Writes are frozen on the ${frozen.map((r) => `${r!.side} (${r!.status} since ${new Date(r!.frozenAt).toISOString()}, run ${r!.runId})`).join(' and the ')}. `;
+  } catch (error) {
+    logger.warn('execution-ended: reading the freezes failed', { migrationId, error: error as Error });
+    return '';
+  }
 }

@@ -143,10 +143,21 @@ describe('execution-ended step', () => {
     expect(runtime.notifier.sent[0]?.message).toContain('Ferry started the rollback workflow');
   });
 
-  it('also starts it when the failed cutover released its lock but could not back out', async () => {
+  it('also starts it when the failed cutover released its lock but could not back out, naming the database left frozen', async () => {
     // Prepare
     const { runtime, lease } = await interruptedCutover();
     await runtime.store.release('orders', lease);
+    await runtime.store.putFreeze('orders', {
+      side: 'source',
+      status: 'frozen',
+      freezeId: 'f1',
+      method: 'revoke',
+      roles: ['app'],
+      frozenAt: Date.parse('2030-01-01T12:00:00Z'),
+      runId: 'cutover:orders:first',
+      owner: FIRST,
+      plan: [],
+    });
 
     // Act
     const out = await executionEndedStep(statusChange(FIRST, 'FAILED'), runtime);
@@ -154,6 +165,7 @@ describe('execution-ended step', () => {
     // Assess
     expect(out).toMatchObject({ action: 'rollback-started' });
     expect(runtime.startedRollbacks).toHaveLength(1);
+    expect(runtime.notifier.sent[0]?.message).toContain('Writes are frozen on the source (frozen since 2030-01-01T12:00:00.000Z, run cutover:orders:first).');
   });
 
   it('does not start another rollback when the rollback it started ends half-way too, and tells the operator what to do', async () => {
