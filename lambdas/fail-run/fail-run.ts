@@ -184,6 +184,15 @@ function nextSteps(f: MessageFacts): string {
       'This execution changed nothing.'
     );
   }
+  // The rollback execution-ended started for an interrupted workflow: nothing starts another (or they would start each other forever).
+  const automatic = (f.executionId.split(':').pop() ?? '').startsWith('after-');
+  if ((f.phase === 'cutting-over' || f.phase === 'rolling-back') && automatic) {
+    return (
+      `the migration was left in phase "${f.phase}"${f.frozen.length > 0 ? ' with writes frozen' : ''}, and this was the rollback Ferry started by itself ` +
+      `after an interrupted workflow, so Ferry starts no other: fix the cause above, then start the rollback workflow now with ` +
+      `{"migrationId": "${f.migrationId}", "reason": "finish the interrupted ${f.workflow}"}.`
+    );
+  }
   if (f.phase === 'cutting-over' || f.phase === 'rolling-back') {
     return (
       `the migration was left in phase "${f.phase}"${f.frozen.length > 0 ? ' with writes frozen' : ''}. Once this execution has ended, Ferry starts the ` +

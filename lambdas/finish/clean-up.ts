@@ -7,7 +7,7 @@ import { dmsReverseSlotName } from '../shared/replication/dms/resources';
 import { reverseName } from '../shared/replication/native/names';
 import { findSubscription } from '../shared/replication/native/subscription';
 import { dropCapture } from '../shared/verification/capture';
-import { dropDmsForwardSlot, dropMarkerTable, dropNamedSlot, dropOrigins, leftoversOn } from './leftovers';
+import { dropMarkerTable, dropNamedSlot, dropOrigins, dropSyncSlots, findDmsForwardSlot, leftoversOn } from './leftovers';
 
 export interface CleanupContext {
   readonly migration: MigrationConfig;
@@ -19,6 +19,17 @@ export interface CleanupContext {
   readonly lease: VerificationLease;
   readonly now: () => number;
 }
+
+/** The checkpointed list of what a finish drops (report kind `finish-objects`). */
+interface FinishObjects {
+  /** Oids of the forward subscription (on the target) and of the reverse one (on the source). */
+  readonly forward: readonly string[];
+  readonly reverse: readonly string[];
+  /** DMS's forward slot on the source, once chosen. */
+  readonly dmsSlot?: string;
+}
+
+const FINISH_OBJECTS_KIND = 'finish-objects';
 
 export interface CleanupReport {
   /** What was stopped or removed, one line each. */
@@ -38,15 +49,20 @@ export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupRepo
   const { migration, engine, source, target } = ctx;
   const removed: string[] = [];
   const kept: string[] = [];
-  // Origins are named after subscription oids, which are gone once the subscriptions are dropped.
-  const oids = { source: [] as string[], target: [] as string[] };
+  // What the cleanup will drop, recorded before it drops anything: subscription oids name their
+  // origins and table-sync slots, which a retry after a crash could no longer find once the
+  // subscriptions are gone; DMS's slot, once chosen, is the only one a retry may drop.
+  const recorded = (await ctx.store.latestReport<FinishObjects>(migration.id, FINISH_OBJECTS_KIND))?.report;
+  const objects: { forward: string[]; reverse: string[]; dmsSlot?: string } = { forward: [...(recorded?.forward ?? [])], reverse: [...(recorded?.reverse ?? [])], ...(recorded?.dmsSlot ? { dmsSlot: recorded.dmsSlot } : {}) };
   if (migration.replication.engine === 'native') {
     const name = nativeReplicationName(migration);
     const forward = await findSubscription(target, name);
     const reverse = await findSubscription(source, reverseName(name));
-    if (forward) oids.target.push(forward.oid);
-    if (reverse) oids.source.push(reverse.oid);
+    if (forward && !objects.forward.includes(forward.oid)) objects.forward.push(forward.oid);
+    if (reverse && !objects.reverse.includes(reverse.oid)) objects.reverse.push(reverse.oid);
   }
+  const record = () => ctx.store.putReport(migration.id, FINISH_OBJECTS_KIND, objects);
+  await record();
 
   const reverse = await engine.reverse();
   if (reverse !== undefined) removed.push(`reverse replication: ${(await reverse.stop()).message}`);
@@ -57,23 +73,34 @@ export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupRepo
 
   if (migration.replication.engine !== 'native') {
     if (await dropNamedSlot(target, dmsReverseSlotName(migration.id))) removed.push(`DMS reverse slot ${dmsReverseSlotName(migration.id)} on the ${target.label}`);
-    const dms = await dropDmsForwardSlot(source);
-    if (dms.dropped !== undefined) removed.push(`DMS's slot ${dms.dropped} on the ${source.label}`);
-    if (dms.undecided.length > 0) {
-      kept.push(
-        `logical slots on the ${source.label} that may be DMS's: ${dms.undecided.join(', ')}. Ferry cannot tell which one DMS created, so it dropped none: ` +
-          `drop DMS's with SELECT pg_drop_replication_slot('<name>') (each keeps WAL on the source until dropped)`,
-      );
+    if (objects.dmsSlot === undefined) {
+      const found = await findDmsForwardSlot(source);
+      if (found.slot !== undefined) {
+        objects.dmsSlot = found.slot;
+        await record();
+      } else if (found.undecided.length > 0) {
+        kept.push(
+          `logical slots on the ${source.label} that may be DMS's: ${found.undecided.join(', ')}. Ferry cannot tell which one DMS created, so it dropped none: ` +
+            `once the DMS task is stopped, drop DMS's with SELECT pg_drop_replication_slot('<name>') (each keeps WAL on the source until dropped)`,
+        );
+      }
     }
+    if (objects.dmsSlot !== undefined && (await dropNamedSlot(source, objects.dmsSlot))) removed.push(`DMS's slot ${objects.dmsSlot} on the ${source.label}`);
   }
 
+  // The forward subscription lives on the target and reads the source; the reverse one the other way round.
+  const sides = [
+    { db: source, subscriptions: { here: objects.reverse, publishedFromHere: objects.forward } },
+    { db: target, subscriptions: { here: objects.forward, publishedFromHere: objects.reverse } },
+  ];
   const left: string[] = [];
-  for (const [side, db] of [['source', source], ['target', target]] as const) {
-    removed.push(...(await dropOrigins(db, oids[side])).map((o) => `replication origin ${o} on the ${db.label}`));
+  for (const { db, subscriptions } of sides) {
+    removed.push(...(await dropSyncSlots(db, subscriptions.publishedFromHere)).map((slot) => `table-sync slot ${slot} on the ${db.label}`));
+    removed.push(...(await dropOrigins(db, subscriptions.here)).map((o) => `replication origin ${o} on the ${db.label}`));
     const marker = await dropMarkerTable(db);
     if (marker.dropped) removed.push(`Ferry's marker table on the ${db.label}`);
     if (marker.why !== undefined) kept.push(marker.why);
-    const still = await leftoversOn(db, migration, oids[side], { markerTable: marker.why === undefined });
+    const still = await leftoversOn(db, migration, subscriptions, { markerTable: marker.why === undefined, slots: db === source && objects.dmsSlot ? [objects.dmsSlot] : [] });
     left.push(...still.map((w) => `${w} on the ${db.label}`));
   }
   if (left.length > 0) throw new CleanupIncompleteError(migration.id, left);

@@ -21,6 +21,32 @@ export function replicationObjectNames(migration: MigrationConfig): string[] {
 }
 
 /**
+ * The oids of the migration's subscriptions as one database sees them: those that live on it
+ * (their replication origins are here) and those that read from it (their table-sync slots are here).
+ */
+export interface SubscriptionsOf {
+  readonly here: readonly string[];
+  readonly publishedFromHere: readonly string[];
+}
+
+/**
+ * Table-sync slots (`pg_<subscription oid>_sync_<relation oid>_<system id>`) that the given
+ * subscriptions left on the database they read from: an interrupted initial copy or drop leaves
+ * them. They are the migration's by their subscription's oid. Returns the names dropped.
+ */
+export async function dropSyncSlots(db: Database, subscriptionOids: readonly string[]): Promise<string[]> {
+  if (subscriptionOids.length === 0) return [];
+  const rows = await db.query<{ name: string }>(
+    `select slot_name::text as name from pg_replication_slots
+      where database = current_database() and exists (select 1 from unnest($1::text[]) o where slot_name::text like 'pg\\_' || o || '\\_sync\\_%')`,
+    [[...subscriptionOids]],
+  );
+  const dropped: string[] = [];
+  for (const { name } of rows) if (await dropNamedSlot(db, name)) dropped.push(name);
+  return dropped;
+}
+
+/**
  * What of the migration is still on one database: slots, publications and subscriptions with its
  * names (and the table-sync slots of its subscriptions), replication origins of its
  * subscriptions, Ferry's marker table. Empty once the migration is finished.
@@ -28,14 +54,14 @@ export function replicationObjectNames(migration: MigrationConfig): string[] {
 export async function leftoversOn(
   db: Database,
   migration: MigrationConfig,
-  subscriptionOids: readonly string[],
-  options: { readonly markerTable: boolean } = { markerTable: true },
+  subscriptions: SubscriptionsOf,
+  options: { readonly markerTable: boolean; readonly slots?: readonly string[] } = { markerTable: true },
 ): Promise<string[]> {
-  const names = replicationObjectNames(migration);
+  const names = [...replicationObjectNames(migration), ...(options.slots ?? [])];
   const rows = await db.query<{ what: string }>(
     `select 'replication slot ' || quote_ident(slot_name::text) as what from pg_replication_slots
       where database = current_database()
-        and (slot_name::text = any($1::text[]) or exists (select 1 from unnest($2::text[]) o where slot_name::text like 'pg\\_' || o || '\\_sync\\_%'))
+        and (slot_name::text = any($1::text[]) or exists (select 1 from unnest($5::text[]) o where slot_name::text like 'pg\\_' || o || '\\_sync\\_%'))
      union all
      select 'publication ' || quote_ident(pubname) from pg_publication where pubname = any($1::text[])
      union all
@@ -47,7 +73,7 @@ export async function leftoversOn(
      union all
      select 'table ' || $3 from pg_class where $4 and oid = to_regclass($3)
      order by 1`,
-    [names, [...subscriptionOids], qualifiedName(MARKER_TABLE), options.markerTable],
+    [names, [...subscriptions.here], qualifiedName(MARKER_TABLE), options.markerTable, [...subscriptions.publishedFromHere]],
   );
   return rows.map((r) => r.what);
 }
@@ -102,22 +128,30 @@ export async function dropMarkerTable(db: Database): Promise<{ readonly dropped:
 
 /**
  * DMS creates the forward replication's slot on the source under a name of its own and leaves it
- * there when the task stops. Once the task is stopped for good, the source's logical slots that
- * decode with DMS's plugin in this database and carry no name Ferry, PostgreSQL subscriptions or
- * pglogical give are DMS's. Exactly one such slot is dropped; with several, none is (one of them
- * may belong to another tool), and they are listed for a person.
+ * there when the task stops. Once the task is stopped, the source's logical slots that decode with
+ * DMS's plugin in this database and carry no name Ferry, PostgreSQL subscriptions or pglogical
+ * give are DMS's candidates. A WAL sender may hold one for a while (the task is still stopping),
+ * so they are waited for, up to `waitMs`. Exactly one candidate, not in use, is DMS's slot; with
+ * several, or one still in use, none is chosen (it may belong to another tool or another
+ * migration, and a slot that is not proven ours is never taken from its WAL sender).
  */
-export async function dropDmsForwardSlot(source: Database): Promise<{ readonly dropped?: string; readonly undecided: readonly string[] }> {
-  const rows = await source.query<{ name: string }>(
-    `select slot_name::text as name from pg_replication_slots
-      where database = current_database() and slot_type = 'logical' and plugin = $1
-        and slot_name::text not like 'ferry\\_%' and slot_name::text not like 'pg\\_%' and slot_name::text not like 'pgl\\_%'
-      order by 1`,
-    [CAPTURE_PLUGIN],
-  );
-  if (rows.length !== 1) return { undecided: rows.map((r) => r.name) };
-  const [dropped] = await dropSlots(source, rows[0]!.name, undefined, SLOT_RELEASE_MS);
-  return dropped === undefined ? { undecided: [] } : { dropped, undecided: [] };
+export async function findDmsForwardSlot(source: Database, waitMs = SLOT_RELEASE_MS): Promise<{ readonly slot?: string; readonly undecided: readonly string[] }> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const rows = await source.query<{ name: string; active: boolean }>(
+      `select slot_name::text as name, active from pg_replication_slots
+        where database = current_database() and slot_type = 'logical' and plugin = $1
+          and slot_name::text not like 'ferry\\_%' and slot_name::text not like 'pg\\_%' and slot_name::text not like 'pgl\\_%'
+        order by 1`,
+      [CAPTURE_PLUGIN],
+    );
+    const active = rows.filter((r) => r.active);
+    if (active.length === 0 || Date.now() >= until) {
+      if (rows.length === 1 && active.length === 0) return { slot: rows[0]!.name, undecided: [] };
+      return { undecided: rows.map((r) => (r.active ? `${r.name} (in use by a WAL sender)` : r.name)) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /** Drops one named slot in the connected database, waiting for a WAL sender to let go; true when it was there. */

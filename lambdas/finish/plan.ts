@@ -21,7 +21,7 @@ export type FinishDecision =
   | { readonly mode: 'ignore'; readonly phase: Phase; readonly message: string };
 
 /** Phases the finish workflow ends a migration from. */
-export const FINISHABLE_PHASES: readonly Phase[] = ['cut-over', 'rolled-back', 'aborted', 'completed'];
+export const FINISHABLE_PHASES: readonly Phase[] = ['cut-over', 'rolled-back', 'aborted', 'finishing', 'completed'];
 
 /**
  * What a finish request does, as a pure function of the state:
@@ -30,7 +30,8 @@ export const FINISHABLE_PHASES: readonly Phase[] = ['cut-over', 'rolled-back', '
  *   window) does nothing.
  * - rolled-back, aborted: finish when a person asks; the schedule of an earlier cutover does
  *   nothing, since a rolled-back migration may be tried again.
- * - completed: the cleanup runs again and finds nothing left (idempotent).
+ * - finishing (an earlier finish stopped half-way) and completed: the cleanup runs again, and
+ *   finds nothing left once it has all gone (idempotent).
  * - any other phase: refused (FinishPhaseError) saying what to do first; the schedule does nothing.
  */
 export function decideFinish(state: MigrationState | undefined, request: FinishRequest, now: number, observationMinutes: number): FinishDecision {
@@ -56,10 +57,12 @@ export function decideFinish(state: MigrationState | undefined, request: FinishR
         );
       }
       return { mode: 'finish', phase, clientsOn: 'source', message: `the migration was ${phase === 'aborted' ? 'aborted' : 'rolled back'}: the clients stay on the source` };
+    case 'finishing':
     case 'completed': {
-      const from = state?.history.filter((h) => h.to === 'completed').at(-1)?.from;
-      if (request.scheduled) return ignore('the migration is completed already');
-      return { mode: 'finish', phase, clientsOn: from === 'cut-over' ? 'target' : 'source', message: 'the migration is completed already; the cleanup runs again' };
+      const from = state?.history.filter((h) => h.to === 'finishing').at(-1)?.from;
+      if (request.scheduled) return ignore(`the migration is ${phase} already`);
+      const message = phase === 'completed' ? 'the migration is completed already; the cleanup runs again' : 'an earlier finish stopped half-way; it goes on';
+      return { mode: 'finish', phase, clientsOn: from === 'cut-over' ? 'target' : 'source', message };
     }
     default:
       if (request.scheduled) return ignore(`the migration is in phase "${phase}"; the schedule of an earlier cutover does nothing`);

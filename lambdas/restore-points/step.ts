@@ -4,7 +4,7 @@ import { migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { snapshotPlan, type MigrationConfig } from '../shared/migration-config';
-import { RestorePointFailedError, type SnapshotState } from '../shared/restore-points/rds';
+import { RestorePointFailedError, snapshotNamePrefix, type SnapshotState } from '../shared/restore-points/rds';
 import type { StepRuntime } from '../shared/runtime';
 
 /**
@@ -45,7 +45,7 @@ export const RESTORE_POINTS_KIND = 'restore-points';
 /** Manual snapshot ids: per migration, database and cutover run, the same for every retry of that run. */
 export function snapshotIdFor(migrationIdValue: string, side: 'source' | 'target', run: string): string {
   const hash = createHash('sha256').update(run).digest('hex').slice(0, 12);
-  return `ferry-${migrationIdValue}-${side}-${hash}`.replace(/-+/g, '-');
+  return `${snapshotNamePrefix(migrationIdValue)}${side}-${hash}`;
 }
 
 /**

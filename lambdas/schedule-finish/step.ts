@@ -3,7 +3,7 @@ import { migrationId } from '../shared/cutover/inputs';
 import { TransientError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
-import { isTransientAwsError } from '../shared/retry';
+import { isTransientAwsError, withRetry, type RetryPolicy } from '../shared/retry';
 import type { StepRuntime } from '../shared/runtime';
 
 /**
@@ -24,10 +24,11 @@ export type ScheduleFinishOutput =
 
 /**
  * The schedule is a convenience on top of a cutover that has already succeeded: a failure to make
- * one must not undo or fail the cutover. Throttling is retried (TransientError); any other
- * failure is told to the operator with the time and input to start the finish by hand.
+ * one must not undo or fail the cutover. Throttling is retried here, with backoff; a failure that
+ * outlasts the retries, or any other, is told to the operator with the time and input to start
+ * the finish by hand.
  */
-export async function scheduleFinishStep(event: unknown, runtime: StepRuntime): Promise<ScheduleFinishOutput> {
+export async function scheduleFinishStep(event: unknown, runtime: StepRuntime, retry: RetryPolicy = {}): Promise<ScheduleFinishOutput> {
   const input = parseInput(ScheduleFinishInputSchema, event);
   const migration = runtime.migration(input.migrationId);
   if (input.action === 'cancel') {
@@ -36,13 +37,14 @@ export async function scheduleFinishStep(event: unknown, runtime: StepRuntime): 
   }
   const state = await runtime.store.getState(migration.id);
   const since = state?.history.filter((h) => h.to === 'cut-over').at(-1)?.at;
-  const at = (since === undefined ? runtime.now() : Date.parse(since)) + migration.thresholds.observationMinutes * 60_000;
+  // Never in the past (a window of 0 minutes, or a re-run): a one-time schedule must still fire.
+  const at = Math.max((since === undefined ? runtime.now() : Date.parse(since)) + migration.thresholds.observationMinutes * 60_000, runtime.now() + 60_000);
   const when = new Date(at).toISOString();
   try {
-    const schedule = await transient(() => runtime.finishes.scheduleFinish(migration.id, at));
+    // Retried here rather than by the workflow, so that a failure that outlasts the retries is still told.
+    const schedule = await withRetry(() => transient(() => runtime.finishes.scheduleFinish(migration.id, at)), { ...retry, maxAttempts: 6 });
     return { action: 'scheduled', schedule, at: when };
   } catch (error) {
-    if (error instanceof TransientError) throw error;
     const why = `the finish workflow could not be scheduled for ${when} (${(error as Error).message})`;
     logger.error('finish not scheduled', { migrationId: migration.id, error: error as Error });
     await runtime.notifier

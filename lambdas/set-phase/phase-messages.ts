@@ -9,6 +9,8 @@ export interface PhaseChange {
   readonly runId: string;
   /** The lock owner that made the change (an execution ARN). */
   readonly by: string;
+  /** Where the clients are, when the caller knows (the finish does). */
+  readonly clientsOn?: 'source' | 'target';
 }
 
 /** `{"migrationId": "orders"}` as an operator pastes it into the console. */
@@ -47,10 +49,13 @@ const NEXT: { readonly [P in Phase]: (m: MigrationConfig, change: PhaseChange) =
   aborted: (m) =>
     `The migration was aborted: the source stays in use. To try again, start the migrate workflow with ${startInput(m.id, ', "restart": true')}. ` +
     `To end it for good (replication objects and Ferry's tables removed), start the finish workflow with ${startInput(m.id)}.`,
+  finishing: (m) =>
+    `The finish workflow is stopping replication in both directions and removing what Ferry created on both databases. ` +
+    `From now on no rollback can start. If it fails, start the finish workflow again with ${startInput(m.id)}: it goes on where it stopped.`,
   completed: (m, change) =>
     `Ferry stopped replication in both directions and removed from both databases every slot, publication, subscription and object it had created ` +
     `(the finish report lists them). Rollback alarms no longer act, and no workflow can move this migration again. ` +
-    (change.from === 'cut-over'
+    (change.clientsOn === 'target'
       ? `The clients stay on the target. The source stays frozen for the application roles (${m.freeze.roles.length > 0 ? m.freeze.roles.join(', ') : 'every application role'}), ` +
         `so a client still pointed at it fails instead of writing where nobody reads; retire it when you are ready (take a final snapshot first). `
       : `The clients stay on the source, which is writable; the target was never used by the clients. `) +

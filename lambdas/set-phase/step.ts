@@ -45,7 +45,17 @@ export async function setPhaseStep(event: unknown, runtime: StepRuntime): Promis
       lease: input.lease,
     });
     const notified = await runtime.notifier
-      .notify(phaseChangedNotification(migration, { from: current.phase, to: next.phase, reason: input.reason, runId: input.runId, by: input.lease.owner }))
+      .notify(
+        phaseChangedNotification(migration, {
+          from: current.phase,
+          to: next.phase,
+          reason: input.reason,
+          runId: input.runId,
+          by: input.lease.owner,
+          // A finished migration's clients are where it was before finishing: on the target after a cutover.
+          ...(next.phase === 'completed' ? { clientsOn: current.history.filter((h) => h.to === 'finishing').at(-1)?.from === 'cut-over' ? 'target' : 'source' } : {}),
+        }),
+      )
       .then(
         () => true,
         // The phase has changed and must be reported as changed; a retry would find nothing to do

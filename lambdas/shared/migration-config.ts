@@ -34,7 +34,9 @@ function rdsIdentifier(field: string) {
   return z
     .string()
     .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/, `${field} must be an RDS identifier: 1-63 letters, digits and hyphens, starting with a letter, no two hyphens in a row`)
-    .refine((v) => !v.endsWith('-'), `must not end with a hyphen`);
+    .refine((v) => !v.endsWith('-'), `must not end with a hyphen`)
+    // RDS keeps identifiers in lower case, and its ARNs (which the grants name) too.
+    .transform((v) => v.toLowerCase());
 }
 
 export const DatabaseEndpointSchema = z.strictObject({
@@ -484,8 +486,13 @@ export const BackupSchema = z.strictObject({
   snapshotBeforeCutover: z.boolean().optional(),
   /** Also snapshot the target (it holds the full copy by then). @default false */
   snapshotTarget: z.boolean().default(false),
-  /** Longest wait for the snapshots to be available; past it the cutover stops before freezing anything. @default 30 */
-  maxWaitMinutes: z.number().int().min(1).max(720).default(30),
+  /**
+   * Longest wait for the snapshots to be available; past it the cutover stops before freezing
+   * anything. At most 30: the cutover workflow has an hour in all, and the freeze must come well
+   * within it. A first snapshot of a large database takes longer: take one by hand the day before
+   * (later ones are incremental). @default 30
+   */
+  maxWaitMinutes: z.number().int().min(1).max(30).default(30),
 });
 
 export const MigrationSchema = z.strictObject({

@@ -6,8 +6,10 @@
  * - cutover:  ready -> cutting-over -> cut-over, or back to ready if a guardrail stops it
  * - rollback: replicating | ready | cutting-over | cut-over -> rolling-back -> rolled-back
  * - abort:    before cutover only; a rolled-back or aborted migration can start replicating again
- * - finish:   cut-over (once the observation window has ended) | rolled-back | aborted -> completed,
- *             which nothing leaves: replication, slots and Ferry's objects are gone
+ * - finish:   cut-over (once the observation window has ended) | rolled-back | aborted -> finishing
+ *             -> completed, which nothing leaves: replication, slots and Ferry's objects are gone.
+ *             `finishing` is recorded before anything is stopped, so that no rollback can start
+ *             on a migration whose reverse replication may already be gone.
  */
 export const PHASES = [
   'new',
@@ -18,6 +20,7 @@ export const PHASES = [
   'rolling-back',
   'rolled-back',
   'aborted',
+  'finishing',
   'completed',
 ] as const;
 
@@ -28,10 +31,11 @@ export const ALLOWED_TRANSITIONS: { readonly [From in Phase]: readonly Phase[] }
   replicating: ['ready', 'rolling-back', 'aborted'],
   ready: ['cutting-over', 'replicating', 'rolling-back', 'aborted'],
   'cutting-over': ['cut-over', 'ready', 'rolling-back'],
-  'cut-over': ['rolling-back', 'completed'],
+  'cut-over': ['rolling-back', 'finishing'],
   'rolling-back': ['rolled-back', 'aborted'],
-  'rolled-back': ['replicating', 'completed'],
-  aborted: ['replicating', 'completed'],
+  'rolled-back': ['replicating', 'finishing'],
+  aborted: ['replicating', 'finishing'],
+  finishing: ['completed'],
   completed: [],
 };
 

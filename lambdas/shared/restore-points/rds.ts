@@ -41,6 +41,14 @@ export interface RestorePoints {
   snapshotState(db: RdsDatabase, snapshotId: string): Promise<SnapshotState>;
 }
 
+/**
+ * The start of every manual snapshot id Ferry makes for a migration, `ferry-<migration>-`: RDS
+ * ids allow no two hyphens in a row, so runs of them are one. The grants name the same prefix.
+ */
+export function snapshotNamePrefix(migrationId: string): string {
+  return `ferry-${migrationId}-`.replace(/-+/g, '-');
+}
+
 /** RDS refused: the database is not there, the snapshot quota is used up, access is denied. Not retried. */
 export class RestorePointFailedError extends FerryError {
   override readonly name = 'RestorePointFailedError';

@@ -4,6 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { SwitchConfig } from '../../../lambdas/shared/migration-config';
 import type { DmsResource } from '../../../lambdas/shared/replication/dms/resources';
+import { snapshotNamePrefix } from '../../../lambdas/shared/restore-points/rds';
 import type { StepNeed } from './steps';
 
 /** What the step functions may touch: the resources behind each `StepNeed`. */
@@ -326,7 +327,7 @@ function grantRds(need: 'rds-backups' | 'rds-snapshots', resources: StepResource
       continue;
     }
     if (!db.snapshot) continue;
-    const snapshots = `${db.kind === 'instance' ? 'snapshot' : 'cluster-snapshot'}:ferry-${db.migrationId}-*`;
+    const snapshots = `${db.kind === 'instance' ? 'snapshot' : 'cluster-snapshot'}:${snapshotNamePrefix(db.migrationId)}*`;
     const create = db.kind === 'instance' ? 'rds:CreateDBSnapshot' : 'rds:CreateDBClusterSnapshot';
     const read = db.kind === 'instance' ? 'rds:DescribeDBSnapshots' : 'rds:DescribeDBClusterSnapshots';
     allow([create], [arn(own)]);

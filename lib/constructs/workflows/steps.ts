@@ -271,7 +271,8 @@ export const STEP_FUNCTIONS: readonly StepFunctionSpec[] = [
     step: 'finish',
     placeholder: 'FinishFunctionArn',
     description: 'decides whether a migration may be finished, then stops replication and removes every slot, publication, subscription and Ferry object',
-    timeoutSeconds: 5 * MINUTE,
+    // Waiting for WAL senders to let go of several slots, and for a verification round's lease, takes minutes at worst.
+    timeoutSeconds: 15 * MINUTE,
     memoryMb: 512,
     needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch-read', 'notify'],
   },

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { analyzeStep } from '../../../lambdas/analyze/step';
 import { usePostgresPair } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
+import { localRuntime } from '../../../local/runtime';
 import { migrateHarness } from '../../statemachines/migrate-fixture';
+
+const LITE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lite-AbCdEf';
 
 /** ANALYZE on the target, against a real server: statistics exist afterwards, for every selected table and no other. */
 describe('analyze step', () => {
@@ -39,6 +42,27 @@ describe('analyze step', () => {
     const output = await analyzeStep({ migrationId: m.migrationId, when: 'before-freeze' }, m.runtime, 0);
 
     expect(output).toMatchObject({ analyzed: 0, skipped: ['public.a (out of time)', 'public.b (out of time)'] });
+  });
+
+  it("names the tables Ferry's role may not ANALYZE instead of counting them, since ANALYZE only warns and skips them", async () => {
+    const pair = await servers.freshPair();
+    await pair.targetSql(`
+      do $$ begin create role analyze_lite login password 'lite'; exception when duplicate_object then null; end $$;
+      grant usage on schema public to analyze_lite;
+      create table mine (id int); create table theirs (id int);
+      alter table mine owner to analyze_lite;
+      grant select on theirs to analyze_lite;`);
+    const m = await migrateHarness(pair, dynamo, 'analyze-4');
+    const target = new URL(pair.targetUrl);
+    const lite = localRuntime({
+      store: m.runtime.store,
+      migrations: [{ ...m.runtime.migration(m.migrationId), target: { ...m.runtime.migration(m.migrationId).target, secretArn: LITE_SECRET } }],
+      secrets: { [LITE_SECRET]: { username: 'analyze_lite', password: 'lite' }, [m.runtime.migration(m.migrationId).source.secretArn]: { username: decodeURIComponent(target.username), password: decodeURIComponent(target.password) } },
+    });
+
+    const output = await analyzeStep({ migrationId: m.migrationId, when: 'before-freeze' }, lite);
+
+    expect(output).toMatchObject({ analyzed: 1, skipped: [expect.stringMatching(/^public\.theirs \(Ferry's role may not ANALYZE it/)] });
   });
 
   it('names the field of a bad input and touches nothing', async () => {

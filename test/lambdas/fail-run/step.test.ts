@@ -93,6 +93,26 @@ describe('fail-run step', () => {
     expect(message).not.toContain('start the cutover workflow again');
   });
 
+  it('tells a person to start the rollback when the failing execution is the rollback Ferry started by itself', async () => {
+    // Prepare
+    const runtime = await newRuntime();
+    const automatic = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-rollback:after-first';
+    const lease = await runtime.store.acquire('orders', automatic, LEASE_MS);
+    for (const to of ['replicating', 'rolling-back'] as const) {
+      await runtime.store.transition('orders', { to, expectedVersion: (await runtime.store.ensureState('orders')).version, reason: 'test', lease });
+    }
+    const state = { run: { migrationId: 'orders', runId: 'rollback:orders:after-first' }, lease, error: { Error: 'MarkerTimeoutError', Cause: 'the marker never arrived' } };
+
+    // Act
+    await failRunStep({ workflow: 'rollback', executionId: automatic, state }, runtime);
+
+    // Assess
+    const message = runtime.notifier.sent[0]!.message;
+    expect(message).toContain('so Ferry starts no other');
+    expect(message).toContain('{"migrationId": "orders", "reason": "finish the interrupted rollback"}');
+    expect(message).not.toContain('Ferry starts the rollback workflow by itself');
+  });
+
   it('keeps a plain cause as it is (States errors, or one a Pass state made up)', async () => {
     // Prepare
     const runtime = await newRuntime();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dropDmsForwardSlot, dropMarkerTable } from '../../../lambdas/finish/leftovers';
+import { dropMarkerTable, findDmsForwardSlot } from '../../../lambdas/finish/leftovers';
 import { ensureMarkerTable } from '../../../lambdas/shared/cutover/marker';
 import { Database } from '../../../lambdas/shared/pg/connection';
 import { usePostgres } from '../../helpers/postgres';
@@ -21,26 +21,35 @@ describe('finish leftovers', () => {
   const slots = async () => (await db.query<{ name: string }>('select slot_name::text as name from pg_replication_slots order by 1')).map((r) => r.name);
   const logicalSlot = (name: string, plugin = 'test_decoding') => db.query('select pg_create_logical_replication_slot($1, $2)', [name, plugin]);
 
-  it("drops DMS's slot when it is the only one of DMS's kind, and leaves Ferry's, subscriptions' and other plugins' slots alone", async () => {
+  it("takes the one slot of DMS's kind for DMS's, leaving Ferry's, subscriptions' and other plugins' slots out of it", async () => {
     await logicalSlot('abcdefghijklmnop_00016384_0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d');
     await logicalSlot('ferry_capture_orders_source');
     await logicalSlot('pg_16400_sync_16390_7000000000000000000');
     await logicalSlot('app_cdc', 'pgoutput');
 
-    const outcome = await dropDmsForwardSlot(db);
-
-    expect(outcome).toEqual({ dropped: 'abcdefghijklmnop_00016384_0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d', undecided: [] });
-    expect(await slots()).toEqual(['app_cdc', 'ferry_capture_orders_source', 'pg_16400_sync_16390_7000000000000000000']);
+    expect(await findDmsForwardSlot(db, 0)).toEqual({ slot: 'abcdefghijklmnop_00016384_0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d', undecided: [] });
   });
 
-  it('drops none when two slots could be DMS’s, and names both for a person', async () => {
+  it('chooses none when two slots could be DMS’s, and names both for a person', async () => {
     await logicalSlot('dms_slot_one');
     await logicalSlot('debezium');
 
-    const outcome = await dropDmsForwardSlot(db);
-
-    expect(outcome).toEqual({ undecided: ['debezium', 'dms_slot_one'] });
+    expect(await findDmsForwardSlot(db, 0)).toEqual({ undecided: ['debezium', 'dms_slot_one'] });
     expect(await slots()).toEqual(['debezium', 'dms_slot_one']);
+  });
+
+  it('never chooses a slot a WAL sender still holds: it may be another live replication', async () => {
+    await logicalSlot('other_dms_task');
+    const streamer = new Database({ label: 'streamer', config: { connectionString: server.url, replication: 'database' } as never });
+    const held = streamer.withClient((client) => client.query('START_REPLICATION SLOT other_dms_task LOGICAL 0/0')).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      expect(await findDmsForwardSlot(db, 0)).toEqual({ undecided: ['other_dms_task (in use by a WAL sender)'] });
+    } finally {
+      await db.query(`select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = 'other_dms_task' and active_pid is not null`);
+      await held;
+      await streamer.close().catch(() => undefined);
+    }
   });
 
   it("drops Ferry's marker table and schema once nothing else uses them", async () => {

@@ -71,8 +71,16 @@ describe('decideFinish', () => {
     });
   });
 
+  it('goes on with a finish that stopped half-way, and lets no schedule start another', () => {
+    const finishing = stateAfter(['replicating', 'ready', 'cutting-over', 'cut-over', 'finishing']);
+
+    expect(decideFinish(finishing, BY_HAND, CUT_OVER_AT, WINDOW)).toMatchObject({ mode: 'finish', phase: 'finishing', clientsOn: 'target', message: expect.stringMatching(/stopped half-way/) });
+    expect(decideFinish(finishing, SCHEDULED, CUT_OVER_AT, WINDOW)).toMatchObject({ mode: 'ignore' });
+    expect(decideRollback(finishing, { reason: 'operator' }, CUT_OVER_AT, WINDOW)).toMatchObject({ mode: 'ignore', phase: 'finishing' });
+  });
+
   describe('when completed', () => {
-    const completed = stateAfter(['replicating', 'ready', 'cutting-over', 'cut-over', 'completed']);
+    const completed = stateAfter(['replicating', 'ready', 'cutting-over', 'cut-over', 'finishing', 'completed']);
 
     it('runs the cleanup again on request, with the clients where the finish left them', () => {
       expect(decideFinish(completed, BY_HAND, CUT_OVER_AT, WINDOW)).toMatchObject({ mode: 'finish', phase: 'completed', clientsOn: 'target' });

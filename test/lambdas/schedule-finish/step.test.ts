@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { scheduleFinishStep } from '../../../lambdas/schedule-finish/step';
 import type { FinishScheduler } from '../../../lambdas/shared/finish-scheduler';
-import { TransientError } from '../../../lambdas/shared/errors';
 import { localRuntime } from '../../../local/runtime';
 import { awsErrors } from '../../helpers/aws-errors';
 import { useDynalite } from '../../helpers/dynalite';
 import { ORDERS } from '../../helpers/migrations';
 
 const OWNER = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-cutover:first';
+const INSTANT = { sleep: async () => undefined };
 
 describe('schedule-finish step', () => {
   const dynamo = useDynalite();
@@ -34,11 +34,32 @@ describe('schedule-finish step', () => {
     expect(runtime.scheduledFinishes.get('orders')).toBe(cutOverAt + window);
   });
 
-  it('lets the workflow retry when EventBridge Scheduler throttles', async () => {
-    const { runtime } = await cutOver({ scheduleFinish: () => Promise.reject(awsErrors.throttling()), cancelFinish: async () => false });
+  it('tries again when EventBridge Scheduler throttles, and tells the operator when it never stops', async () => {
+    let calls = 0;
+    const flaky = await cutOver({
+      scheduleFinish: async () => {
+        calls += 1;
+        if (calls < 3) throw awsErrors.throttling();
+        return 'Ferry-dev-orders-finish';
+      },
+      cancelFinish: async () => false,
+    });
+    const throttled = await cutOver({ scheduleFinish: () => Promise.reject(awsErrors.throttling()), cancelFinish: async () => false });
 
-    await expect(scheduleFinishStep({ action: 'schedule', migrationId: 'orders' }, runtime)).rejects.toBeInstanceOf(TransientError);
-    expect(runtime.notifier.sent).toEqual([]);
+    const scheduled = await scheduleFinishStep({ action: 'schedule', migrationId: 'orders' }, flaky.runtime, INSTANT);
+    const gaveUp = await scheduleFinishStep({ action: 'schedule', migrationId: 'orders' }, throttled.runtime, INSTANT);
+
+    expect(scheduled).toMatchObject({ action: 'scheduled', schedule: 'Ferry-dev-orders-finish' });
+    expect(gaveUp).toMatchObject({ action: 'not-scheduled', why: expect.stringContaining('EventBridge Scheduler is busy') });
+    expect(throttled.runtime.notifier.sent.map((n) => n.event)).toEqual(['finish-not-scheduled']);
+  });
+
+  it('never schedules in the past: a window of 0 minutes fires a minute from now', async () => {
+    const runtime = localRuntime({ store: await dynamo.newStore(), migrations: [{ ...ORDERS, thresholds: { observationMinutes: 0 } }], secrets: {}, now: () => Date.parse('2030-01-01T12:00:00Z') });
+
+    const output = await scheduleFinishStep({ action: 'schedule', migrationId: 'orders' }, runtime);
+
+    expect(output).toMatchObject({ action: 'scheduled', at: '2030-01-01T12:01:00.000Z' });
   });
 
   it('does not fail a cutover that succeeded when the schedule is refused, and tells when to finish by hand', async () => {
