@@ -104,6 +104,7 @@ export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupRepo
     left.push(...still.map((w) => `${w} on the ${db.label}`));
   }
   if (left.length > 0) throw new CleanupIncompleteError(migration.id, left);
+  kept.push(...(await keptOnPurpose(ctx)));
   return { removed: removed.length > 0 ? removed : ['nothing was left to remove'], kept };
 }
 
@@ -120,4 +121,23 @@ export class CleanupIncompleteError extends FerryError {
         `{"migrationId": "${migrationId}"}; if it stays, drop it by hand (a slot keeps WAL on its database until it is dropped).`,
     );
   }
+}
+
+/** What the finish leaves on the databases on purpose, said so that nobody has to find it. */
+async function keptOnPurpose(ctx: CleanupContext): Promise<string[]> {
+  const kept: string[] = [];
+  for (const [side, db] of [['source', ctx.source], ['target', ctx.target]] as const) {
+    const freeze = await ctx.store.getFreeze(ctx.migration.id, side);
+    if (freeze !== undefined && freeze.status !== 'thawed') {
+      kept.push(`writes of ${freeze.roles.join(', ') || 'the application roles'} on the ${db.label} stay frozen (${freeze.method}, run ${freeze.runId}), so a client still pointed there fails instead of writing where nobody reads`);
+    }
+    if (ctx.migration.replication.engine !== 'native') {
+      const rows = await db.query<{ name: string }>(
+        `select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where c.relkind = 'r' and c.relname like 'awsdms\\_%' order by 1`,
+      );
+      if (rows.length > 0) kept.push(`DMS's own tables on the ${db.label} (${rows.map((r) => r.name).join(', ')}): they may hold apply exceptions worth reading; drop them afterwards`);
+    }
+  }
+  return kept;
 }
