@@ -197,6 +197,32 @@ describe('validate-input step', () => {
   });
 });
 
+describe('validate-input step, for the finish workflow', () => {
+  const dynamo = useDynalite();
+  const finish = (input: unknown, name = 'fin-1') => ({ workflow: 'finish', input, executionId: arn(name), executionName: name });
+
+  it('gives the run its own id, the lock lease and the flags, false unless given', async () => {
+    const runtime = localRuntime({ store: await dynamo.newStore(), migrations: [ORDERS], secrets: {} });
+
+    expect(await validateInputStep(finish({ migrationId: 'orders' }), runtime)).toMatchObject({ migrationId: 'orders', runId: 'finish:orders:fin-1', owner: arn('fin-1'), force: false, scheduled: false });
+    expect(await validateInputStep(finish({ migrationId: 'orders', force: true }), runtime)).toMatchObject({ force: true });
+  });
+
+  it('names a misspelt or mistyped field and an unknown migration, before anything runs', async () => {
+    const runtime = localRuntime({ store: await dynamo.newStore(), migrations: [ORDERS], secrets: {} });
+
+    const misspelt = await validateInputStep(finish({ migrationId: 'orders', forse: true }), runtime).catch((e: Error) => e);
+    const mistyped = await validateInputStep(finish({ migrationId: 'orders', force: 'yes' }), runtime).catch((e: Error) => e);
+    const unknown = await validateInputStep(finish({ migrationId: 'invoices' }), runtime).catch((e: Error) => e);
+    const none = await validateInputStep({ workflow: 'finish', executionId: arn('x'), executionName: 'x' }, runtime).catch((e: Error) => e);
+
+    expect(misspelt).toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('unknown field(s) forse') });
+    expect(mistyped).toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('force: ') });
+    expect(unknown).toMatchObject({ name: 'MigrationNotConfiguredError' });
+    expect(none).toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('{"migrationId": "orders"}') });
+  });
+});
+
 describe('the migrate workflow\'s limits', () => {
   it('wait 24 h for the full load and 2 h for the lag', () => {
     expect(MIGRATE_DEFAULTS.maxPolls.fullLoad * MIGRATE_DEFAULTS.pollSeconds).toBe(24 * 3600);
