@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStates } from '../../local/workflow-runner';
+import { TRANSIENT_ERRORS } from '../../statemachines/source/retry';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -28,6 +29,11 @@ describe('Retry in the state machines', () => {
 
   it('finds the transient errors the steps throw', () => {
     expect(transient).toEqual(expect.arrayContaining(['CheckpointTransientError', 'DatabaseConnectionError', 'ReplicationLagUnknownError', 'TransientError']));
+  });
+
+  // The one list the workflow sources retry (statemachines/source/retry.ts): exactly those classes.
+  it('lists every transient error of Ferry, and nothing else, in TRANSIENT_ERRORS', () => {
+    expect([...TRANSIENT_ERRORS].sort()).toEqual([...new Set(transient)]);
   });
 
   // Step Functions matches error names exactly, not classes: each transient subclass must be listed.

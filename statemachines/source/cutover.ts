@@ -1,0 +1,323 @@
+import { catchAll, task, type Definition } from './asl';
+
+/** statemachines/cutover.asl.json: run `npm run workflows:generate` after changing it. */
+export const cutover: Definition = {
+  Comment: "Ferry cutover: from 'ready' to 'cut-over' with seconds of write downtime. Guardrails, restore points (RDS snapshots), freeze the source, prove the drain with a marker row, move sequences, compare what was written, prepare reverse replication, switch the clients, thaw the target, and schedule the finish workflow for the end of the observation window. Any failure before 'cut-over' backs out: the source is thawed and the migration returns to 'ready'.",
+  StartAt: 'Validate the input',
+  TimeoutSeconds: 3600,
+  States: {
+    'Validate the input': task('ValidateInput', {
+      Parameters: {
+        workflow: 'cutover',
+        'input.$': '$',
+        'executionId.$': '$$.Execution.Id',
+        'executionName.$': '$$.Execution.Name',
+      },
+      ResultPath: '$.run',
+      Catch: catchAll('Report the failure'),
+      Next: 'Acquire the migration lock',
+    }),
+    'Acquire the migration lock': task('Lock', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'acquire',
+        'owner.$': '$.run.owner',
+        'leaseSeconds.$': '$.run.leaseSeconds',
+      },
+      ResultPath: '$.lease',
+      Catch: catchAll('Report the failure'),
+      Next: 'Check the guardrails',
+    }),
+    'Check the guardrails': task('Guardrails', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+      },
+      ResultPath: '$.guardrails',
+      Catch: catchAll('Report the failure'),
+      Next: "Analyze the target's tables",
+    }),
+    "Analyze the target's tables": task('Analyze', {
+      Comment: 'ANALYZE the selected tables on the target so its planner has statistics; best effort: what does not fit is left to autovacuum.',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        when: 'before-freeze',
+      },
+      ResultPath: '$.analyze',
+      Catch: catchAll('Take restore points', '$.analyzeError'),
+      Next: 'Take restore points',
+    }),
+    'Take restore points': task('RestorePoints', {
+      Comment: 'Manual RDS snapshots (backup.*) before anything is frozen; a refusal stops the cutover with the migration still ready.',
+      Parameters: {
+        action: 'create',
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+      },
+      ResultPath: '$.restorePoints',
+      Catch: catchAll('Report the failure'),
+      Next: 'Are the restore points available',
+    }),
+    'Are the restore points available': {
+      Type: 'Choice',
+      Choices: [
+        {
+          Variable: '$.restorePoints.done',
+          BooleanEquals: true,
+          Next: 'Check the guardrails again',
+        },
+      ],
+      Default: 'Wait for the restore points',
+    },
+    'Wait for the restore points': {
+      Type: 'Wait',
+      Seconds: 20,
+      Next: 'Check the restore points',
+    },
+    'Check the restore points': task('RestorePoints', {
+      Parameters: {
+        action: 'check',
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        'deadline.$': '$.restorePoints.deadline',
+      },
+      ResultPath: '$.restorePoints',
+      Catch: catchAll('Report the failure'),
+      Next: 'Are the restore points available',
+    }),
+    'Check the guardrails again': task('Guardrails', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+      },
+      ResultPath: '$.guardrails',
+      Catch: catchAll('Report the failure'),
+      Next: 'Record phase cutting-over',
+      Comment: 'Again after ANALYZE and the snapshots, which take minutes: the lag, long transactions and the switch are judged as they are at the freeze.',
+    }),
+    'Record phase cutting-over': task('SetPhase', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        to: 'cutting-over',
+        'lease.$': '$.lease',
+        'reason.$': "States.Format('every guardrail passed; writes are about to be frozen; restore points: {}', $.restorePoints.summary)",
+      },
+      ResultPath: '$.phase',
+      Catch: catchAll('Report the failure'),
+      Next: 'Verify the changes before the freeze',
+    }),
+    'Verify the changes before the freeze': task('VerifyChanges', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'owner.$': '$.run.owner',
+        failOnDifferences: true,
+        settle: false,
+      },
+      ResultSelector: {
+        'verified.$': '$.migrations[0]',
+      },
+      ResultPath: '$.verification',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Freeze writes on the target',
+    }),
+    'Freeze writes on the target': task('Freeze', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'freeze',
+        'runId.$': '$.run.runId',
+        'lease.$': '$.lease',
+        side: 'target',
+        bounded: false,
+      },
+      ResultPath: '$.targetFreeze',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Freeze writes on the source',
+    }),
+    'Freeze writes on the source': task('Freeze', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'freeze',
+        'runId.$': '$.run.runId',
+        'lease.$': '$.lease',
+        side: 'source',
+        bounded: true,
+      },
+      ResultPath: '$.freeze',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Wait for the last source writes on the target',
+    }),
+    'Wait for the last source writes on the target': task('Drain', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        from: 'source',
+        'deadline.$': '$.freeze.deadline',
+      },
+      ResultPath: '$.drain',
+      Catch: catchAll('Back out the cutover'),
+      Next: "Move the target's sequences past the source",
+    }),
+    "Move the target's sequences past the source": task('SyncSequences', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        to: 'target',
+        'deadline.$': '$.freeze.deadline',
+      },
+      ResultPath: '$.sequences',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Verify the changes with writes frozen',
+    }),
+    'Verify the changes with writes frozen': task('FinalCompare', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        'deadline.$': '$.freeze.deadline',
+        'full.$': '$.run.fullComparison',
+        direction: 'forward',
+        'owner.$': '$.run.owner',
+      },
+      ResultPath: '$.finalComparison',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Prepare reverse replication',
+    }),
+    'Prepare reverse replication': task('ReverseReplication', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'prepare',
+      },
+      ResultPath: '$.reverse',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Switch the clients to the target',
+    }),
+    'Switch the clients to the target': task('Switch', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        to: 'target',
+        'deadline.$': '$.freeze.deadline',
+      },
+      ResultPath: '$.switch',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Thaw writes on the target',
+    }),
+    'Thaw writes on the target': task('Freeze', {
+      retry: 'fast',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'thaw',
+        side: 'target',
+        reconnect: true,
+      },
+      ResultPath: '$.thaw',
+      Catch: catchAll('Back out the cutover'),
+      Next: 'Record phase cut-over',
+    }),
+    'Record phase cut-over': task('SetPhase', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        to: 'cut-over',
+        reason: 'the clients use the target; writes are thawed there and reverse replication keeps the source up to date',
+        'lease.$': '$.lease',
+      },
+      ResultPath: '$.phase',
+      Catch: catchAll('Report the failure'),
+      Next: 'Schedule the finish',
+    }),
+    'Schedule the finish': task('ScheduleFinish', {
+      Parameters: {
+        action: 'schedule',
+        'migrationId.$': '$.run.migrationId',
+      },
+      ResultPath: '$.finishSchedule',
+      Catch: catchAll("Store the target's schema snapshot", '$.finishScheduleError'),
+      Next: "Store the target's schema snapshot",
+    }),
+    "Store the target's schema snapshot": task('Drift', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'snapshot',
+      },
+      ResultPath: '$.snapshot',
+      Catch: catchAll('Release the migration lock', '$.snapshotError'),
+      Next: 'Release the migration lock',
+    }),
+    'Release the migration lock': task('Lock', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'release',
+        'lease.$': '$.lease',
+      },
+      ResultPath: '$.released',
+      Catch: catchAll('Report the failure'),
+      Next: 'Cut over',
+    }),
+    'Cut over': {
+      Type: 'Pass',
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        phase: 'cut-over',
+        'clients.$': '$.switch.to',
+        'drainMs.$': '$.drain.visibleAfterMs',
+        'finalCheck.$': '$.finalComparison.mode',
+        'changesSinceLastRound.$': '$.finalComparison.changes',
+        'keysVerified.$': '$.finalComparison.keysVerified',
+        'tablesCompared.$': '$.finalComparison.tablesCompared',
+        'rowsCompared.$': '$.finalComparison.rowsCompared',
+        'writesFrozenMs.$': '$.thaw.frozenMs',
+        next: 'The observation window has started: a rollback alarm in it starts the rollback workflow by itself; to roll back by hand start it with {"migrationId": "<id>", "reason": "..."}. When the window ends the finish workflow starts by itself and ends the migration.',
+        'restorePoints.$': '$.restorePoints.points',
+      },
+      End: true,
+    },
+    'Back out the cutover': task('BackOut', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        'lease.$': '$.lease',
+      },
+      ResultPath: '$.backOut',
+      Catch: catchAll('Report the failure', '$.backOutError'),
+      Next: 'Record phase ready after backing out',
+    }),
+    'Record phase ready after backing out': task('SetPhase', {
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        'runId.$': '$.run.runId',
+        to: 'ready',
+        reason: 'the cutover backed out: the source is thawed and in use again, replication runs forward',
+        'lease.$': '$.lease',
+      },
+      ResultPath: '$.phase',
+      Catch: catchAll('Report the failure'),
+      Next: 'Report the failure',
+    }),
+    'Report the failure': task('FailRun', {
+      Parameters: {
+        workflow: 'cutover',
+        'executionId.$': '$$.Execution.Id',
+        'state.$': '$',
+      },
+      ResultPath: '$.failure',
+      Catch: catchAll('Cutover failed without a report', '$.failureReportError'),
+      Next: 'Cutover failed',
+    }),
+    'Cutover failed': {
+      Type: 'Fail',
+      ErrorPath: '$.failure.error',
+      CausePath: '$.failure.cause',
+    },
+    'Cutover failed without a report': {
+      Type: 'Fail',
+      Error: 'FailureNotReported',
+      Cause: "The workflow failed and its failure report could not be written either; read the execution history, and check the migration's lock and write freezes.",
+    },
+  },
+};
