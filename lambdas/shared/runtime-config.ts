@@ -61,8 +61,19 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value;
 }
 
+/**
+ * The environment's migrations, decoded and validated once per value of FERRY_MIGRATIONS (a
+ * Lambda execution environment keeps one value; every step asks for its migration many times).
+ */
+let parsed: { readonly value: string; readonly migrations: readonly MigrationConfig[] } | undefined;
+
+function migrationsOf(value: string): readonly MigrationConfig[] {
+  if (parsed?.value !== value) parsed = { value, migrations: MigrationsSchema.parse(decodeMigrations(value)) };
+  return parsed.migrations;
+}
+
 export function loadMigration(migrationId: string, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
-  const migrations = MigrationsSchema.parse(decodeMigrations(requiredEnv('FERRY_MIGRATIONS', env)));
+  const migrations = migrationsOf(requiredEnv('FERRY_MIGRATIONS', env));
   const found = migrations.find((m) => m.id === migrationId);
   if (!found) throw new MigrationNotConfiguredError(migrationId, migrations.map((m) => m.id));
   return found;
