@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import type { DriftReport } from '../../lambdas/drift/step';
-import { DRIFT_KIND } from '../../lambdas/drift/step';
 import { CheckpointStore, createDocumentClient } from '../../lambdas/shared/checkpoints';
+import { DRIFT_KIND, type DriftReport } from '../../lambdas/shared/drift/reports';
 import { driftJson, renderDrift } from './render-drift';
 import { UsageError } from './usage-error';
 

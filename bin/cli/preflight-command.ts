@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import { PREFLIGHT_CHECKS } from '../../lambdas/preflight/checks';
-import { ferrySlotNames } from '../../lambdas/preflight/ferry-slots';
-import { runPreflight, type PreflightReport } from '../../lambdas/preflight/run-preflight';
+import { PREFLIGHT_CHECKS } from '../../lambdas/shared/preflight/checks';
+import { ferrySlotNames } from '../../lambdas/shared/preflight/ferry-slots';
+import { runPreflight, type PreflightReport } from '../../lambdas/shared/preflight/run-preflight';
 import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
 import { MigrationSchema } from '../../lambdas/shared/migration-config';
 import { assertReplicationName } from '../../lambdas/shared/replication/native/names';

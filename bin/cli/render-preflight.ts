@@ -1,4 +1,4 @@
-import type { PreflightReport } from '../../lambdas/preflight/run-preflight';
+import type { PreflightReport } from '../../lambdas/shared/preflight/run-preflight';
 
 const MARKS = { error: 'ERROR', warning: 'WARN ', info: 'info ', ok: 'ok   ' } as const;
 const OBJECTS_SHOWN = 10;

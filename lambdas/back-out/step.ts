@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { undoReverse } from '../reverse-replication/step';
 import { lease, migrationId, runId } from '../shared/cutover/inputs';
 import { waitForMarker, writeMarker } from '../shared/cutover/marker';
 import { selectedTables } from '../shared/cutover/tables';
 import { FerryError } from '../shared/errors';
 import { freezeWrites, thawWrites } from '../shared/freeze/freeze';
 import { parseInput } from '../shared/input';
+import { undoReverse } from '../shared/replication/undo-reverse';
 import { withEngine, type OpenDatabases, type StepRuntime } from '../shared/runtime';
 
 /** `{"migrationId", "runId", "lease"}` */

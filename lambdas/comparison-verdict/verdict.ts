@@ -1,37 +1,7 @@
 import type { CheckpointStore } from '../shared/checkpoints';
 import type { MetricsPort } from '../shared/observability';
-import { displayName, type TableName } from '../shared/pg/identifiers';
-import { ComparisonFailedError } from './errors';
-
-/** One item of the workflow's comparison Map, as its "Table compared" state shapes it. */
-export interface TableResult {
-  readonly table: TableName;
-  /** Compare invocations the table took. */
-  readonly rounds: number;
-  readonly complete: boolean;
-  readonly equal: boolean;
-  readonly rowsCompared: number;
-  readonly differences: number;
-  /** Epoch ms when the table's comparison first read the databases, and when it finished (checkpointed, so honest on a resumed run). */
-  readonly startedAt?: number;
-  readonly finishedAt?: number | null;
-}
-
-/** The report cutover guardrails read (its latest): was everything equal, and when. */
-export interface ComparisonSummaryReport {
-  readonly runId: string;
-  readonly equal: boolean;
-  /** ISO-8601: when the first table's comparison began reading. */
-  readonly startedAt: string;
-  /** ISO-8601: when the last table's comparison finished (not when it was judged: a resumed run reuses older results). */
-  readonly completedAt: string;
-  /** ISO-8601: when this verdict was made. */
-  readonly judgedAt: string;
-  readonly tables: readonly TableResult[];
-  readonly rowsCompared: number;
-}
-
-export const COMPARISON_SUMMARY_KIND = 'comparison-summary';
+import { COMPARISON_SUMMARY_KIND, ComparisonFailedError, type ComparisonSummaryReport, type TableResult } from '../shared/comparison/summary';
+import { displayName } from '../shared/pg/identifiers';
 
 export interface VerdictOutput {
   readonly equal: true;

@@ -1,6 +1,6 @@
+import type { DriftReport } from '../shared/drift/reports';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Notification } from '../shared/notifier';
-import type { DriftReport } from './step';
 
 /** Differences listed in a notification; the report has them all. */
 const LISTED = 20;

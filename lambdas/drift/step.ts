@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { migrationId } from '../shared/cutover/inputs';
 import { detectDrift } from '../shared/drift/detect';
+import { DRIFT_KIND, DRIFT_REPORT_TTL_DAYS, SCHEMA_SNAPSHOT_KIND, SNAPSHOT_TTL_DAYS, type DriftReport } from '../shared/drift/reports';
 import { readDriftSnapshot } from '../shared/drift/schema-drift';
 import type { DriftResult, DriftSnapshot } from '../shared/drift/types';
 import { FerryError } from '../shared/errors';
@@ -16,12 +17,6 @@ export const DriftInputSchema = z.strictObject({
   data: z.enum(['none', 'sample', 'full'], { error: "data must be 'none', 'sample' or 'full'" }).optional(),
 });
 
-export const DRIFT_KIND = 'drift';
-export const SCHEMA_SNAPSHOT_KIND = 'schema-snapshot';
-/** Drift reports are a history: each check is kept this long. */
-export const DRIFT_REPORT_TTL_DAYS = 30;
-/** The snapshot taken at cutover is what every later drift check compares with: kept for years. */
-export const SNAPSHOT_TTL_DAYS = 3650;
 /** What a data comparison may use of the function's 15 minutes. */
 const DATA_BUDGET_MS = 12 * 60_000;
 
@@ -43,13 +38,6 @@ export type DriftOutput =
 /** After cutover, drift is measured against the snapshot taken then; without one there is nothing to measure against. */
 export class SchemaSnapshotMissingError extends FerryError {
   override readonly name = 'SchemaSnapshotMissingError';
-}
-
-/** Stored with each drift report, and what the next check compares with. */
-export interface DriftReport extends DriftResult {
-  readonly phase: string;
-  readonly checkedAt: string;
-  readonly changed: boolean;
 }
 
 const BEFORE_CUTOVER = new Set(['replicating', 'ready', 'cutting-over']);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ComparisonFailedError } from '../comparison-verdict/errors';
 import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
+import { ComparisonFailedError } from '../shared/comparison/summary';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
 import { deadline, migrationId, runId } from '../shared/cutover/inputs';
 import { FreezeExpiredError } from '../shared/freeze/errors';

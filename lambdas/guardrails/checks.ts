@@ -1,6 +1,6 @@
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
 import type { FreezeRecord, MigrationState, VerificationRecord } from '../shared/checkpoints';
 import type { StoredReport } from '../shared/checkpoints';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../shared/comparison/summary';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
 import type { ReplicationEngine } from '../shared/replication/engine';

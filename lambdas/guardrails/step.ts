@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../comparison-verdict/verdict';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../shared/comparison/summary';
 import { migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';

@@ -1,6 +1,6 @@
 import { awsRuntime } from '../shared/aws-runtime';
 import { logger } from '../shared/observability';
-import type { PreflightStepSummary } from './run-step';
+import type { PreflightStepSummary } from '../shared/preflight/run-step';
 import { preflightStep } from './step';
 
 export async function handler(event: unknown): Promise<PreflightStepSummary> {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
-import { CHECK_IDS } from './checks';
-import { runPreflightStep, type PreflightStepSummary } from './run-step';
+import { CHECK_IDS } from '../shared/preflight/checks';
+import { runPreflightStep, type PreflightStepSummary } from '../shared/preflight/run-step';
 
 /** `{"migrationId": "orders"}`; `runId` and `waive` (check ids) are optional. */
 export const PreflightInputSchema = z.strictObject({

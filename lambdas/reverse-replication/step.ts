@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { migrationId } from '../shared/cutover/inputs';
 import { parseInput } from '../shared/input';
-import type { ReplicationEngine, ReverseReplication } from '../shared/replication/engine';
+import type { ReverseReplication } from '../shared/replication/engine';
+import { undoReverse, type UndoReverseOutput } from '../shared/replication/undo-reverse';
 import { withEngine, type StepRuntime } from '../shared/runtime';
 
 /** `{"action": "prepare" | "undo", "migrationId"}` */
@@ -10,9 +11,7 @@ export const ReverseReplicationInputSchema = z.strictObject({
   migrationId,
 });
 
-export type ReverseReplicationOutput =
-  | ReverseReplication
-  | { readonly action: 'undone' | 'nothing-to-undo'; readonly message: string };
+export type ReverseReplicationOutput = ReverseReplication | UndoReverseOutput;
 
 /**
  * `prepare`: replication from the target back to the source, starting at the target's current
@@ -27,15 +26,4 @@ export async function reverseReplicationStep(event: unknown, runtime: StepRuntim
     if (input.action === 'prepare') return engine.prepareReverse();
     return undoReverse(engine);
   });
-}
-
-export async function undoReverse(engine: ReplicationEngine): Promise<ReverseReplicationOutput> {
-  const reverse = await engine.reverse();
-  if (reverse === undefined) {
-    const started = await engine.start();
-    return { action: 'nothing-to-undo', message: `No reverse replication to remove; forward replication: ${started.message}` };
-  }
-  await reverse.stop();
-  const started = await engine.start();
-  return { action: 'undone', message: `Reverse replication removed; forward replication: ${started.message}` };
 }

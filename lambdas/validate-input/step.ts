@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHECK_IDS } from '../preflight/checks';
+import { CHECK_IDS } from '../shared/preflight/checks';
 import { isAllowedTransition, PHASES, type Phase } from '../shared/checkpoints';
 import { FerryError } from '../shared/errors';
 import { InvalidInputError, parseInput } from '../shared/input';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DriftReport } from '../../lambdas/drift/step';
+import type { DriftReport } from '../../lambdas/shared/drift/reports';
 import { useDynalite } from '../helpers/dynalite';
 
 const root = path.join(__dirname, '..', '..');

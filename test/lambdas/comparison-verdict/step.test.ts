@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ComparisonFailedError } from '../../../lambdas/comparison-verdict/errors';
 import { comparisonVerdictStep } from '../../../lambdas/comparison-verdict/step';
-import type { ComparisonSummaryReport, TableResult } from '../../../lambdas/comparison-verdict/verdict';
+import type { ComparisonFailedError, ComparisonSummaryReport, TableResult } from '../../../lambdas/shared/comparison/summary';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { manualClock } from '../../helpers/clock';
 import { useDynalite } from '../../helpers/dynalite';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/comparison-verdict/verdict';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/shared/comparison/summary';
 import { GUARDRAILS, type GuardrailFacts, type GuardrailResult } from '../../../lambdas/guardrails/checks';
 import type { MigrationState, Phase, StoredReport, VerificationRecord } from '../../../lambdas/shared/checkpoints';
 import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';

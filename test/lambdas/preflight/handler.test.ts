@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { handler as Handler } from '../../../lambdas/preflight/handler';
-import type { PreflightReport } from '../../../lambdas/preflight/run-preflight';
+import type { PreflightReport } from '../../../lambdas/shared/preflight/run-preflight';
 import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
 import { useDynalite } from '../../helpers/dynalite';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckReport, PreflightReport } from '../../../lambdas/preflight/run-preflight';
+import type { CheckReport, PreflightReport } from '../../../lambdas/shared/preflight/run-preflight';
 import { preflightStep } from '../../../lambdas/preflight/step';
 import type { ReplicationEngine } from '../../../lambdas/shared/replication/engine';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_IDS } from '../../../lambdas/preflight/checks';
+import { CHECK_IDS } from '../../../lambdas/shared/preflight/checks';
 import type { Phase } from '../../../lambdas/shared/checkpoints';
 import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { RUN_POINTER_KIND } from '../../../lambdas/validate-input/run-pointer';
