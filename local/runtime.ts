@@ -5,7 +5,7 @@ import { MemoryNotifier } from '../lambdas/shared/notifier';
 import { MemoryMetrics } from '../lambdas/shared/observability';
 import { createEngine } from '../lambdas/shared/replication/open-engine';
 import { MigrationNotConfiguredError } from '../lambdas/shared/runtime-config';
-import type { StepRuntime } from '../lambdas/shared/runtime';
+import { NO_DEADLINE, type StepRuntime } from '../lambdas/shared/runtime';
 import { staticSecrets } from '../lambdas/shared/secrets';
 import type { DatabaseSecret } from '../lambdas/shared/secrets';
 import type { FinishScheduler } from '../lambdas/shared/finish-scheduler';
@@ -110,6 +110,8 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
       return found;
     },
     now: options.now ?? Date.now,
+    // No Lambda timeout on one machine; the local compare and verification steps take their own budgets (local/steps.ts).
+    deadline: () => NO_DEADLINE,
   };
 }
 

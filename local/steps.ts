@@ -27,6 +27,7 @@ import { startReplicationStep } from '../lambdas/start-replication/step';
 import { validateInputStep } from '../lambdas/validate-input/step';
 import { startCaptureStep } from '../lambdas/start-capture/step';
 import { verifyChangesStep } from '../lambdas/verify-changes/step';
+import { placeholderOf, STEP_NAMES, type StepName } from '../lib/constructs/workflows/steps';
 import type { LocalStep } from './workflow-runner';
 
 /** The time a local compare step may run before it returns and the workflow calls it again. */
@@ -36,41 +37,47 @@ export const LOCAL_COMPARE_BUDGET_MS = 60_000;
 export const LOCAL_VERIFY_BUDGET_MS = 4 * 60_000;
 
 /**
- * Each `${Placeholder}` of the state machines, mapped to the step its Lambda function runs. The
- * stack maps the same names to functions (lib/constructs/workflows); a test checks both cover
- * every placeholder.
+ * Every step, by name, as it runs in-process. A record over the registry's step names
+ * (lib/constructs/workflows/steps.ts), so the compiler fails when a step is missing here.
  */
-export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = {
-  ValidateInputFunctionArn: validateInputStep,
-  LockFunctionArn: lockStep,
-  PreflightFunctionArn: preflightStep,
-  StartReplicationFunctionArn: startReplicationStep,
-  ReplicationStatusFunctionArn: replicationStatusStep,
-  AnalyzeFunctionArn: analyzeStep,
-  StartCaptureFunctionArn: startCaptureStep,
-  ListTablesFunctionArn: listTablesStep,
-  CompareFunctionArn: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),
-  ComparisonVerdictFunctionArn: comparisonVerdictStep,
+export const LOCAL_STEP_FUNCTIONS: Readonly<Record<StepName, LocalStep>> = {
+  'validate-input': validateInputStep,
+  lock: lockStep,
+  preflight: preflightStep,
+  'start-replication': startReplicationStep,
+  'replication-status': replicationStatusStep,
+  analyze: analyzeStep,
+  'start-capture': startCaptureStep,
+  'list-tables': listTablesStep,
+  compare: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),
+  'comparison-verdict': comparisonVerdictStep,
   // Also the schedule's, every minute (lib/constructs/verification-schedule.ts).
-  VerifyChangesFunctionArn: (event, runtime) => verifyChangesStep(event, runtime, Date.now() + LOCAL_VERIFY_BUDGET_MS),
-  SetPhaseFunctionArn: setPhaseStep,
-  FailRunFunctionArn: failRunStep,
-  GuardrailsFunctionArn: guardrailsStep,
-  RestorePointsFunctionArn: restorePointsStep,
-  FreezeFunctionArn: freezeStep,
-  DrainFunctionArn: drainStep,
-  SyncSequencesFunctionArn: syncSequencesStep,
-  FinalCompareFunctionArn: finalCompareStep,
-  ReverseReplicationFunctionArn: reverseReplicationStep,
-  SwitchFunctionArn: switchStep,
-  BackOutFunctionArn: backOutStep,
-  RollbackPlanFunctionArn: rollbackPlanStep,
-  StopReplicationFunctionArn: stopReplicationStep,
-  DriftFunctionArn: driftStep,
-  FinishFunctionArn: finishStep,
-  ScheduleFinishFunctionArn: scheduleFinishStep,
+  'verify-changes': (event, runtime) => verifyChangesStep(event, runtime, Date.now() + LOCAL_VERIFY_BUDGET_MS),
+  'set-phase': setPhaseStep,
+  'fail-run': failRunStep,
+  guardrails: guardrailsStep,
+  'restore-points': restorePointsStep,
+  freeze: freezeStep,
+  drain: drainStep,
+  'sync-sequences': syncSequencesStep,
+  'final-compare': finalCompareStep,
+  'reverse-replication': reverseReplicationStep,
+  switch: switchStep,
+  'back-out': backOutStep,
+  'rollback-plan': rollbackPlanStep,
+  'stop-replication': stopReplicationStep,
+  drift: driftStep,
+  finish: finishStep,
+  'schedule-finish': scheduleFinishStep,
   // Not called by a workflow: a schedule invokes it every minute.
-  ReplicationMonitorFunctionArn: replicationMonitorStep,
+  'replication-monitor': replicationMonitorStep,
   // Not called by a workflow: EventBridge invokes it when an execution is stopped or times out.
-  ExecutionEndedFunctionArn: executionEndedStep,
+  'execution-ended': executionEndedStep,
 };
+
+/**
+ * Each `${Placeholder}` of the state machines, mapped to the step its Lambda function runs: the
+ * steps above under the placeholder their name gives (`finish` -> `FinishFunctionArn`), exactly as
+ * the stack maps them to functions (lib/constructs/workflows).
+ */
+export const LOCAL_STEPS: Readonly<Record<string, LocalStep>> = Object.fromEntries(STEP_NAMES.map((name) => [placeholderOf(name), LOCAL_STEP_FUNCTIONS[name]]));

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { analyzeStep, type AnalyzeOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { analyzeStep } from './step';
 
-export async function handler(event: unknown): Promise<AnalyzeOutput> {
-  const output = await analyzeStep(event, awsRuntime());
-  logger.info('analyze', { output });
-  return output;
-}
+export const handler = stepHandler('analyze', analyzeStep);

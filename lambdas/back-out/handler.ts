@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { backOutStep, type BackOutOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { backOutStep } from './step';
 
-export async function handler(event: unknown): Promise<BackOutOutput> {
-  const output = await backOutStep(event, awsRuntime());
-  logger.info('backed out', { output });
-  return output;
-}
+export const handler = stepHandler('back-out', backOutStep);

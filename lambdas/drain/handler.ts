@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { drainStep, type DrainOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { drainStep } from './step';
 
-export async function handler(event: unknown): Promise<DrainOutput> {
-  const output = await drainStep(event, awsRuntime());
-  logger.info('drained', { output });
-  return output;
-}
+export const handler = stepHandler('drain', drainStep);

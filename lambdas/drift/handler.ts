@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { driftStep, type DriftOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { driftStep } from './step';
 
-export async function handler(event: unknown): Promise<DriftOutput> {
-  const output = await driftStep(event, awsRuntime());
-  logger.info('drift', { output });
-  return output;
-}
+export const handler = stepHandler('drift', driftStep);

@@ -1,11 +1,8 @@
-import { awsRuntime } from '../shared/aws-runtime';
+import { stepHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
-import type { ExecutionEndedOutput } from './release-ended';
 import { executionEndedStep } from './step';
 
 /** Target of the EventBridge rule on Step Functions "Execution Status Change" events. */
-export async function handler(event: unknown): Promise<ExecutionEndedOutput> {
-  const output = await executionEndedStep(event, awsRuntime());
-  logger.info(output.action === 'released' ? 'released the lock of an ended execution' : 'execution status change ignored', { ...output });
-  return output;
-}
+export const handler = stepHandler('execution-ended', executionEndedStep, {
+  log: (output) => logger.info(output.action === 'released' ? 'released the lock of an ended execution' : 'execution status change ignored', { ...output }),
+});

@@ -1,10 +1,5 @@
-import { awsRuntime } from '../shared/aws-runtime';
+import { stepHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
-import type { FailRunOutput } from './fail-run';
 import { failRunStep } from './step';
 
-export async function handler(event: unknown): Promise<FailRunOutput> {
-  const output = await failRunStep(event, awsRuntime());
-  logger.error('workflow failed', { ...output });
-  return output;
-}
+export const handler = stepHandler('fail-run', failRunStep, { log: (output) => logger.error('workflow failed', { ...output }) });

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { finalCompareStep, type FinalCompareOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { finalCompareStep } from './step';
 
-export async function handler(event: unknown): Promise<FinalCompareOutput> {
-  const output = await finalCompareStep(event, awsRuntime());
-  logger.info('final comparison', { output });
-  return output;
-}
+export const handler = stepHandler('final-compare', finalCompareStep);

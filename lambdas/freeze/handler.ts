@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { freezeStep, type FreezeStepOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { freezeStep } from './step';
 
-export async function handler(event: unknown): Promise<FreezeStepOutput> {
-  const output = await freezeStep(event, awsRuntime());
-  logger.info('freeze step', { output });
-  return output;
-}
+export const handler = stepHandler('freeze', freezeStep);

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { guardrailsStep, type GuardrailsOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { guardrailsStep } from './step';
 
-export async function handler(event: unknown): Promise<GuardrailsOutput> {
-  const output = await guardrailsStep(event, awsRuntime());
-  logger.info('guardrails', { output });
-  return output;
-}
+export const handler = stepHandler('guardrails', guardrailsStep);

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { lockStep, type LockOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { lockStep } from './step';
 
-export async function handler(event: unknown): Promise<LockOutput> {
-  const output = await lockStep(event, awsRuntime());
-  logger.info('migration lock', { ...output });
-  return output;
-}
+export const handler = stepHandler('lock', lockStep);

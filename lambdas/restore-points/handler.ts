@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { restorePointsStep, type RestorePointsOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { restorePointsStep } from './step';
 
-export async function handler(event: unknown): Promise<RestorePointsOutput> {
-  const output = await restorePointsStep(event, awsRuntime());
-  logger.info('restore points', { output });
-  return output;
-}
+export const handler = stepHandler('restore-points', restorePointsStep);

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { reverseReplicationStep, type ReverseReplicationOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { reverseReplicationStep } from './step';
 
-export async function handler(event: unknown): Promise<ReverseReplicationOutput> {
-  const output = await reverseReplicationStep(event, awsRuntime());
-  logger.info('reverse replication', { output });
-  return output;
-}
+export const handler = stepHandler('reverse-replication', reverseReplicationStep);

@@ -1,10 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import type { RollbackDecision } from './plan';
+import { stepHandler } from '../shared/handler';
 import { rollbackPlanStep } from './step';
 
-export async function handler(event: unknown): Promise<RollbackDecision> {
-  const output = await rollbackPlanStep(event, awsRuntime());
-  logger.info('rollback plan', { output });
-  return output;
-}
+export const handler = stepHandler('rollback-plan', rollbackPlanStep);

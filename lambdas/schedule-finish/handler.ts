@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { scheduleFinishStep, type ScheduleFinishOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { scheduleFinishStep } from './step';
 
-export async function handler(event: unknown): Promise<ScheduleFinishOutput> {
-  const output = await scheduleFinishStep(event, awsRuntime());
-  logger.info('schedule finish', { output });
-  return output;
-}
+export const handler = stepHandler('schedule-finish', scheduleFinishStep);

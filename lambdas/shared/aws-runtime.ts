@@ -6,7 +6,7 @@ import { openEndpoint } from './endpoints';
 import { snsNotifier } from './notifier';
 import { emfMetrics } from './observability';
 import { createEngine } from './replication/open-engine';
-import type { StepRuntime } from './runtime';
+import { NO_DEADLINE, type StepRuntime } from './runtime';
 import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
 import { secretsManager } from './secrets';
 import { eventBridgeFinishScheduler, type FinishScheduler } from './finish-scheduler';
@@ -61,6 +61,8 @@ export function awsRuntime(): StepRuntime {
       return (restorePoints ??= rdsRestorePoints());
     },
     now: Date.now,
+    // Per invocation: stepHandler gives each one a view with Lambda's remaining time (withDeadline).
+    deadline: () => NO_DEADLINE,
   };
   return runtime;
 }

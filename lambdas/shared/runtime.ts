@@ -39,6 +39,22 @@ export interface StepRuntime {
   /** RDS backups and manual snapshots of the databases that name an RDS instance or Aurora cluster. */
   readonly restorePoints: RestorePoints;
   now(): number;
+  /**
+   * When this invocation must have returned (epoch ms): Lambda's remaining time less a safety
+   * margin (`stepHandler`), `NO_DEADLINE` locally and outside a handler.
+   */
+  deadline(): number;
+}
+
+/** The deadline of a runtime with no time limit: the latest time a Date can hold (year 275760). */
+export const NO_DEADLINE = 8_640_000_000_000_000;
+
+/**
+ * The runtime with `deadline()` returning `deadline`, for one invocation. A view over `runtime`
+ * (its prototype), not a copy: the ports it creates lazily stay lazy and shared.
+ */
+export function withDeadline<R extends StepRuntime>(runtime: R, deadline: number): R {
+  return Object.create(runtime, { deadline: { value: () => deadline, enumerable: true } }) as R;
 }
 
 /** Runs `fn` with both databases of the migration open, and closes them afterwards. */

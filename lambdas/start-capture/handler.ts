@@ -1,10 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
+import { stepHandler } from '../shared/handler';
 import { startCaptureStep } from './step';
-import type { StartCaptureResult } from '../shared/verification/capture';
 
-export async function handler(event: unknown): Promise<StartCaptureResult> {
-  const output = await startCaptureStep(event, awsRuntime());
-  logger.info('change capture started', { output });
-  return output;
-}
+export const handler = stepHandler('start-capture', startCaptureStep);

@@ -1,9 +1,4 @@
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { stopReplicationStep, type StopReplicationOutput } from './step';
+import { stepHandler } from '../shared/handler';
+import { stopReplicationStep } from './step';
 
-export async function handler(event: unknown): Promise<StopReplicationOutput> {
-  const output = await stopReplicationStep(event, awsRuntime());
-  logger.info('replication stopped', { output });
-  return output;
-}
+export const handler = stepHandler('stop-replication', stopReplicationStep);

@@ -1,9 +1,7 @@
-import { awsRuntime } from '../shared/aws-runtime';
+import { stepHandler } from '../shared/handler';
 import { logger } from '../shared/observability';
 import { validateInputStep } from './step';
 
-export async function handler(event: unknown): Promise<Awaited<ReturnType<typeof validateInputStep>>> {
-  const run = await validateInputStep(event, awsRuntime());
-  logger.info('workflow input valid', { migrationId: run.migrationId, runId: run.runId, owner: run.owner });
-  return run;
-}
+export const handler = stepHandler('validate-input', validateInputStep, {
+  log: (run) => logger.info('workflow input valid', { migrationId: run.migrationId, runId: run.runId, owner: run.owner }),
+});

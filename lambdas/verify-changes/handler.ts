@@ -1,13 +1,9 @@
-import type { Context } from 'aws-lambda';
-import { awsRuntime } from '../shared/aws-runtime';
-import { logger } from '../shared/observability';
-import { verifyChangesStep, type VerifyChangesOutput } from './step';
+import { contextStepHandler } from '../shared/handler';
+import { verifyChangesStep } from './step';
 
 /** Stops a minute before Lambda's own timeout, so the lease is released and the result stored. */
 const MARGIN_MS = 60_000;
 
-export async function handler(event: unknown, context: Context): Promise<VerifyChangesOutput> {
-  const output = await verifyChangesStep(event, awsRuntime(), Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS, context.awsRequestId);
-  logger.info('changes verified', { output });
-  return output;
-}
+export const handler = contextStepHandler('verify-changes', (event, runtime, context) => verifyChangesStep(event, runtime, runtime.deadline(), context?.awsRequestId), {
+  safetyMarginMs: MARGIN_MS,
+});
