@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { CheckpointStore, createDocumentClient } from '../../lambdas/shared/checkpoints';
-import { DRIFT_KIND, type DriftReport } from '../../lambdas/shared/drift/reports';
+import { DRIFT_KIND } from '../../lambdas/shared/drift/reports';
 import { driftJson, renderDrift } from './render-drift';
 import { UsageError } from './usage-error';
 
@@ -32,7 +32,7 @@ export function driftReportCommand(): Command {
         }),
         tableName: options.table,
       });
-      const stored = await store.latestReport<DriftReport>(options.migration, DRIFT_KIND);
+      const stored = await store.latestReport(options.migration, DRIFT_KIND);
       if (stored === undefined) {
         throw new UsageError(`no drift check stored for migration "${options.migration}" in table ${options.table}: the schedule has not run yet, or the id is wrong`);
       }

@@ -1,3 +1,5 @@
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
+import { COMPARISON_REPORT_KIND } from '../shared/catalog/reports';
 import type { CheckpointStore } from '../shared/checkpoints';
 import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
@@ -77,13 +79,13 @@ export async function runCompare(input: CompareStepInput, migration: MigrationCo
   const durationMs = ports.now() - started;
   const { rowsCompared, differences } = summarize(input, result, durationMs);
   const dims = { migrationId: input.migrationId };
-  ports.metrics.add('RowsCompared', 'Count', rowsCompared, dims);
-  ports.metrics.add('CompareRowsPerSecond', 'Count/Second', durationMs > 0 ? Math.round(rowsCompared / (durationMs / 1000)) : 0, dims);
-  ports.metrics.add('DataDifferences', 'Count', differences, dims);
+  publishMetric(ports.metrics, METRICS.rowsCompared, rowsCompared, dims);
+  publishMetric(ports.metrics, METRICS.compareRowsPerSecond, durationMs > 0 ? Math.round(rowsCompared / (durationMs / 1000)) : 0, dims);
+  publishMetric(ports.metrics, METRICS.dataDifferences, differences, dims);
 
   let reportKey: string | undefined;
   if (result.complete) {
-    const receipt = await ports.store.putReport(input.migrationId, 'comparison', {
+    const receipt = await ports.store.putReport(input.migrationId, COMPARISON_REPORT_KIND, {
       runId: input.runId,
       selection,
       data: result,

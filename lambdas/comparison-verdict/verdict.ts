@@ -1,3 +1,4 @@
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import type { CheckpointStore } from '../shared/checkpoints';
 import type { MetricsPort } from '../shared/observability';
 import { COMPARISON_SUMMARY_KIND, ComparisonFailedError, type ComparisonSummaryReport, type TableResult } from '../shared/comparison/summary';
@@ -57,11 +58,11 @@ export async function judgeComparison(input: VerdictInput, ports: { readonly sto
   const receipt = await ports.store.putReport(input.migrationId, COMPARISON_SUMMARY_KIND, report);
 
   const dimensions = { migrationId: input.migrationId };
-  ports.metrics.add('TablesCompared', 'Count', input.results.length, dimensions);
-  ports.metrics.add('TablesDifferent', 'Count', different, dimensions);
-  ports.metrics.add('TablesUnfinished', 'Count', unfinished, dimensions);
+  publishMetric(ports.metrics, METRICS.tablesCompared, input.results.length, dimensions);
+  publishMetric(ports.metrics, METRICS.tablesDifferent, different, dimensions);
+  publishMetric(ports.metrics, METRICS.tablesUnfinished, unfinished, dimensions);
   // 1 when the migration passed its comparison: an alarm on < 1 watches every run.
-  ports.metrics.add('ComparisonEqual', 'Count', equal ? 1 : 0, dimensions);
+  publishMetric(ports.metrics, METRICS.comparisonEqual, equal ? 1 : 0, dimensions);
 
   if (!equal) throw new ComparisonFailedError(input.migrationId, input.runId, failures, { different, unfinished, reportKey: receipt.sk });
   return {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import { migrationId } from '../shared/cutover/inputs';
 import { detectDrift } from '../shared/drift/detect';
 import { DRIFT_KIND, DRIFT_REPORT_TTL_DAYS, SCHEMA_SNAPSHOT_KIND, SNAPSHOT_TTL_DAYS, type DriftReport } from '../shared/drift/reports';
 import { readDriftSnapshot } from '../shared/drift/schema-drift';
-import type { DriftResult, DriftSnapshot } from '../shared/drift/types';
+import type { DriftResult } from '../shared/drift/types';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import type { MigrationConfig } from '../shared/migration-config';
@@ -59,7 +60,7 @@ export async function driftStep(event: unknown, runtime: StepRuntime): Promise<D
   if (BEFORE_CUTOVER.has(phase)) {
     result = await withDatabases(runtime, migration, ({ source, target }) => detectDrift({ source, target }, options), { max: 2 });
   } else if (phase === 'cut-over') {
-    const stored = await runtime.store.latestReport<DriftSnapshot>(input.migrationId, SCHEMA_SNAPSHOT_KIND);
+    const stored = await runtime.store.latestReport(input.migrationId, SCHEMA_SNAPSHOT_KIND);
     if (stored === undefined) {
       throw new SchemaSnapshotMissingError(
         `Migration "${input.migrationId}" is cut over but has no schema snapshot from its cutover, so drift cannot be measured. ` +
@@ -71,7 +72,7 @@ export async function driftStep(event: unknown, runtime: StepRuntime): Promise<D
     return { status: 'skipped', phase, reason: `phase "${phase}": there is no pair of databases in use to compare` };
   }
 
-  const previous = (await runtime.store.latestReport<DriftReport>(input.migrationId, DRIFT_KIND))?.report;
+  const previous = (await runtime.store.latestReport(input.migrationId, DRIFT_KIND))?.report;
   const changed = previous === undefined ? result.differences.length > 0 : previous.fingerprint !== result.fingerprint;
   const report: DriftReport = { ...result, phase, checkedAt: new Date(runtime.now()).toISOString(), changed };
   const receipt = await runtime.store.putReport(input.migrationId, DRIFT_KIND, report, { ttlDays: DRIFT_REPORT_TTL_DAYS });
@@ -100,9 +101,9 @@ async function storeSnapshot(migration: MigrationConfig, runtime: StepRuntime): 
 /** `DriftDifferences` is what the drift alarm watches; the others break it down. */
 function publishMetrics(runtime: StepRuntime, id: string, result: DriftResult): void {
   const dims = { migrationId: id };
-  runtime.metrics.add('DriftDifferences', 'Count', result.differences.length, dims);
-  runtime.metrics.add('DriftSchemaDifferences', 'Count', result.counts.schema, dims);
-  runtime.metrics.add('DriftDataDifferences', 'Count', result.counts.data, dims);
-  runtime.metrics.add('DriftSequenceFindings', 'Count', result.counts.sequences, dims);
-  for (const [kind, n] of Object.entries(result.counts.byKind)) runtime.metrics.add('DriftDifferencesByKind', 'Count', n, { ...dims, kind });
+  publishMetric(runtime.metrics, METRICS.driftDifferences, result.differences.length, dims);
+  publishMetric(runtime.metrics, METRICS.driftSchemaDifferences, result.counts.schema, dims);
+  publishMetric(runtime.metrics, METRICS.driftDataDifferences, result.counts.data, dims);
+  publishMetric(runtime.metrics, METRICS.driftSequenceFindings, result.counts.sequences, dims);
+  for (const [kind, n] of Object.entries(result.counts.byKind)) publishMetric(runtime.metrics, METRICS.driftDifferencesByKind, n, { ...dims, kind });
 }

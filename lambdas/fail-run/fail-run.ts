@@ -1,11 +1,11 @@
+import { FAILURE_REPORT_KIND, type FailureReport, type LockOutcome } from '../shared/catalog/reports';
 import type { MigrationConfig } from '../shared/migration-config';
 import type { CheckpointStore, Lease } from '../shared/checkpoints';
 import type { Notifier } from '../shared/notifier';
 import { logger } from '../shared/observability';
 import { readableError, type ReadableError } from './cause';
 
-/** What the failure report and the notification say became of the migration's lock. */
-export type LockOutcome = 'released' | 'not-held' | 'release-failed';
+export type { FailureReport, LockOutcome };
 
 export interface FailRunInput {
   readonly workflow: string;
@@ -29,21 +29,7 @@ export interface FailRunOutput extends ReadableError {
   readonly problems?: readonly string[];
 }
 
-/** The `failure` report. */
-export interface FailureReport {
-  readonly workflow: string;
-  readonly executionId: string;
-  readonly runId?: string;
-  readonly error: string;
-  readonly cause: string;
-  /** ISO-8601. */
-  readonly at: string;
-  /** The results the workflow had when it failed, in the order it got them (`run`, `lease`, `preflight`, ...). */
-  readonly failedAfter: readonly string[];
-  readonly lock: LockOutcome;
-}
-
-export const FAILURE_REPORT_KIND = 'failure';
+export { FAILURE_REPORT_KIND };
 
 /** Fields of the state that hold no step result: the Catch's own output and the workflow's input. */
 const NOT_RESULTS = new Set(['error', 'failure', 'failureReportError']);

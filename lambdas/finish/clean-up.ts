@@ -1,3 +1,4 @@
+import { FINISH_OBJECTS_KIND, type CleanupReport } from '../shared/catalog/reports';
 import type { CheckpointStore, VerificationLease } from '../shared/checkpoints';
 import { FerryError } from '../shared/errors';
 import { nativeReplicationName, type MigrationConfig } from '../shared/migration-config';
@@ -20,23 +21,7 @@ export interface CleanupContext {
   readonly now: () => number;
 }
 
-/** The checkpointed list of what a finish drops (report kind `finish-objects`). */
-interface FinishObjects {
-  /** Oids of the forward subscription (on the target) and of the reverse one (on the source). */
-  readonly forward: readonly string[];
-  readonly reverse: readonly string[];
-  /** DMS's forward slot on the source, once chosen. */
-  readonly dmsSlot?: string;
-}
-
-const FINISH_OBJECTS_KIND = 'finish-objects';
-
-export interface CleanupReport {
-  /** What was stopped or removed, one line each. */
-  readonly removed: readonly string[];
-  /** What Ferry left on purpose, with why: for the operator. */
-  readonly kept: readonly string[];
-}
+export type { CleanupReport };
 
 /**
  * Ends the migration on both databases: stops replication in both directions (DMS tasks or
@@ -52,7 +37,7 @@ export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupRepo
   // What the cleanup will drop, recorded before it drops anything: subscription oids name their
   // origins and table-sync slots, which a retry after a crash could no longer find once the
   // subscriptions are gone; DMS's slot, once chosen, is the only one a retry may drop.
-  const recorded = (await ctx.store.latestReport<FinishObjects>(migration.id, FINISH_OBJECTS_KIND))?.report;
+  const recorded = (await ctx.store.latestReport(migration.id, FINISH_OBJECTS_KIND))?.report;
   const objects: { forward: string[]; reverse: string[]; dmsSlot?: string } = { forward: [...(recorded?.forward ?? [])], reverse: [...(recorded?.reverse ?? [])], ...(recorded?.dmsSlot ? { dmsSlot: recorded.dmsSlot } : {}) };
   if (migration.replication.engine === 'native') {
     const name = nativeReplicationName(migration);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FINISH_IGNORED_KIND, FINISH_REPORT_KIND } from '../shared/catalog/reports';
 import { lease, migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
@@ -36,8 +37,7 @@ export const FinishInputSchema = z.discriminatedUnion(
   { error: (issue) => (issue.code === 'invalid_union' ? "action must be 'plan' or 'clean-up'" : undefined) },
 );
 
-export const FINISH_IGNORED_KIND = 'finish-ignored';
-export const FINISH_REPORT_KIND = 'finish';
+export { FINISH_IGNORED_KIND, FINISH_REPORT_KIND };
 
 export interface FinishCleanupOutput extends CleanupReport {
   /** The phase change's reason: why, and what was removed (at most 500 characters). */

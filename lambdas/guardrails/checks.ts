@@ -1,3 +1,4 @@
+import type { GuardrailResult } from '../shared/catalog/reports';
 import type { FreezeRecord, MigrationState, VerificationRecord } from '../shared/checkpoints';
 import type { StoredReport } from '../shared/checkpoints';
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../shared/comparison/summary';
@@ -9,11 +10,7 @@ import { indexesReady } from './indexes';
 import { rolesReady } from './roles';
 import { switchReady } from './switch-ready';
 
-export interface GuardrailResult {
-  readonly id: string;
-  readonly passed: boolean;
-  readonly message: string;
-}
+export type { GuardrailResult };
 
 /** What the guardrails look at, read once. */
 export interface GuardrailFacts {

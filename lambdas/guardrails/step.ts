@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../shared/comparison/summary';
+import { COMPARISON_SUMMARY_KIND, GUARDRAILS_KIND } from '../shared/catalog/reports';
 import { migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
@@ -19,7 +19,7 @@ export class GuardrailsFailedError extends FerryError {
   override readonly name = 'GuardrailsFailedError';
 }
 
-export const GUARDRAILS_KIND = 'guardrails';
+export { GUARDRAILS_KIND };
 
 /** Every guardrail, each reported by name (one that throws fails with its error); stored as the `guardrails` report. */
 export async function guardrailsStep(event: unknown, runtime: StepRuntime): Promise<GuardrailsOutput> {
@@ -27,7 +27,7 @@ export async function guardrailsStep(event: unknown, runtime: StepRuntime): Prom
   const migration = runtime.migration(input.migrationId);
   const [state, comparison, verification, sourceFreeze, targetFreeze] = await Promise.all([
     runtime.store.getState(input.migrationId),
-    runtime.store.latestReport<ComparisonSummaryReport>(input.migrationId, COMPARISON_SUMMARY_KIND),
+    runtime.store.latestReport(input.migrationId, COMPARISON_SUMMARY_KIND),
     runtime.store.getVerification(input.migrationId),
     runtime.store.getFreeze(input.migrationId, 'source'),
     runtime.store.getFreeze(input.migrationId, 'target'),

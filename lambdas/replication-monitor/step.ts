@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import type { Phase } from '../shared/checkpoints';
 import { parseInput } from '../shared/input';
 import type { ReplicationEngine, ReplicationState } from '../shared/replication/engine';
@@ -7,11 +8,11 @@ import { guardCapture } from '../shared/verification/run';
 
 /**
  * Publishes, once a minute (an EventBridge schedule), each migration's replication health and lag
- * as metrics; the rollback alarms watch them (lib/constructs/rollback-alarms.ts). The metric names
- * and the `migrationId` dimension are what those alarms name: change both together.
+ * as metrics; the rollback alarms watch them (lib/constructs/rollback-alarms.ts). The metrics are
+ * entries of lambdas/shared/catalog/metrics.ts, which those alarms name too.
  */
-export const REPLICATION_LAG_METRIC = 'ReplicationLagSeconds';
-export const REPLICATION_HEALTHY_METRIC = 'ReplicationHealthy';
+export const REPLICATION_LAG_METRIC = METRICS.replicationLagSeconds.name;
+export const REPLICATION_HEALTHY_METRIC = METRICS.replicationHealthy.name;
 
 /** `{"migrationIds": ["orders", ...]}`: the schedule rule's input, every configured migration. */
 export const ReplicationMonitorInputSchema = z.strictObject({
@@ -80,8 +81,8 @@ export async function replicationMonitorStep(event: unknown, runtime: StepRuntim
     // The capture slots' WAL (metric and limit), each migration on its own like the rest.
     await withTimeout(guardCapture(runtime, health.migrationId, 'replication-monitor'), timeoutMs, 'capture check timed out').catch(() => undefined);
     const dimensions = { migrationId: health.migrationId };
-    runtime.metrics.add(REPLICATION_HEALTHY_METRIC, 'Count', health.healthy ? 1 : 0, dimensions);
-    if (health.lagSeconds !== null) runtime.metrics.add(REPLICATION_LAG_METRIC, 'Seconds', health.lagSeconds, dimensions);
+    publishMetric(runtime.metrics, METRICS.replicationHealthy, health.healthy ? 1 : 0, dimensions);
+    if (health.lagSeconds !== null) publishMetric(runtime.metrics, METRICS.replicationLagSeconds, health.lagSeconds, dimensions);
   }
   return { migrations };
 }

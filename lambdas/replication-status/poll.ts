@@ -1,3 +1,4 @@
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import type { MetricsPort } from '../shared/observability';
 import { ReplicationFailedError, type ReplicationEngine, type ReplicationState, type TableProgress } from '../shared/replication/engine';
 import { isRetryableError } from '../shared/retry';
@@ -35,8 +36,8 @@ export async function pollReplication(migrationId: string, engine: ReplicationEn
   const count = (state: TableProgress['state']) => tables.filter((t) => t.state === state).length;
   const lag = status.state === 'cdc' ? await lagOrNull(engine) : null;
   const dimensions = { migrationId };
-  if (lag) metrics.add('ReplicationLagSeconds', 'Seconds', lag.seconds, dimensions);
-  if (lag?.bytes !== undefined) metrics.add('ReplicationLagBytes', 'Bytes', lag.bytes, dimensions);
+  if (lag) publishMetric(metrics, METRICS.replicationLagSeconds, lag.seconds, dimensions);
+  if (lag?.bytes !== undefined) publishMetric(metrics, METRICS.replicationLagBytes, lag.bytes, dimensions);
   return {
     migrationId,
     engine: engine.kind,

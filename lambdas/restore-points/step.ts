@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { RESTORE_POINTS_KIND, type RestorePoint } from '../shared/catalog/reports';
 import { migrationId, runId } from '../shared/cutover/inputs';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
@@ -20,15 +21,7 @@ export const RestorePointsInputSchema = z.discriminatedUnion(
   { error: (issue) => (issue.code === 'invalid_union' ? "action must be 'create' or 'check'" : undefined) },
 );
 
-export interface RestorePoint {
-  readonly side: 'source' | 'target';
-  readonly kind: 'instance' | 'cluster';
-  readonly database: string;
-  readonly snapshotId: string;
-  readonly arn?: string;
-  readonly status: string;
-  readonly percentProgress?: number;
-}
+export type { RestorePoint };
 
 export interface RestorePointsOutput {
   /** True once every snapshot is available (or none was asked for). */
@@ -40,7 +33,7 @@ export interface RestorePointsOutput {
   readonly summary: string;
 }
 
-export const RESTORE_POINTS_KIND = 'restore-points';
+export { RESTORE_POINTS_KIND };
 
 /** Manual snapshot ids: per migration, database and cutover run, the same for every retry of that run. */
 export function snapshotIdFor(migrationIdValue: string, side: 'source' | 'target', run: string): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLLBACK_IGNORED_KIND } from '../shared/catalog/reports';
 import { lease, migrationId, runId } from '../shared/cutover/inputs';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
@@ -26,7 +27,7 @@ export const RollbackPlanInputSchema = z.discriminatedUnion(
   { error: (issue) => (issue.code === 'invalid_union' ? "action must be 'plan' or 'ignore'" : undefined) },
 );
 
-export const ROLLBACK_IGNORED_KIND = 'rollback-ignored';
+export { ROLLBACK_IGNORED_KIND };
 
 export async function rollbackPlanStep(event: unknown, runtime: StepRuntime): Promise<RollbackDecision> {
   const { trigger: input, ...request } = parseInput(RollbackPlanInputSchema, event);

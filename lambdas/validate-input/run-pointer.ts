@@ -1,7 +1,7 @@
+import { RUN_POINTER_KIND, type RunPointer } from '../shared/catalog/reports';
 import type { CheckpointStore } from '../shared/checkpoints';
 
-/** Report kind of the pointer to a migration's current migrate run. */
-export const RUN_POINTER_KIND = 'migrate-run';
+export { RUN_POINTER_KIND, type RunPointer };
 
 /**
  * A migration's current run lives longer than ordinary reports (30 days): a migration may wait in
@@ -9,15 +9,6 @@ export const RUN_POINTER_KIND = 'migrate-run';
  * the same run rather than repeat the preflight and every comparison.
  */
 const RUN_POINTER_TTL_DAYS = 365;
-
-/** The newest `migrate-run` report says which run a migrate execution resumes. */
-export interface RunPointer {
-  readonly runId: string;
-  /** The execution that started the run. */
-  readonly executionId: string;
-  /** ISO-8601. */
-  readonly startedAt: string;
-}
 
 export interface ResolvedRun {
   readonly runId: string;
@@ -35,7 +26,7 @@ export async function resolveRun(
   request: { readonly migrationId: string; readonly executionId: string; readonly executionName: string; readonly restart: boolean; readonly now: number },
 ): Promise<ResolvedRun> {
   const newRunId = `migrate-${request.migrationId}-${request.executionName}`;
-  const current = (await store.latestReport<RunPointer>(request.migrationId, RUN_POINTER_KIND))?.report;
+  const current = (await store.latestReport(request.migrationId, RUN_POINTER_KIND))?.report;
   if (current !== undefined && current.runId === newRunId) return { runId: newRunId, resumed: false };
   if (current !== undefined && !request.restart) return { runId: current.runId, resumed: true };
   const pointer: RunPointer = { runId: newRunId, executionId: request.executionId, startedAt: new Date(request.now).toISOString() };

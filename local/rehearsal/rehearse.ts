@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { CheckpointStore } from '../../lambdas/shared/checkpoints';
-import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../lambdas/shared/comparison/summary';
+import { COMPARISON_SUMMARY_KIND } from '../../lambdas/shared/comparison/summary';
 import { MemorySwitch } from '../../lambdas/shared/switch/switch';
 import { ApplicationClient } from '../application-client';
 import { createCheckpointTable, createLocalDocumentClient, startDynalite, type LocalDynamo } from '../dynalite';
@@ -197,7 +197,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     // Each client's attempts in its own order, one client after another, as the audit needs.
     const attempts = writers.flatMap((w) => w.attempts);
     const finalState = await withClient(finalPrimary, (c) => readShopState(c, attempts.map((a) => a.op)));
-    const summary = await runtime.store.latestReport<ComparisonSummaryReport>(MIGRATION_ID, COMPARISON_SUMMARY_KIND);
+    const summary = await runtime.store.latestReport(MIGRATION_ID, COMPARISON_SUMMARY_KIND);
     const comparisonMs = timeline.msOf('compare the tables');
     const rowsCompared = summary?.report.rowsCompared ?? 0;
     timeline.end(performance.now());

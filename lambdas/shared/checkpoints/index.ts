@@ -11,6 +11,7 @@ export {
   type ReportReceipt,
   type StoredReport,
 } from './reports';
+export type { ReportCatalog, ReportKind, ReportOf } from '../catalog/reports';
 export type { ListSegmentsOptions, SegmentProgress, SegmentRecord, SegmentStatus } from './segments';
 export { HISTORY_LIMIT, type MigrationState, type TransitionRecord, type TransitionRequest } from './state';
 export { STEP_OUTPUT_LIMIT_BYTES, type StepRecord, type StepStatus } from './steps';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReportKind, ReportOf } from '../catalog/reports';
 import { ReportTooLargeError } from '../errors';
 import { call, type StoreContext } from './context';
 import { migrationPk, PARTITION_KEY, reportPrefix, reportSk, SORT_KEY, TTL_ATTRIBUTE } from './keys';
@@ -45,11 +46,12 @@ interface ReportItem {
   readonly bodyGzip?: Uint8Array;
 }
 
-export async function putReport(
+/** Stores a report of a catalogued kind (lambdas/shared/catalog/reports.ts), its body typed by the kind. */
+export async function putReport<K extends ReportKind>(
   ctx: StoreContext,
   migrationId: string,
-  kind: string,
-  report: unknown,
+  kind: K,
+  report: ReportOf<K>,
   options: PutReportOptions = {},
 ): Promise<ReportReceipt> {
   const ttlDays = options.ttlDays ?? DEFAULT_REPORT_TTL_DAYS;
@@ -83,24 +85,22 @@ export async function putReport(
   return { sk, createdAt: item.createdAt, ttl, compressed, storedBytes: body.byteLength };
 }
 
-export async function latestReport<T = unknown>(
-  ctx: StoreContext,
-  migrationId: string,
-  kind: string,
-): Promise<StoredReport<T> | undefined> {
-  const [latest] = await listReports<T>(ctx, migrationId, kind, 1);
+/** The newest report of a kind, typed by the catalogue. */
+export async function latestReport<K extends ReportKind>(ctx: StoreContext, migrationId: string, kind: K): Promise<StoredReport<ReportOf<K>> | undefined>;
+/** A view of the newest report of a kind as `T` (tests reading a part of it); runtime code takes the catalogue's type. */
+export async function latestReport<T>(ctx: StoreContext, migrationId: string, kind: ReportKind): Promise<StoredReport<T> | undefined>;
+export async function latestReport(ctx: StoreContext, migrationId: string, kind: ReportKind): Promise<StoredReport | undefined> {
+  const [latest] = await listReports(ctx, migrationId, kind, 1);
   return latest;
 }
 
-/** Newest first. */
-export async function listReports<T = unknown>(
-  ctx: StoreContext,
-  migrationId: string,
-  kind: string,
-  limit = 20,
-): Promise<StoredReport<T>[]> {
+/** Newest first, typed by the catalogue. */
+export async function listReports<K extends ReportKind>(ctx: StoreContext, migrationId: string, kind: K, limit?: number): Promise<StoredReport<ReportOf<K>>[]>;
+/** A view of the reports of a kind as `T` (tests reading a part of them); runtime code takes the catalogue's type. */
+export async function listReports<T>(ctx: StoreContext, migrationId: string, kind: ReportKind, limit?: number): Promise<StoredReport<T>[]>;
+export async function listReports(ctx: StoreContext, migrationId: string, kind: ReportKind, limit = 20): Promise<StoredReport[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  const reports: StoredReport<T>[] = [];
+  const reports: StoredReport[] = [];
   let startKey: Record<string, unknown> | undefined;
   // A Query page also ends at 1 MB, which a few compressed reports can reach before `limit`.
   do {
@@ -118,13 +118,13 @@ export async function listReports<T = unknown>(
         }),
       ),
     );
-    for (const item of page.Items ?? []) reports.push(decode<T>(migrationId, item as unknown as ReportItem));
+    for (const item of page.Items ?? []) reports.push(decode(migrationId, item as unknown as ReportItem));
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined && reports.length < limit);
   return reports;
 }
 
-function decode<T>(migrationId: string, item: ReportItem): StoredReport<T> {
+function decode(migrationId: string, item: ReportItem): StoredReport {
   const compressed = item.bodyGzip !== undefined;
   const json = compressed ? gunzipSync(item.bodyGzip as Uint8Array).toString('utf8') : (item.body ?? 'null');
   return {
@@ -133,6 +133,6 @@ function decode<T>(migrationId: string, item: ReportItem): StoredReport<T> {
     createdAt: item.createdAt,
     ttl: item[TTL_ATTRIBUTE],
     compressed,
-    report: JSON.parse(json) as T,
+    report: JSON.parse(json) as unknown,
   };
 }

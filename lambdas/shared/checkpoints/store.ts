@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ReportKind, ReportOf } from '../catalog/reports';
 import type { RetryPolicy } from '../retry';
 import type { StoreContext } from './context';
 import * as lock from './lock';
@@ -99,16 +100,25 @@ export class CheckpointStore {
     return segments.segmentsDone(this.ctx, runId, table, total);
   }
 
-  putReport(migrationId: string, kind: string, report: unknown, options?: PutReportOptions): Promise<ReportReceipt> {
+  /** Stores a report of a catalogued kind (lambdas/shared/catalog/reports.ts), its body typed by the kind. */
+  putReport<K extends ReportKind>(migrationId: string, kind: K, report: ReportOf<K>, options?: PutReportOptions): Promise<ReportReceipt> {
     return reports.putReport(this.ctx, migrationId, kind, report, options);
   }
 
-  latestReport<T = unknown>(migrationId: string, kind: string): Promise<StoredReport<T> | undefined> {
-    return reports.latestReport<T>(this.ctx, migrationId, kind);
+  /** The newest report of a kind, typed by the catalogue. */
+  latestReport<K extends ReportKind>(migrationId: string, kind: K): Promise<StoredReport<ReportOf<K>> | undefined>;
+  /** A view of the newest report of a kind as `T` (tests reading a part of it); runtime code takes the catalogue's type. */
+  latestReport<T>(migrationId: string, kind: ReportKind): Promise<StoredReport<T> | undefined>;
+  latestReport(migrationId: string, kind: ReportKind): Promise<StoredReport | undefined> {
+    return reports.latestReport(this.ctx, migrationId, kind);
   }
 
-  listReports<T = unknown>(migrationId: string, kind: string, limit?: number): Promise<StoredReport<T>[]> {
-    return reports.listReports<T>(this.ctx, migrationId, kind, limit);
+  /** Newest first, typed by the catalogue. */
+  listReports<K extends ReportKind>(migrationId: string, kind: K, limit?: number): Promise<StoredReport<ReportOf<K>>[]>;
+  /** A view of the reports of a kind as `T` (tests reading a part of them); runtime code takes the catalogue's type. */
+  listReports<T>(migrationId: string, kind: ReportKind, limit?: number): Promise<StoredReport<T>[]>;
+  listReports(migrationId: string, kind: ReportKind, limit?: number): Promise<StoredReport[]> {
+    return reports.listReports(this.ctx, migrationId, kind, limit);
   }
 
   /** The write freeze of one side of a migration (current or last), if any. */

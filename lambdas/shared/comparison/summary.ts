@@ -35,7 +35,7 @@ export interface ComparisonSummaryReport {
   readonly rowsCompared: number;
 }
 
-export const COMPARISON_SUMMARY_KIND = 'comparison-summary';
+export { COMPARISON_SUMMARY_KIND } from '../catalog/reports';
 
 /** Failing tables named in the message; the stored `comparison-summary` report lists them all. */
 export const FAILING_TABLES_LISTED = 50;

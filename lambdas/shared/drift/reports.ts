@@ -5,8 +5,7 @@ import type { DriftResult } from './types';
  * `ferry drift-report`).
  */
 
-export const DRIFT_KIND = 'drift';
-export const SCHEMA_SNAPSHOT_KIND = 'schema-snapshot';
+export { DRIFT_KIND, SCHEMA_SNAPSHOT_KIND } from '../catalog/reports';
 /** Drift reports are a history: each check is kept this long. */
 export const DRIFT_REPORT_TTL_DAYS = 30;
 /** The snapshot taken at cutover is what every later drift check compares with: kept for years. */

@@ -1,4 +1,6 @@
 import type { RdsDatabase, RestorePoints } from '../restore-points/rds';
+import { METRICS, publishMetric } from '../catalog/metrics';
+import { PREFLIGHT_REPORT_KIND } from '../catalog/reports';
 import type { CheckpointStore } from '../checkpoints';
 import { rdsDatabaseOf, type MigrationConfig } from '../migration-config';
 import type { MetricsPort } from '../observability';
@@ -97,11 +99,11 @@ export function preflightContextOf(
 export async function runPreflightStep(input: PreflightStepInput, migration: MigrationConfig, ports: PreflightStepPorts): Promise<PreflightStepSummary> {
   const run = async (): Promise<PreflightStepSummary> => {
     const report: PreflightReport = await runPreflight(preflightContextOf(migration, ports.source, ports.target, ports.engine, ports.restorePoints), { waive: input.waive });
-    const receipt = await ports.store.putReport(input.migrationId, 'preflight', report);
+    const receipt = await ports.store.putReport(input.migrationId, PREFLIGHT_REPORT_KIND, report);
     const count = (severity: string) => report.checks.filter((c) => c.severity === severity).length;
     const dimensions = { migrationId: input.migrationId };
-    ports.metrics.add('PreflightErrors', 'Count', count('error'), dimensions);
-    ports.metrics.add('PreflightWarnings', 'Count', count('warning'), dimensions);
+    publishMetric(ports.metrics, METRICS.preflightErrors, count('error'), dimensions);
+    publishMetric(ports.metrics, METRICS.preflightWarnings, count('warning'), dimensions);
     if (!report.passed) throw new PreflightFailedError(report);
     return {
       migrationId: input.migrationId,

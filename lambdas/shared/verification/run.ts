@@ -1,10 +1,12 @@
+import { publishMetric } from '../catalog/metrics';
+import { VERIFICATION_REPORT_KIND } from '../catalog/reports';
 import type { Phase, UnresolvedKey, VerificationLease, VerificationRecord } from '../checkpoints';
 import type { MigrationConfig } from '../migration-config';
 import { withDatabases, type OpenDatabases, type StepRuntime } from '../runtime';
 import { applyProofFor } from './applied';
 import { captureWal, enforceSlotLimit } from './capture';
 import { withVerificationLease } from './lease';
-import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from './metrics';
+import { CAPTURE_WAL_METRIC_ENTRIES, VERIFICATION_METRIC_ENTRIES } from './metrics';
 import { captureProblem, verificationRound, type RoundOutcome } from './round';
 
 /**
@@ -17,7 +19,7 @@ import { captureProblem, verificationRound, type RoundOutcome } from './round';
 /** Phases in which scheduled rounds run: replication carries the writes and nobody else verifies. */
 export const ROUND_PHASES: readonly Phase[] = ['replicating', 'ready', 'cut-over'];
 
-export const VERIFICATION_REPORT_KIND = 'verification';
+export { VERIFICATION_REPORT_KIND };
 
 export interface RunOptions {
   /** Lease owner: the execution ARN, or `schedule:<request id>`. */
@@ -127,7 +129,7 @@ async function healthProblem(
   lease: VerificationLease,
 ): Promise<string | undefined> {
   const wal = await captureWal(migration, dbs);
-  for (const w of wal) if (w.retainedBytes !== undefined) runtime.metrics.add(CAPTURE_WAL_METRICS[w.side], 'Bytes', w.retainedBytes, { migrationId: migration.id });
+  for (const w of wal) if (w.retainedBytes !== undefined) publishMetric(runtime.metrics, CAPTURE_WAL_METRIC_ENTRIES[w.side], w.retainedBytes, { migrationId: migration.id });
   let reason = await enforceSlotLimit({ migration, ...dbs, store: runtime.store, lease, now: runtime.now }, wal);
   if (reason === undefined) {
     reason = await captureProblem(record, dbs);
@@ -151,10 +153,10 @@ async function healthProblem(
 async function publish(runtime: StepRuntime, migration: MigrationConfig, before: VerificationRecord, round: RoundOutcome): Promise<void> {
   const dims = { migrationId: migration.id };
   const differences = round.record.unresolved.filter((u) => u.status === 'difference');
-  runtime.metrics.add(VERIFICATION_METRICS.differences, 'Count', differences.length + round.record.tablesToCompare.filter((t) => t.reason.startsWith('compared whole')).length, dims);
-  runtime.metrics.add(VERIFICATION_METRICS.suspects, 'Count', round.summary.suspects, dims);
-  runtime.metrics.add(VERIFICATION_METRICS.keysVerified, 'Count', round.summary.keysVerified, dims);
-  if (round.record.verifiedThrough) runtime.metrics.add(VERIFICATION_METRICS.ageSeconds, 'Seconds', (runtime.now() - round.record.verifiedThrough.at) / 1000, dims);
+  publishMetric(runtime.metrics, VERIFICATION_METRIC_ENTRIES.differences, differences.length + round.record.tablesToCompare.filter((t) => t.reason.startsWith('compared whole')).length, dims);
+  publishMetric(runtime.metrics, VERIFICATION_METRIC_ENTRIES.suspects, round.summary.suspects, dims);
+  publishMetric(runtime.metrics, VERIFICATION_METRIC_ENTRIES.keysVerified, round.summary.keysVerified, dims);
+  if (round.record.verifiedThrough) publishMetric(runtime.metrics, VERIFICATION_METRIC_ENTRIES.ageSeconds, (runtime.now() - round.record.verifiedThrough.at) / 1000, dims);
   const id = (u: UnresolvedKey) => `${u.table}\u0000${JSON.stringify(u.key)}`;
   const known = new Set(before.unresolved.filter((u) => u.status === 'difference').map(id));
   const fresh = differences.filter((u) => !known.has(id(u)));

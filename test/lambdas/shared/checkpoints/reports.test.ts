@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { TTL_ATTRIBUTE, type CheckpointStore } from '../../../../lambdas/shared/checkpoints';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { TTL_ATTRIBUTE, type CheckpointStore, type StoredReport } from '../../../../lambdas/shared/checkpoints';
 import { migrationPk } from '../../../../lambdas/shared/checkpoints/keys';
+import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport, type DriftReport } from '../../../../lambdas/shared/catalog/reports';
 import { ReportTooLargeError } from '../../../../lambdas/shared/errors';
 import { manualClock } from '../../../helpers/clock';
 import { useDynalite } from '../../../helpers/dynalite';
@@ -19,6 +20,8 @@ beforeAll(async () => {
 
 const newId = () => `m-${randomUUID()}`;
 const DAY_S = 86_400;
+/** The store keeps any JSON body: these tests write bodies of their own shape under catalogued kinds. */
+const body = (value: object) => value as never;
 
 async function storedItem(migrationId: string, sk: string) {
   const out = await db.client.send(new GetCommand({ TableName: tableName, Key: { pk: migrationPk(migrationId), sk } }));
@@ -31,7 +34,7 @@ describe('reports', () => {
     const id = newId();
 
     // Act
-    const receipt = await store.putReport(id, 'preflight', { ok: true });
+    const receipt = await store.putReport(id, 'preflight', body({ ok: true }));
 
     // Assess
     const item = await storedItem(id, receipt.sk);
@@ -41,7 +44,7 @@ describe('reports', () => {
 
   it('honours a custom ttlDays', async () => {
     // Act
-    const receipt = await store.putReport(newId(), 'drift', { drift: [] }, { ttlDays: 7 });
+    const receipt = await store.putReport(newId(), 'drift', body({ drift: [] }), { ttlDays: 7 });
 
     // Assess
     expect(receipt.ttl).toBe(Math.floor(clock.now() / 1000) + 7 * DAY_S);
@@ -51,8 +54,8 @@ describe('reports', () => {
     // Prepare
     const id = newId();
     for (const run of [1, 2, 3]) {
-      await store.putReport(id, 'comparison', { run });
-      await store.putReport(id, 'drift', { run: run * 100 });
+      await store.putReport(id, 'comparison', body({ run }));
+      await store.putReport(id, 'drift', body({ run: run * 100 }));
       clock.advance(1000);
     }
 
@@ -70,11 +73,11 @@ describe('reports', () => {
     const id = newId();
 
     // Act
-    await store.putReport(id, 'cutover', { n: 1 });
-    await store.putReport(id, 'cutover', { n: 2 });
+    await store.putReport(id, 'guardrails', body({ n: 1 }));
+    await store.putReport(id, 'guardrails', body({ n: 2 }));
 
     // Assess
-    expect(await store.listReports(id, 'cutover', 10)).toHaveLength(2);
+    expect(await store.listReports(id, 'guardrails', 10)).toHaveLength(2);
   });
 
   it('reads no latest report when none was stored', async () => {
@@ -92,7 +95,7 @@ describe('reports', () => {
     const report = { tables: 12, differences };
 
     // Act
-    const receipt = await store.putReport(id, 'comparison', report);
+    const receipt = await store.putReport(id, 'comparison', body(report));
     const latest = await store.latestReport(id, 'comparison');
 
     // Assess
@@ -110,10 +113,22 @@ describe('reports', () => {
     const report = { blob: randomBytes(400 * 1024).toString('base64') };
 
     // Act
-    const attempt = store.putReport(newId(), 'comparison', report);
+    const attempt = store.putReport(newId(), 'comparison', body(report));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(ReportTooLargeError);
     await expect(attempt).rejects.toMatchObject({ name: 'ReportTooLargeError', kind: 'comparison' });
+  });
+
+  it('types a report by its kind, with no type argument', async () => {
+    // Act
+    const summary = await store.latestReport(newId(), COMPARISON_SUMMARY_KIND);
+    const drift = await store.listReports(newId(), 'drift');
+
+    // Assess
+    expectTypeOf(summary?.report).toEqualTypeOf<ComparisonSummaryReport | undefined>();
+    expectTypeOf(drift).toEqualTypeOf<Array<StoredReport<DriftReport>>>();
+    // @ts-expect-error: a kind missing from the catalogue
+    await expect(store.listReports(newId(), 'cutover')).resolves.toEqual([]);
   });
 });

@@ -91,7 +91,7 @@ describe('checkpoint store against a throttled or failing DynamoDB', () => {
     ddb.on(PutCommand).rejects(invalid);
 
     // Act
-    const attempt = newStore().putReport('orders', 'preflight', { ok: true });
+    const attempt = newStore().putReport('orders', 'failure', { workflow: 'migrate', executionId: 'exec-1', error: 'Boom', cause: 'boom', at: '2030-01-01T00:00:00.000Z', failedAfter: [], lock: 'released' });
 
     // Assess
     await expect(attempt).rejects.toBe(invalid);
