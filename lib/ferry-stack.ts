@@ -169,7 +169,13 @@ export class FerryStack extends Stack {
     this.verificationAlarms = Object.fromEntries(
       config.migrations.map((migration) => [
         migration.id,
-        new VerificationAlarms(this, `VerificationAlarms${pascalCase(migration.id)}`, { migration, topic: this.notifications.topic }),
+        new VerificationAlarms(this, `VerificationAlarms${pascalCase(migration.id)}`, {
+          migrationId: migration.id,
+          settleMs: migration.verification.settleMs,
+          maxSlotWalMb: migration.verification.maxSlotWalMb,
+          slotWalAlarmMb: migration.verification.slotWalAlarmMb,
+          topic: this.notifications.topic,
+        }),
       ]),
     );
     const rollbackAlarms: Record<string, RollbackAlarms> = {};

@@ -1,11 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { watchedDeadLetterQueue } from './watched-dead-letter-queue';
+import { RunbookAlarm } from './runbook-alarm';
+import { WatchedDeadLetterQueue } from './watched-dead-letter-queue';
 
 export interface AsyncFunctionWatchProps {
   /** A function that AWS invokes asynchronously (an EventBridge rule's target). */
@@ -36,7 +37,7 @@ export interface AsyncFunctionWatchProps {
  * for a scheduled function, an alarm when it has not run at all.
  */
 export class AsyncFunctionWatch extends Construct {
-  public readonly deadLetterQueue: ReturnType<typeof watchedDeadLetterQueue>['queue'];
+  public readonly deadLetterQueue: sqs.Queue;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly errorsAlarm: cloudwatch.Alarm;
   public readonly silentAlarm?: cloudwatch.Alarm;
@@ -45,8 +46,10 @@ export class AsyncFunctionWatch extends Construct {
     super(scope, id);
     const prefix = props.namePrefix ?? Stack.of(this).stackName;
     const logs = `the function's log group (/aws/lambda/${props.fn.functionName})`;
-    const deadLetter = watchedDeadLetterQueue(this, {
-      alarmName: `${prefix}-${props.step}-dead-letter`,
+    // Id `Default`: the queue and its alarm keep the logical ids they had as children of this construct.
+    const deadLetter = new WatchedDeadLetterQueue(this, 'Default', {
+      namePrefix: prefix,
+      alarmName: `${props.step}-dead-letter`,
       describe: (queue) =>
         `Ferry's ${props.step} function, which ${props.purpose}, failed on an event after AWS's retries; ` +
         `the event and its error are in the SQS queue ${queue}. Read ${logs}, fix the cause, then delete the messages.`,
@@ -57,10 +60,11 @@ export class AsyncFunctionWatch extends Construct {
     this.deadLetterAlarm = deadLetter.alarm;
     props.fn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(deadLetter.queue), retryAttempts: 2 });
 
-    const notify = new actions.SnsAction(props.topic);
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmName: `${prefix}-${props.step}-errors`,
-      alarmDescription:
+    this.errorsAlarm = new RunbookAlarm(this, 'ErrorsAlarm', {
+      namePrefix: prefix,
+      name: `${props.step}-errors`,
+      topic: props.topic,
+      means:
         `Ferry's ${props.step} function, which ${props.purpose}, failed in the last 5 minutes. ` +
         `AWS retries it; read ${logs} for the error. It notifies only.`,
       metric: props.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -69,13 +73,14 @@ export class AsyncFunctionWatch extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    notifyOnAlarmAndOk(this.errorsAlarm, notify);
 
     if (props.silentAfter) {
       const minutes = props.silentAfter.toMinutes();
-      this.silentAlarm = new cloudwatch.Alarm(this, 'SilentAlarm', {
-        alarmName: `${prefix}-${props.step}-silent`,
-        alarmDescription:
+      this.silentAlarm = new RunbookAlarm(this, 'SilentAlarm', {
+        namePrefix: prefix,
+        name: `${props.step}-silent`,
+        topic: props.topic,
+        means:
           `Ferry's ${props.step} function, which ${props.purpose}, has not run for ${minutes} minutes although a schedule ` +
           'runs it every minute. Alarms that read its metrics see no data and treat that as not breaching, so they cannot fire. ' +
           `Check that its EventBridge rule is enabled and read ${logs}. It notifies only.`,
@@ -85,12 +90,6 @@ export class AsyncFunctionWatch extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
-      notifyOnAlarmAndOk(this.silentAlarm, notify);
     }
   }
-}
-
-function notifyOnAlarmAndOk(alarm: cloudwatch.Alarm, action: cloudwatch.IAlarmAction): void {
-  alarm.addAlarmAction(action);
-  alarm.addOkAction(action);
 }

@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -11,7 +10,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
-import { watchedDeadLetterQueue } from './watched-dead-letter-queue';
+import { RunbookAlarm } from './runbook-alarm';
+import { WatchedDeadLetterQueue } from './watched-dead-letter-queue';
 
 export interface DriftScheduleProps {
   /** The migration, validated; its `drift` section says when to check and whether the schedule is on. */
@@ -78,9 +78,6 @@ export function driftDifferencesMetric(migrationId: string, period: Duration = D
 /** EventBridge Scheduler's limit on schedule names, and the characters it allows. */
 const SCHEDULE_NAME_LIMIT = 64;
 const SCHEDULE_NAME = /^[0-9a-zA-Z._-]+$/;
-/** CloudWatch's limits on alarm names and descriptions. */
-const ALARM_NAME_LIMIT = 255;
-const ALARM_DESCRIPTION_LIMIT = 1024;
 
 /**
  * A migration's scheduled drift checks: an EventBridge Scheduler schedule
@@ -133,8 +130,6 @@ export class DriftSchedule extends Construct {
     }
     const workflow = `${prefix}-${DRIFT_WORKFLOW}`;
     const input = { migrationId: migration.id };
-    const notify = new actions.SnsAction(props.topic);
-    const alarmName = (what: string) => `${name}${what}`.slice(0, ALARM_NAME_LIMIT);
 
     const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     // Built from the name, not referenced: the role's policy names it, and the schedule waits for that policy.
@@ -146,8 +141,10 @@ export class DriftSchedule extends Construct {
       description: `Ferry: lets EventBridge Scheduler start the drift checks of migration ${migration.id}`,
     });
 
-    const deadLetter = watchedDeadLetterQueue(this, {
-      alarmName: alarmName('-not-started'),
+    // Id `Default`: the queue and its alarm keep the logical ids they had as children of this construct.
+    const deadLetter = new WatchedDeadLetterQueue(this, 'Default', {
+      namePrefix: prefix,
+      alarmName: `${migration.id}-drift-not-started`,
       describe: (queue) =>
         `A scheduled drift check of migration ${migration.id} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
         `(schedule ${name}) and gave up: that check did not run. Start one by hand if it matters (Step Functions console, input ` +
@@ -190,9 +187,11 @@ export class DriftSchedule extends Construct {
     this.schedule.node.addDependency(this.role);
 
     const period = props.alarmPeriod ?? Duration.hours(1);
-    this.driftAlarm = new cloudwatch.Alarm(this, 'DriftAlarm', {
-      alarmName: alarmName(''),
-      alarmDescription: driftRunbook(migration, workflow, name, timeZone),
+    this.driftAlarm = new RunbookAlarm(this, 'DriftAlarm', {
+      namePrefix: prefix,
+      name: `${migration.id}-drift`,
+      ...driftRunbook(migration, workflow, name, timeZone),
+      topic: props.topic,
       metric: driftDifferencesMetric(migration.id, period),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -201,17 +200,14 @@ export class DriftSchedule extends Construct {
       // No check, no datapoint: keep the verdict of the last check.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
-    this.driftAlarm.addAlarmAction(notify);
-    this.driftAlarm.addOkAction(notify);
-
   }
 }
 
 /**
  * What an operator reads in the drift alarm and its notification: what it means, where the
- * report is, how to look again. Only the explanation is shortened to fit CloudWatch's limit.
+ * report is, how to look again. Only the explanation (`means`) is shortened to fit CloudWatch's limit.
  */
-function driftRunbook(migration: MigrationConfig, workflow: string, scheduleName: string, timeZone: TimeZone): string {
+function driftRunbook(migration: MigrationConfig, workflow: string, scheduleName: string, timeZone: TimeZone): { means: string; runbook: string } {
   const { drift } = migration;
   const rows = drift.data === 'none' ? 'not compared: drift.data is none' : `compared: drift.data is ${drift.data}`;
   const means =
@@ -220,14 +216,10 @@ function driftRunbook(migration: MigrationConfig, workflow: string, scheduleName
     'sequences, ...) means DDL ran on one side only; data drift means rows missing, extra or changed on the target ' +
     `(rows are ${rows}); a sequence finding means a sequence has used most of its range. ` +
     'The alarm stays in ALARM until a later check finds none.';
-  const rest =
+  const runbook =
     ` Report: checkpoint table (stack output CheckpointTableName), pk MIGRATION#${migration.id}, sk REPORT#drift#<time>, the newest is ` +
     'the last check. Reproduce: npm run ferry -- drift --source <postgres-url> --target <postgres-url> (after cutover --snapshot <file> ' +
     `instead of --source), or start ${workflow} with {"migrationId":"${migration.id}"}. ` +
     `Schedule ${scheduleName}: ${drift.schedule} ${timeZone.timezoneName}${drift.enabled ? '' : ', DISABLED (drift.enabled false)'}.`;
-  return truncate(means, ALARM_DESCRIPTION_LIMIT - rest.length) + rest;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  return { means, runbook };
 }

@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +7,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { watchedDeadLetterQueue } from './watched-dead-letter-queue';
+import { RunbookAlarm } from './runbook-alarm';
+import { WatchedDeadLetterQueue } from './watched-dead-letter-queue';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 
 export interface RollbackAlarmsProps {
@@ -52,10 +52,6 @@ export function ferryMetricDimensions(migrationId: string): Record<string, strin
 /** The monitor publishes once a minute at standard resolution: a shorter period would hold no datapoint. */
 const FERRY_METRIC_MIN_PERIOD_SECONDS = 60;
 
-/** CloudWatch's limits on alarm names and descriptions. */
-const ALARM_NAME_LIMIT = 255;
-const ALARM_DESCRIPTION_LIMIT = 1024;
-
 /**
  * What starts a migration's rollback by itself: CloudWatch alarms on replication lag, replication
  * health and the configured metrics (each M of N: `datapointsToAlarm` breaching datapoints among
@@ -94,13 +90,14 @@ export class RollbackAlarms extends Construct {
     const stack = Stack.of(this);
     const prefix = props.namePrefix ?? stack.stackName;
     const workflow = `${prefix}-rollback`;
-    const nameOf = (what: string) => `${prefix}-${migration.id}-${what}`.slice(0, ALARM_NAME_LIMIT);
-    const notify = new actions.SnsAction(props.topic);
 
-    const alarm = (constructId: string, what: string, metric: cloudwatch.IMetric, options: AlarmOptions) => {
-      const created = new cloudwatch.Alarm(this, constructId, {
-        alarmName: nameOf(what),
-        alarmDescription: runbook(options.means, migration.id, workflow, options.lookAt),
+    const alarm = (constructId: string, what: string, metric: cloudwatch.IMetric, options: AlarmOptions) =>
+      new RunbookAlarm(this, constructId, {
+        namePrefix: prefix,
+        name: `${migration.id}-${what}`,
+        means: options.means,
+        runbook: runbook(migration.id, workflow, options.lookAt),
+        topic: props.topic,
         metric,
         threshold: options.threshold,
         comparisonOperator: options.comparison,
@@ -108,10 +105,6 @@ export class RollbackAlarms extends Construct {
         datapointsToAlarm: rollback.datapointsToAlarm,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      return created;
-    };
 
     const ferryPeriod = Duration.seconds(Math.max(rollback.periodSeconds, FERRY_METRIC_MIN_PERIOD_SECONDS));
     const ferryMetric = (metricName: string, statistic: string) =>
@@ -153,8 +146,10 @@ export class RollbackAlarms extends Construct {
     const existing = rollback.alarmNames.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     this.alarmArns = [this.replicationLagAlarm, this.replicationFailedAlarm, ...this.metricAlarms].map((a) => a.alarmArn).concat(existing);
 
-    const deadLetter = watchedDeadLetterQueue(this, {
-      alarmName: nameOf('rollback-not-started'),
+    // Id `Default`: the queue and its alarm keep the logical ids they had as children of this construct.
+    const deadLetter = new WatchedDeadLetterQueue(this, 'Default', {
+      namePrefix: prefix,
+      alarmName: `${migration.id}-rollback-not-started`,
       describe: (queue) =>
         `A rollback alarm of migration ${migration.id} fired, but EventBridge could not start the rollback workflow ${workflow} and gave up: ` +
         'THE ROLLBACK DID NOT START. Decide now whether to start it by hand (Step Functions console; input in statemachines/examples/). ' +
@@ -215,17 +210,14 @@ const COMPARISONS: Record<MigrationConfig['rollback']['metrics'][number]['compar
 
 /**
  * The alarm description is the runbook an operator reads in the alarm and its notification: what
- * it means, what happens next, where to look. The configured part is shortened, never the rest.
+ * it means (`RunbookAlarm` shortens that part, which holds the configuration, to fit), then this:
+ * what happens next, where to look.
  */
-function runbook(means: string, migrationId: string, workflow: string, lookAt: string): string {
-  const rest =
+function runbook(migrationId: string, workflow: string, lookAt: string): string {
+  return (
     ` On ALARM, Ferry starts the rollback workflow ${workflow} for ${migrationId}: before cutover it stops replication and thaws ` +
     'the source; after cutover it freezes the target, drains reverse replication (no target write is lost), points the clients ' +
     'back at the source and thaws it; in other phases it records the trigger only. ' +
-    `Look at: ${lookAt}; the ${workflow} executions (Step Functions console).`;
-  return truncate(means, ALARM_DESCRIPTION_LIMIT - rest.length) + rest;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+    `Look at: ${lookAt}; the ${workflow} executions (Step Functions console).`
+  );
 }

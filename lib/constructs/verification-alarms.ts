@@ -1,14 +1,15 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { MigrationConfig } from '../../lambdas/shared/migration-config';
+import { VerificationSchema } from '../../lambdas/shared/migration-config';
 import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../lambdas/shared/verification/metrics';
 import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
+import { RunbookAlarm, type RunbookAlarmProps } from './runbook-alarm';
 
 export interface VerificationAlarmsProps {
-  readonly migration: MigrationConfig;
+  /** The migration whose verification metrics the alarms read (their `migrationId` dimension). */
+  readonly migrationId: string;
   /** Told on ALARM and on OK. */
   readonly topic: sns.ITopic;
   /**
@@ -16,7 +17,30 @@ export interface VerificationAlarmsProps {
    * @default - the stack name (`Ferry-<env>`)
    */
   readonly namePrefix?: string;
+  /**
+   * `verification.settleMs`: how long a round waits before comparing a differing row again (for the description).
+   * @default 5000 (the config's default)
+   */
+  readonly settleMs?: number;
+  /**
+   * `verification.maxSlotWalMb`: the WAL at which Ferry drops a capture slot (for the description).
+   * @default 4096 (the config's default)
+   */
+  readonly maxSlotWalMb?: number;
+  /**
+   * `verification.slotWalAlarmMb`: the capture-wal alarms fire above this many MB.
+   * @default - half of `maxSlotWalMb` (the config's default)
+   */
+  readonly slotWalAlarmMb?: number;
 }
+
+/** The config's own defaults (lambdas/shared/migration-config.ts), so that the two cannot differ. */
+const CONFIG_DEFAULTS = VerificationSchema.parse({});
+const DEFAULTS = {
+  settleMs: CONFIG_DEFAULTS.settleMs,
+  maxSlotWalMb: CONFIG_DEFAULTS.maxSlotWalMb,
+  slotWalAlarmMb: (maxSlotWalMb: number) => Math.max(1, Math.floor(maxSlotWalMb / 2)),
+} as const;
 
 /** Rounds run once a minute; the metrics are standard resolution. */
 const PERIOD = Duration.minutes(1);
@@ -37,17 +61,24 @@ export class VerificationAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: VerificationAlarmsProps) {
     super(scope, id);
-    const { migration } = props;
+    const { migrationId } = props;
+    const settleMs = props.settleMs ?? DEFAULTS.settleMs;
+    const maxSlotWalMb = props.maxSlotWalMb ?? DEFAULTS.maxSlotWalMb;
+    const slotWalAlarmMb = props.slotWalAlarmMb ?? DEFAULTS.slotWalAlarmMb(maxSlotWalMb);
+    if (slotWalAlarmMb >= maxSlotWalMb) {
+      throw new Error(`VerificationAlarms: slotWalAlarmMb (${slotWalAlarmMb}) must be below maxSlotWalMb (${maxSlotWalMb}): the alarm warns before Ferry drops a slot`);
+    }
     const prefix = props.namePrefix ?? Stack.of(this).stackName;
-    const notify = new actions.SnsAction(props.topic);
     const metric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: FERRY_METRICS_NAMESPACE, metricName, dimensionsMap: ferryMetricDimensions(migration.id), statistic: cloudwatch.Stats.MAXIMUM, period: PERIOD });
-    const alarm = (constructId: string, what: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'treatMissingData' | 'actionsEnabled'>) => {
-      const created = new cloudwatch.Alarm(this, constructId, { ...options, alarmName: `${prefix}-${migration.id}-${what}`, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      return created;
-    };
+      new cloudwatch.Metric({ namespace: FERRY_METRICS_NAMESPACE, metricName, dimensionsMap: ferryMetricDimensions(migrationId), statistic: cloudwatch.Stats.MAXIMUM, period: PERIOD });
+    const alarm = (constructId: string, what: string, options: Omit<RunbookAlarmProps, 'name' | 'namePrefix' | 'topic' | 'treatMissingData' | 'actionsEnabled'>) =>
+      new RunbookAlarm(this, constructId, {
+        ...options,
+        namePrefix: prefix,
+        name: `${migrationId}-${what}`,
+        topic: props.topic,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     const rounds = `the verify-changes function's log (/aws/lambda/${prefix}-verify-changes)`;
 
     this.differencesAlarm = alarm('DifferencesAlarm', 'verification-differences', {
@@ -55,22 +86,22 @@ export class VerificationAlarms extends Construct {
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
-      alarmDescription:
-        `Rows of migration ${migration.id} differ between source and target although replication caught up and neither side changed them since ` +
-        `(compared again after ${migration.verification.settleMs} ms). The cutover refuses to start until they are resolved; Ferry does not roll back for this. ` +
+      means:
+        `Rows of migration ${migrationId} differ between source and target although replication caught up and neither side changed them since ` +
+        `(compared again after ${settleMs} ms). The cutover refuses to start until they are resolved; Ferry does not roll back for this. ` +
         `The rows are named in the notification and in the 'verification' reports of the checkpoint table. Look for writes made directly on the replica, ` +
         `triggers or defaults firing there, or tables the replication does not carry; fix the rows, and the next round resolves them. Look at: ${rounds}.`,
     });
     const walAlarm = (side: 'source' | 'target') =>
       alarm(`CaptureWal${side === 'source' ? 'Source' : 'Target'}Alarm`, `capture-wal-${side}`, {
         metric: metric(CAPTURE_WAL_METRICS[side]),
-        threshold: migration.verification.slotWalAlarmMb * MB,
+        threshold: slotWalAlarmMb * MB,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
-        alarmDescription:
-          `The change-capture slot of migration ${migration.id} on the ${side} keeps more than ${migration.verification.slotWalAlarmMb} MB of WAL: ` +
-          `verification rounds are not advancing it (failing, or behind under load). At ${migration.verification.maxSlotWalMb} MB Ferry drops the slot to ` +
+        means:
+          `The change-capture slot of migration ${migrationId} on the ${side} keeps more than ${slotWalAlarmMb} MB of WAL: ` +
+          `verification rounds are not advancing it (failing, or behind under load). At ${maxSlotWalMb} MB Ferry drops the slot to ` +
           `protect the database's disk, and a cutover then needs a new full comparison (migrate with "restart": true). Look at: ${rounds}, ` +
           `the VerificationAgeSeconds metric.`,
       });

@@ -46,7 +46,7 @@ const CONTROL_TOWER_EXEMPTIONS: readonly ControlTowerExemption[] = [
       );
     },
     reason:
-      'These queues (watchedDeadLetterQueue) are themselves the dead-letter queues of Lambda on-failure destinations, ' +
+      'These queues (WatchedDeadLetterQueue) are themselves the dead-letter queues of Lambda on-failure destinations, ' +
       'EventBridge rule targets and Scheduler schedules: the last stop, watched by an alarm on their first message. ' +
       "The control wants every queue to have a dead-letter queue, and recognizes a dead-letter queue only by a RedriveAllowPolicy " +
       "of 'allowAll' or 'byQueue', which would let SQS queues redrive into it; these deny that ('denyAll') on purpose, " +

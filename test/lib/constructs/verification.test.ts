@@ -5,13 +5,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { VerificationAlarms } from '../../../lib/constructs/verification-alarms';
 import { VerificationSchedule } from '../../../lib/constructs/verification-schedule';
-import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../../lambdas/shared/verification/metrics';
-import { validEnvironment } from '../config.fixtures';
 import { emptyStack, ferryStack } from '../stack-fixture';
-
-const migration = (verification: Record<string, unknown> = {}) =>
-  MigrationSchema.parse({ ...(validEnvironment().migrations[0] as MigrationConfigInput), verification });
 
 function verifyFunction(stack: ReturnType<typeof emptyStack>, id = 'Verify') {
   return lambda.Function.fromFunctionArn(stack, id, 'arn:aws:lambda:eu-west-1:123456789012:function:Ferry-test-verify-changes');
@@ -45,7 +40,7 @@ describe('VerificationAlarms', () => {
     const stack = emptyStack();
     const topic = new sns.Topic(stack, 'Topic');
     // WHEN
-    new VerificationAlarms(stack, 'Alarms', { migration: migration({ maxSlotWalMb: 1000, slotWalAlarmMb: 300 }), topic });
+    new VerificationAlarms(stack, 'Alarms', { migrationId: 'orders', maxSlotWalMb: 1000, slotWalAlarmMb: 300, topic });
     // THEN
     const template = Template.fromStack(stack);
     const dimensions = [{ Name: 'migrationId', Value: 'orders' }, { Name: 'service', Value: 'ferry' }];
@@ -70,6 +65,16 @@ describe('VerificationAlarms', () => {
         AlarmDescription: Match.stringLikeRegexp(`on the ${side} keeps more than 300 MB of WAL.*At 1000 MB Ferry drops the slot`),
       });
     }
+  });
+
+  it('warns at half of maxSlotWalMb by default, and refuses a warning at or above it', () => {
+    const stack = emptyStack();
+    const topic = new sns.Topic(stack, 'Topic');
+    new VerificationAlarms(stack, 'Alarms', { migrationId: 'orders', maxSlotWalMb: 1000, topic });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'Test-orders-capture-wal-source', Threshold: 500 * 1024 * 1024 });
+    expect(() => new VerificationAlarms(stack, 'Refused', { migrationId: 'catalog', maxSlotWalMb: 1000, slotWalAlarmMb: 1000, topic })).toThrow(
+      'VerificationAlarms: slotWalAlarmMb (1000) must be below maxSlotWalMb (1000)',
+    );
   });
 
   it('is not a rollback alarm: the stack never starts a rollback when verification finds a difference', () => {
