@@ -1,24 +1,10 @@
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../lambdas/shared/drift/reports';
+import { runFerry } from '../helpers/cli';
 import { useDynalite } from '../helpers/dynalite';
 
-const root = path.join(__dirname, '..', '..');
-
-function ferry(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'bin', 'ferry.ts'), ...args], {
-      // dynalite checks no signature, but the SDK signs with something; these are not secrets.
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// dynalite checks no signature, but the SDK signs with something; these are not secrets.
+const ferry = (...args: string[]) => runFerry(args, { env: { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local' } });
 
 const report = (differences: DriftReport['differences'], checkedAt: string): DriftReport => ({
   mode: 'snapshot-target',

@@ -1,28 +1,10 @@
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = path.join(__dirname, '..', '..');
+import { runFerry, type CliOptions } from '../helpers/cli';
 
 /** `npm run rehearse -- <args>` without npm: its own process group, so a Ctrl-C reaches every process it started, as in a terminal. */
-function rehearse(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    // As `npm run rehearse` runs it: node loads tsx itself (the tsx wrapper process would end the
-    // rehearsal on Ctrl-C before its cleanup).
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'ferry.ts'), 'rehearse', ...args], {
-      detached: true,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function rehearse(args: string[], onStderr?: CliOptions['onStderr']) {
+  return runFerry(['rehearse', ...args], { detached: true, onStderr });
 }
 
 describe('ferry rehearse', () => {

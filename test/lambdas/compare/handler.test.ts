@@ -1,25 +1,26 @@
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { handler as Handler } from '../../../lambdas/compare/handler';
-import { CheckpointStore } from '../../../lambdas/shared/checkpoints';
-import { useDynalite } from '../../helpers/dynalite';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { tlsEndpointOf, useDatabaseSecrets, useHandlerEnvironment } from '../../helpers/handler';
+import { ORDERS, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
-import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
 
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
 const context = { getRemainingTimeInMillis: () => 900_000, awsRequestId: 'req-1' };
 
 describe('compare handler', () => {
   const source = usePostgresWithTls();
   const target = usePostgresWithTls();
-  const dynamo = useDynalite();
-  const secrets = mockClient(SecretsManagerClient);
-  let handler: typeof Handler;
-  let store: CheckpointStore;
+  const lambda = useHandlerEnvironment({
+    load: () => import('../../../lambdas/compare/handler'),
+    migrations: () => [
+      { ...ORDERS, source: tlsEndpointOf(source, SOURCE_SECRET), target: tlsEndpointOf(target, TARGET_SECRET), tables: { include: ['public.*'], exclude: ['public.audit'] } },
+    ],
+  });
+  const { handler } = lambda;
+  const secrets = useDatabaseSecrets(() => ({
+    [SOURCE_SECRET]: { username: 'postgres', password: source.password },
+    [TARGET_SECRET]: { username: 'postgres', password: target.password, engine: 'postgres' },
+  }));
 
   beforeAll(async () => {
     for (const server of [source, target]) {
@@ -30,32 +31,6 @@ describe('compare handler', () => {
       if (server === target) await client.query(`update orders set total = 0 where id = 77`);
       await client.end();
     }
-    const tableName = await dynamo.newTable();
-    store = await dynamo.newStore({ tableName });
-    const endpoint = (server: typeof source, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database: 'postgres', secretArn, sslMode: 'require' });
-    stubLambdaEnvironment({
-      dynamoEndpoint: dynamo.endpoint,
-      tableName,
-      migrations: [
-        {
-          id: 'orders',
-          source: endpoint(source, SOURCE_SECRET),
-          target: endpoint(target, TARGET_SECRET),
-          replication: { engine: 'native' },
-          tables: { include: ['public.*'], exclude: ['public.audit'] },
-          switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-        },
-      ],
-    });
-    ({ handler } = await import('../../../lambdas/compare/handler'));
-  });
-
-  beforeEach(() => {
-    // Powertools caches secrets for five minutes; each test sets its own.
-    clearCaches();
-    secrets.reset();
-    secrets.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: source.password }) });
-    secrets.on(GetSecretValueCommand, { SecretId: TARGET_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: target.password, engine: 'postgres' }) });
   });
   afterEach(() => vi.clearAllMocks());
 
@@ -72,7 +47,7 @@ describe('compare handler', () => {
       differentTables: ['public.orders'],
       tables: [{ table: 'public.orders', status: 'different', changedTotal: 1 }],
     });
-    const report = await store.latestReport<{ data: { tables: Array<{ changed: unknown[] }> } }>('orders', 'comparison');
+    const report = await lambda.store.latestReport<{ data: { tables: Array<{ changed: unknown[] }> } }>('orders', 'comparison');
     expect(summary.reportKey).toMatch(/^REPORT#comparison#/);
     expect(report?.report.data.tables[0]!.changed).toEqual([{ key: { id: 77 }, columns: ['total'] }]);
     expect(JSON.stringify(summary)).not.toContain(source.password);

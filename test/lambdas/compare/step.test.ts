@@ -4,7 +4,7 @@ import type { MigrationConfigInput } from '../../../lambdas/shared/migration-con
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { usePostgresPair, type DatabasePair } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
-import { credentialsOf, endpointOf, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
+import { credentialsOf, endpointOf, ORDERS, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 
 describe('compare step with one exact table (the migrate workflow\'s Map item)', () => {
   const servers = usePostgresPair();
@@ -26,12 +26,10 @@ describe('compare step with one exact table (the migrate workflow\'s Map item)',
       insert into "my.tableX" select i, 'v' || i from generate_series(1, 50) i;`);
     await pair.targetSql(`update "my.table*" set v = 'changed' where id in (7, 8, 9); update my_table_x set v = 'x' where id = 1; delete from "my.tableX" where id = 2`);
     const migration: MigrationConfigInput = {
-      id: 'orders',
+      ...ORDERS,
       source: endpointOf(pair.sourceUrl, SOURCE_SECRET),
       target: endpointOf(pair.targetUrl, TARGET_SECRET),
-      replication: { engine: 'native' },
       tables: { include: ['public.*'], exclude: ['public.audit'] },
-      switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
     };
     runtime = localRuntime({
       store: await dynamo.newStore(),

@@ -7,16 +7,12 @@ import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/sha
 import { Database } from '../../../lambdas/shared/pg/connection';
 import { ReplicationLagUnknownError, type ReplicationStatus } from '../../../lambdas/shared/replication/engine';
 import { MemorySwitch } from '../../../lambdas/shared/switch/switch';
+import { ORDERS as OFFLINE_ORDERS } from '../../helpers/migrations';
 import { usePostgres } from '../../helpers/postgres';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
 const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
+  ...OFFLINE_ORDERS,
   thresholds: { maxLagSecondsForCutover: 5, maxWriteFreezeSeconds: 1 },
   verification: { maxAgeSeconds: 300 },
 };

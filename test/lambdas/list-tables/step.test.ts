@@ -4,7 +4,7 @@ import type { MigrationConfigInput } from '../../../lambdas/shared/migration-con
 import { localRuntime } from '../../../local/runtime';
 import { usePostgresPair, type DatabasePair } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
-import { credentialsOf, endpointOf, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
+import { credentialsOf, endpointOf, ORDERS, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 
 describe('list-tables step', () => {
   const servers = usePostgresPair();
@@ -13,12 +13,10 @@ describe('list-tables step', () => {
 
   const runtimeFor = async (tables: MigrationConfigInput['tables']) => {
     const migration: MigrationConfigInput = {
-      id: 'orders',
+      ...ORDERS,
       source: endpointOf(pair.sourceUrl, SOURCE_SECRET),
       target: endpointOf(pair.targetUrl, TARGET_SECRET),
-      replication: { engine: 'native' },
       tables,
-      switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
     };
     return localRuntime({
       store: await dynamo.newStore(),

@@ -1,25 +1,22 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { handler as Handler } from '../../../lambdas/preflight/handler';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PreflightReport } from '../../../lambdas/shared/preflight/run-preflight';
-import type { CheckpointStore } from '../../../lambdas/shared/checkpoints';
-import { useDynalite } from '../../helpers/dynalite';
+import { tlsEndpointOf, useDatabaseSecrets, useHandlerEnvironment } from '../../helpers/handler';
+import { ORDERS, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
-import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
-
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
 
 describe('preflight handler', () => {
   const source = usePostgresWithTls();
   const target = usePostgresWithTls();
-  const dynamo = useDynalite();
-  const secrets = mockClient(SecretsManagerClient);
-  let handler: typeof Handler;
-  let store: CheckpointStore;
+  const lambda = useHandlerEnvironment({
+    load: () => import('../../../lambdas/preflight/handler'),
+    migrations: () => [{ ...ORDERS, source: tlsEndpointOf(source, SOURCE_SECRET), target: tlsEndpointOf(target, TARGET_SECRET) }],
+  });
+  const { handler } = lambda;
+  const secrets = useDatabaseSecrets(() => ({
+    [SOURCE_SECRET]: { username: 'postgres', password: source.password },
+    [TARGET_SECRET]: { username: 'postgres', password: target.password },
+  }));
 
   beforeAll(async () => {
     for (const server of [source, target]) {
@@ -30,30 +27,6 @@ describe('preflight handler', () => {
       if (server === source) await client.query(`insert into orders select i, i from generate_series(1, 100) i`);
       await client.end();
     }
-    const tableName = await dynamo.newTable();
-    store = await dynamo.newStore({ tableName });
-    const endpoint = (server: typeof source, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database: 'postgres', secretArn, sslMode: 'require' });
-    stubLambdaEnvironment({
-      dynamoEndpoint: dynamo.endpoint,
-      tableName,
-      migrations: [
-        {
-          id: 'orders',
-          source: endpoint(source, SOURCE_SECRET),
-          target: endpoint(target, TARGET_SECRET),
-          replication: { engine: 'native' },
-          switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-        },
-      ],
-    });
-    ({ handler } = await import('../../../lambdas/preflight/handler'));
-  });
-
-  beforeEach(() => {
-    clearCaches();
-    secrets.reset();
-    secrets.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: source.password }) });
-    secrets.on(GetSecretValueCommand, { SecretId: TARGET_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: target.password }) });
   });
 
   it('blocks the start with PreflightFailedError naming the failing check, after storing the report', async () => {
@@ -61,7 +34,7 @@ describe('preflight handler', () => {
 
     expect(error).toMatchObject({ name: 'PreflightFailedError', message: expect.stringContaining('replica-identity') });
     expect((error as Error).message).toContain('"waive"');
-    const stored = await store.latestReport<PreflightReport>('orders', 'preflight');
+    const stored = await lambda.store.latestReport<PreflightReport>('orders', 'preflight');
     expect(stored?.report.passed).toBe(false);
     expect(stored?.report.blocking).toEqual(['replica-identity']);
     expect(stored?.report.checks.find((c) => c.id === 'replica-identity')).toMatchObject({ severity: 'error', objects: ['public.events'] });
@@ -72,18 +45,18 @@ describe('preflight handler', () => {
     const summary = await handler({ migrationId: 'orders', waive: ['replica-identity'] });
 
     expect(summary).toMatchObject({ migrationId: 'orders', passed: true, waived: ['replica-identity'], reportKey: expect.stringMatching(/^REPORT#preflight#/) });
-    const stored = await store.latestReport<PreflightReport>('orders', 'preflight');
+    const stored = await lambda.store.latestReport<PreflightReport>('orders', 'preflight');
     expect(stored?.report.passed).toBe(true);
     expect(stored?.report.checks.find((c) => c.id === 'replica-identity')).toMatchObject({ severity: 'error', waived: true });
   });
 
   it('does not repeat a passed preflight of the same run', async () => {
-    const reportsBefore = (await store.listReports('orders', 'preflight', 100)).length;
+    const reportsBefore = (await lambda.store.listReports('orders', 'preflight', 100)).length;
     const first = await handler({ migrationId: 'orders', runId: 'run-1', waive: ['replica-identity'] });
     const again = await handler({ migrationId: 'orders', runId: 'run-1', waive: ['replica-identity'] });
 
     expect(again).toEqual(first);
-    expect(await store.listReports('orders', 'preflight', 100)).toHaveLength(reportsBefore + 1);
+    expect(await lambda.store.listReports('orders', 'preflight', 100)).toHaveLength(reportsBefore + 1);
   });
 
   it('rejects an unknown check in waive, naming the field and the valid ids, before touching anything', async () => {

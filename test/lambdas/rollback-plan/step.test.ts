@@ -6,14 +6,10 @@ import { ROLLBACK_IGNORED_KIND, rollbackPlanStep } from '../../../lambdas/rollba
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { manualClock } from '../../helpers/clock';
 import { useDynalite } from '../../helpers/dynalite';
+import { ORDERS as OFFLINE_ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
 const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
+  ...OFFLINE_ORDERS,
   thresholds: { observationMinutes: 30 },
 };
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-rollback:alarm-1';

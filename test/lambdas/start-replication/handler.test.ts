@@ -1,15 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { mockClient } from 'aws-sdk-client-mock';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { handler as StartHandler } from '../../../lambdas/start-replication/handler';
-import type { handler as StatusHandler } from '../../../lambdas/replication-status/handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tlsEndpointOf, useDatabaseSecrets, useHandlerEnvironment } from '../../helpers/handler';
+import { ORDERS, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 import { usePostgresWithTls } from '../../helpers/postgres-tls';
-import { stubLambdaEnvironment } from '../../helpers/lambda-environment';
-
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';
 
 /**
  * The start-replication and replication-status handlers together, as the migrate workflow uses
@@ -19,9 +12,20 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orde
 describe('start-replication and replication-status handlers', () => {
   const source = usePostgresWithTls();
   const target = usePostgresWithTls();
-  const secrets = mockClient(SecretsManagerClient);
-  let start: typeof StartHandler;
-  let status: typeof StatusHandler;
+  const lambda = useHandlerEnvironment({
+    load: async () => ({
+      start: (await import('../../../lambdas/start-replication/handler')).handler,
+      status: (await import('../../../lambdas/replication-status/handler')).handler,
+    }),
+    migrations: () => [{ ...ORDERS, source: tlsEndpointOf(source, SOURCE_SECRET), target: tlsEndpointOf(target, TARGET_SECRET) }],
+    checkpoints: false,
+  });
+  const start: typeof lambda.module.start = (event) => lambda.module.start(event);
+  const status: typeof lambda.module.status = (event) => lambda.module.status(event);
+  const secrets = useDatabaseSecrets(() => ({
+    [SOURCE_SECRET]: { username: 'postgres', password: source.password },
+    [TARGET_SECRET]: { username: 'postgres', password: target.password },
+  }));
 
   const sql = async (url: string, text: string) => {
     const client = new pg.Client({ connectionString: url });
@@ -36,33 +40,12 @@ describe('start-replication and replication-status handlers', () => {
   beforeAll(async () => {
     for (const server of [source, target]) await sql(server.url, `create table orders (id int primary key, total numeric(10,2))`);
     await sql(source.url, `insert into orders select i, i from generate_series(1, 500) i`);
-    const endpoint = (server: typeof source, secretArn: string) => ({ host: '127.0.0.1', port: server.port, database: 'postgres', secretArn, sslMode: 'require' });
-    stubLambdaEnvironment({
-      migrations: [
-        {
-          id: 'orders',
-          source: endpoint(source, SOURCE_SECRET),
-          target: endpoint(target, TARGET_SECRET),
-          replication: { engine: 'native' },
-          switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
-        },
-      ],
-    });
-    ({ handler: start } = await import('../../../lambdas/start-replication/handler'));
-    ({ handler: status } = await import('../../../lambdas/replication-status/handler'));
   });
 
   afterAll(async () => {
     // What a finished migration does: no subscription, slot or publication is left behind.
     await sql(target.url, `drop subscription if exists ferry_orders`);
     await sql(source.url, `drop publication if exists ferry_orders`);
-  });
-
-  beforeEach(() => {
-    clearCaches();
-    secrets.reset();
-    secrets.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: source.password }) });
-    secrets.on(GetSecretValueCommand, { SecretId: TARGET_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'postgres', password: target.password }) });
   });
 
   it('starts the replication once, then polls it until the full load is complete and changes stream', async () => {

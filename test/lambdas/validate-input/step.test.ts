@@ -7,15 +7,11 @@ import { EVENTS_PER_TABLE, HISTORY_EVENT_LIMIT, MIGRATE_DEFAULTS, worstCasePolli
 import { validateInputStep } from '../../../lambdas/validate-input/step';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { useDynalite } from '../../helpers/dynalite';
+import { ORDERS as OFFLINE_ORDERS } from '../../helpers/migrations';
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf';
 const ORDERS: MigrationConfigInput = {
-  id: 'orders',
-  source: { host: 'source.example', database: 'orders', secretArn: SECRET },
-  target: { host: 'target.example', database: 'orders', secretArn: SECRET },
-  replication: { engine: 'native' },
+  ...OFFLINE_ORDERS,
   thresholds: { maxLagSecondsForCutover: 8 },
-  switch: { strategy: 'ssm-parameter', parameterName: '/orders/db' },
 };
 
 const arn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:Ferry-dev-migrate:${name}`;
