@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
-import { detectDrift } from '../../lambdas/shared/drift/detect';
+import { DRIFT_DEFAULTS, detectDrift } from '../../lambdas/shared/drift/detect';
 import type { DriftOptions, DriftSides } from '../../lambdas/shared/drift/types';
 import { openDatabase } from './databases';
 import { positiveInt, tableSelection } from './options';
@@ -25,10 +25,10 @@ export function driftCommand(): Command {
     .option('--source <postgres-url>', 'the database moved from (before cutover)')
     .option('--snapshot <file>', "a schema snapshot written by 'ferry snapshot' (after cutover, when the source may be gone)")
     .requiredOption('--target <postgres-url>', 'the database moved to')
-    .addOption(new Option('--data <how>', 'rows compared besides the schema (with --source only)').choices(['none', 'sample', 'full']).default('none'))
+    .addOption(new Option('--data <how>', 'rows compared besides the schema (with --source only)').choices(['none', 'sample', 'full']).default(DRIFT_DEFAULTS.data))
     .option('--tables <pattern...>', "tables to check, 'schema.table' with * and ? (default: every user table; with --snapshot, the snapshot's own, and given ones only narrow it)")
     .option('--exclude <pattern...>', 'tables to leave out')
-    .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication', positiveInt('--settle-ms'), 0)
+    .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication', positiveInt('--settle-ms'), DRIFT_DEFAULTS.settleMs)
     .option('--json', 'print one JSON document: {"differences": [{kind, object, source, target, severity}]}')
     .action(async (options: DriftCommandOptions) => {
       if ((options.source === undefined) === (options.snapshot === undefined)) {

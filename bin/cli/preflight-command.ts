@@ -3,7 +3,7 @@ import { PREFLIGHT_CHECKS } from '../../lambdas/shared/preflight/checks';
 import { ferrySlotNames } from '../../lambdas/shared/preflight/ferry-slots';
 import { runPreflight, type PreflightReport } from '../../lambdas/shared/preflight/run-preflight';
 import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
-import { MigrationSchema } from '../../lambdas/shared/migration-config';
+import { CONFIG_DEFAULTS, MigrationSchema } from '../../lambdas/shared/migration-config';
 import { assertReplicationName } from '../../lambdas/shared/replication/native/names';
 import { openDatabase } from './databases';
 import { positiveInt, tableSelection } from './options';
@@ -55,7 +55,7 @@ export function preflightCommand(): Command {
     .addOption(new Option('--engine <engine>', 'the replication engine that will be used').choices(['native', 'dms']).default('native'))
     .option('--tables <pattern...>', "tables to migrate, 'schema.table' with * and ? (default: every user table)")
     .option('--exclude <pattern...>', 'tables to leave out')
-    .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), 32)
+    .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), CONFIG_DEFAULTS.lobMaxSizeKb)
     .option('--migration-id <id>', "the migration's id: slots Ferry already made for it count as in use, not as needed again", migrationId, CLI_MIGRATION_ID)
     .option('--replication-name <name>', 'native: the replicationName of the migration (default: ferry_<migration id>)', replicationName)
     .option('--waive <check...>', `errors of these checks do not fail the run (${ids.join(', ')})`)

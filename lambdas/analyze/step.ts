@@ -22,11 +22,15 @@ export interface AnalyzeOutput {
 
 /**
  * The Lambda function has 15 minutes; what does not fit is left to autovacuum, never a failed
- * step. Before a freeze it gets less: the cutover workflow has an hour in all.
+ * step. Before a freeze it gets less: the cutover workflow has an hour in all. Both follow from
+ * those limits, not an operator's choice, so they are not in the config.
  */
 const BUDGET_MS = { 'after-full-load': 12 * 60_000, 'before-freeze': 5 * 60_000 } as const;
 
-/** A table locked by something else (an anti-wraparound autovacuum, a DDL) is skipped, not waited for. */
+/**
+ * A table locked by something else (an anti-wraparound autovacuum, a DDL) is skipped, not waited
+ * for: ANALYZE is best effort, so a short fixed bound, not an operator setting.
+ */
 const LOCK_TIMEOUT_MS = 5_000;
 
 /**

@@ -24,7 +24,12 @@ export class BackOutUnsafeError extends FerryError {
   override readonly name = 'BackOutUnsafeError';
 }
 
-/** How long the back-out waits for writes made on the target to reach the source. */
+/**
+ * How long the back-out waits for the target's freeze, and then for writes made on the target to
+ * reach the source through reverse replication (a marker row). Well inside the function's 15
+ * minutes, so a drain that fails is reported as BackOutUnsafeError rather than a Lambda timeout.
+ * Not in the config yet (a candidate: an operator with a slow reverse path may want longer).
+ */
 const DRAIN_MS = 60_000;
 
 /**

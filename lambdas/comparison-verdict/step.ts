@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
 import { recordFullComparison } from '../shared/verification/full-comparison';
-import { withVerificationLease } from '../shared/verification/lease';
+import { WORKFLOW_LEASE_WAIT_MS, withVerificationLease } from '../shared/verification/lease';
 import { comparisonTimes, judgeComparison, type VerdictOutput } from './verdict';
 
 const count = z.number().int().min(0);
@@ -33,8 +33,6 @@ export const ComparisonVerdictInputSchema = z.strictObject({
   owner: z.string().min(1).optional(),
 });
 
-/** Waits this long for a scheduled round holding the verification lease. */
-const LEASE_WAIT_MS = 120_000;
 
 export async function comparisonVerdictStep(event: unknown, runtime: StepRuntime): Promise<VerdictOutput> {
   const input = parseInput(ComparisonVerdictInputSchema, event);
@@ -47,7 +45,7 @@ export async function comparisonVerdictStep(event: unknown, runtime: StepRuntime
   if (input.owner !== undefined) {
     const times = comparisonTimes(input.results, runtime.now());
     const equal = input.results.every((r) => r.complete && r.equal);
-    await withVerificationLease(runtime.store, input.migrationId, { owner: input.owner, leaseMs: 60_000, waitMs: LEASE_WAIT_MS }, (lease) =>
+    await withVerificationLease(runtime.store, input.migrationId, { owner: input.owner, leaseMs: 60_000, waitMs: WORKFLOW_LEASE_WAIT_MS }, (lease) =>
       recordFullComparison(runtime.store, lease, { migrationId: input.migrationId, runId: input.runId, ...times, equal }),
     );
   }

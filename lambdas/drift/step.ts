@@ -18,7 +18,11 @@ export const DriftInputSchema = z.strictObject({
   data: z.enum(['none', 'sample', 'full'], { error: "data must be 'none', 'sample' or 'full'" }).optional(),
 });
 
-/** What a data comparison may use of the function's 15 minutes. */
+/**
+ * What a data comparison may use of the function's 15-minute timeout (lib/constructs/workflows/steps.ts),
+ * leaving time to store the report and notify. Bounded by Lambda, not an operator's choice: what
+ * does not fit is reported as incomplete.
+ */
 const DATA_BUDGET_MS = 12 * 60_000;
 
 export type DriftOutput =
@@ -55,7 +59,7 @@ export async function driftStep(event: unknown, runtime: StepRuntime): Promise<D
 
   const phase = (await runtime.store.getState(input.migrationId))?.phase ?? 'new';
   const data = input.data ?? migration.drift.data;
-  const options = { selection: migration.tables, data, deadline: runtime.now() + DATA_BUDGET_MS, settleMs: 5_000 };
+  const options = { selection: migration.tables, data, deadline: runtime.now() + DATA_BUDGET_MS, settleMs: migration.verification.settleMs };
   let result: DriftResult;
   if (BEFORE_CUTOVER.has(phase)) {
     result = await withDatabases(runtime, migration, ({ source, target }) => detectDrift({ source, target }, options), { max: 2 });

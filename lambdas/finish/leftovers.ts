@@ -9,7 +9,11 @@ import { dmsReverseSlotName } from '../shared/replication/dms/resources';
 import { reverseName } from '../shared/replication/native/names';
 import { dropSlots } from '../shared/replication/native/slots';
 
-/** How long a slot still held by a WAL sender (a DMS task that is stopping) is waited for before its sender is ended. */
+/**
+ * How long a slot still held by a WAL sender (a DMS task that is stopping) is waited for before its
+ * sender is ended. A wait inside the finish function's 15 minutes, not an operator's choice: a
+ * stopping task lets go in seconds.
+ */
 const SLOT_RELEASE_MS = 60_000;
 
 /** The names a migration's replication objects carry on either database: publications, subscriptions, slots. */

@@ -5,7 +5,7 @@ import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
 import { withDatabases, withEngine, type StepRuntime } from '../shared/runtime';
-import { withVerificationLease } from '../shared/verification/lease';
+import { WORKFLOW_LEASE_WAIT_MS, withVerificationLease } from '../shared/verification/lease';
 import { cleanUpMigration, type CleanupReport } from './clean-up';
 import { decideFinish, type FinishDecision } from './plan';
 
@@ -44,8 +44,6 @@ export interface FinishCleanupOutput extends CleanupReport {
   readonly reason: string;
 }
 
-/** A verification round takes seconds; the cleanup waits this long for one that holds the lease. */
-const LEASE_WAIT_MS = 120_000;
 
 export async function finishStep(event: unknown, runtime: StepRuntime): Promise<FinishDecision | FinishCleanupOutput> {
   const input = parseInput(FinishInputSchema, event);
@@ -70,7 +68,7 @@ export async function finishStep(event: unknown, runtime: StepRuntime): Promise<
   }
   return runtime.store.runStep(input.runId, 'finish:clean-up', async () => {
     const report = await withEngine(runtime, migration, async (engine, dbs) => {
-      const done = await withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: 5 * 60_000, waitMs: LEASE_WAIT_MS }, (verificationLease) =>
+      const done = await withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: 5 * 60_000, waitMs: WORKFLOW_LEASE_WAIT_MS }, (verificationLease) =>
         cleanUpMigration({ migration, engine, ...dbs, store: runtime.store, lease: verificationLease, now: runtime.now }),
       );
       return done!;

@@ -582,3 +582,16 @@ export function snapshotPlan(m: MigrationConfig): Array<{ readonly side: 'source
   if (target && m.backup.snapshotTarget) plan.push({ side: 'target', ...target });
   return plan;
 }
+
+/**
+ * The schema's own defaults, for code that takes a setting as an optional parameter without a
+ * parsed migration (the CLI's options, the preflight and drift engines' fallbacks, the alarm
+ * constructs): read from the schemas above, never written a second time, so they cannot drift
+ * from what a config without the field gets.
+ */
+export const CONFIG_DEFAULTS = {
+  /** `replication.lobMaxSizeKb` (DMS engines). */
+  lobMaxSizeKb: lobMaxSizeKb.parse(undefined),
+  verification: VerificationSchema.parse({}),
+  drift: DriftSchema.parse({}),
+} as const;

@@ -6,7 +6,7 @@ export interface Notification {
   readonly migrationId: string;
   /** Machine-readable, e.g. `phase-changed`, `workflow-failed`. */
   readonly event: string;
-  /** One line; SNS limits email subjects to 100 characters. */
+  /** One line; SNS wants email subjects shorter than 100 characters (longer ones are cut). */
   readonly subject: string;
   readonly message: string;
 }
@@ -16,7 +16,11 @@ export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
 
-const SUBJECT_LIMIT = 100;
+/**
+ * SNS wants a subject "less than 100 characters long" (botocore's model of Publish): at most 99. A
+ * limit of the service, not a setting.
+ */
+const SUBJECT_LIMIT = 99;
 
 /** Publishes to the environment's SNS topic; `event` and `migrationId` become message attributes for filtering. */
 export function snsNotifier(client: SNSClient, topicArn: string): Notifier {

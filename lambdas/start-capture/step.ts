@@ -4,14 +4,15 @@ import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 import { applyProofFor } from '../shared/verification/applied';
 import { startCapture, type StartCaptureResult } from '../shared/verification/capture';
-import { withVerificationLease } from '../shared/verification/lease';
+import { WORKFLOW_LEASE_WAIT_MS, withVerificationLease } from '../shared/verification/lease';
 
 /** `{"migrationId", "runId", "owner"}`: the migrate run, and the execution that holds the migration lock. */
 export const StartCaptureInputSchema = z.strictObject({ migrationId, runId, owner: z.string().min(1, 'is required') });
 
-/** Waits this long for a scheduled round that holds the verification lease (rounds take seconds). */
-export const LEASE_WAIT_MS = 120_000;
-/** The capture start waits up to two minutes for the target: the lease outlasts that. */
+/**
+ * The capture start waits up to two minutes for the target (START_APPLY_WAIT_MS): the lease outlasts
+ * that, and the function's 5 minutes bound it. Follows from those waits, so not in the config.
+ */
 const LEASE_MS = 5 * 60_000;
 
 /**
@@ -23,7 +24,7 @@ export async function startCaptureStep(event: unknown, runtime: StepRuntime): Pr
   const input = parseInput(StartCaptureInputSchema, event);
   const migration = runtime.migration(input.migrationId);
   const result = await withDatabases(runtime, migration, (dbs) =>
-    withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: LEASE_MS, waitMs: LEASE_WAIT_MS }, (lease) =>
+    withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: LEASE_MS, waitMs: WORKFLOW_LEASE_WAIT_MS }, (lease) =>
       startCapture({ migration, ...dbs, store: runtime.store, lease, now: runtime.now }, input.runId, applyProofFor(migration, 'forward', dbs)),
     ),
   );

@@ -3,7 +3,7 @@ import { migrationId } from '../shared/cutover/inputs';
 import { parseInput } from '../shared/input';
 import { withEngine, type StepRuntime } from '../shared/runtime';
 import { dropCapture } from '../shared/verification/capture';
-import { withVerificationLease } from '../shared/verification/lease';
+import { WORKFLOW_LEASE_WAIT_MS, withVerificationLease } from '../shared/verification/lease';
 
 /** `{"migrationId"}`; `owner` (the execution) holds the verification lease while the capture is dropped. */
 export const StopReplicationInputSchema = z.strictObject({ migrationId, owner: z.string().min(1).default('stop-replication') });
@@ -14,8 +14,6 @@ export interface StopReplicationOutput {
   readonly capture: string;
 }
 
-/** A verification round takes seconds; the drop waits this long for one that holds the lease. */
-const LEASE_WAIT_MS = 120_000;
 
 /**
  * Stops replication in both directions and removes what it created on the databases, change
@@ -29,7 +27,7 @@ export async function stopReplicationStep(event: unknown, runtime: StepRuntime):
     const reverse = await engine.reverse();
     const reverseOutcome = reverse === undefined ? 'no reverse replication' : (await reverse.stop()).message;
     const forward = (await engine.stop()).message;
-    const dropped = await withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: 60_000, waitMs: LEASE_WAIT_MS }, (lease) =>
+    const dropped = await withVerificationLease(runtime.store, migration.id, { owner: input.owner, leaseMs: 60_000, waitMs: WORKFLOW_LEASE_WAIT_MS }, (lease) =>
       dropCapture({ migration, ...dbs, store: runtime.store, lease, now: runtime.now }, 'replication stopped: the migration was aborted or rolled back'),
     );
     const capture = dropped!.length === 0 ? 'no change-capture slot left' : `dropped change-capture slot(s) ${dropped!.join(', ')}`;

@@ -3,6 +3,7 @@ import { VerificationFailedError } from '../shared/verification/errors';
 import { parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
 import { describeDifferences, runVerification, type RunOutcome } from '../shared/verification/run';
+import { WORKFLOW_LEASE_WAIT_MS } from '../shared/verification/lease';
 
 /**
  * `{"migrationIds": [...]}` from the schedule (every minute, every configured migration), or
@@ -29,9 +30,6 @@ export const VerifyChangesInputSchema = z.union([
 export interface VerifyChangesOutput {
   readonly migrations: readonly RunOutcome[];
 }
-
-/** A workflow's round waits this long for the lease a scheduled round holds. */
-const WORKFLOW_LEASE_WAIT_MS = 120_000;
 
 /**
  * One live verification round per migration (lambdas/shared/verification/run.ts). Scheduled:

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { VerificationSchema } from '../../lambdas/shared/migration-config';
+import { CONFIG_DEFAULTS } from '../../lambdas/shared/migration-config';
 import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../lambdas/shared/verification/metrics';
 import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
 import { RunbookAlarm, type RunbookAlarmProps } from './runbook-alarm';
@@ -34,11 +34,10 @@ export interface VerificationAlarmsProps {
   readonly slotWalAlarmMb?: number;
 }
 
-/** The config's own defaults (lambdas/shared/migration-config.ts), so that the two cannot differ. */
-const CONFIG_DEFAULTS = VerificationSchema.parse({});
+/** The config's own defaults (CONFIG_DEFAULTS in lambdas/shared/migration-config.ts), so that the two cannot differ. */
 const DEFAULTS = {
-  settleMs: CONFIG_DEFAULTS.settleMs,
-  maxSlotWalMb: CONFIG_DEFAULTS.maxSlotWalMb,
+  settleMs: CONFIG_DEFAULTS.verification.settleMs,
+  maxSlotWalMb: CONFIG_DEFAULTS.verification.maxSlotWalMb,
   slotWalAlarmMb: (maxSlotWalMb: number) => Math.max(1, Math.floor(maxSlotWalMb / 2)),
 } as const;
 

@@ -2,11 +2,12 @@ import { dataDrift, snapshotCoverage } from './data-drift';
 import { driftFingerprint, sortDifferences } from './fingerprint';
 import { readSchemaSides, schemaDrift } from './schema-drift';
 import { sequenceExhaustion } from './sequence-exhaustion';
+import { CONFIG_DEFAULTS } from '../migration-config';
 import type { DriftDataCoverage, DriftDifference, DriftOptions, DriftResult, DriftSides } from './types';
 
-/** The defaults of DriftOptions, in one place. */
+/** The defaults of DriftOptions, in one place; `data` is the config's `drift.data` default. */
 export const DRIFT_DEFAULTS = {
-  data: 'none',
+  data: CONFIG_DEFAULTS.drift.data,
   sampleSegments: 4,
   exhaustionWarnPercent: 80,
   exhaustionErrorPercent: 95,

@@ -1,6 +1,6 @@
 import type { Database } from '../pg/connection';
 import type { TableSelection } from '../compare/table-patterns';
-import { ReplicationSchema } from '../migration-config';
+import { CONFIG_DEFAULTS } from '../migration-config';
 import type { ReplicationState } from '../replication/engine';
 import type { BackupContext } from './checks/backups';
 
@@ -71,16 +71,12 @@ export type ReplicationReading =
   | { readonly known: true; readonly state: ReplicationState }
   | { readonly known: false; readonly reason: string };
 
-/** The engine settings' defaults, read from the migration config schema (their one home). */
-function configDefaults(): { lobMaxSizeKb: number } {
-  const dms = ReplicationSchema.parse({ engine: 'dms-serverless' });
-  if (dms.engine !== 'dms-serverless') throw new Error('the replication schema changed its engines');
-  return { lobMaxSizeKb: dms.lobMaxSizeKb };
-}
-
-/** The defaults of the optional context fields. */
+/**
+ * The defaults of the optional context fields. `lobMaxSizeKb` is the migration config's own
+ * (CONFIG_DEFAULTS); `longTransactionSeconds` is the preflight's: no config field sets it.
+ */
 export const PREFLIGHT_DEFAULTS: { readonly lobMaxSizeKb: number; readonly longTransactionSeconds: number } = {
-  ...configDefaults(),
+  lobMaxSizeKb: CONFIG_DEFAULTS.lobMaxSizeKb,
   longTransactionSeconds: 300,
 };
 

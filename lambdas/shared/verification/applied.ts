@@ -33,6 +33,7 @@ export class ReplicaBehindError extends TransientError {
   override readonly name = 'ReplicaBehindError';
 }
 
+/** How often the apply proofs look again at the replica's position or a marker: short, since a frozen cutover waits on it; not a setting. */
 const POLL_MS = 50;
 /** How long the slot proof waits for a report before it writes a marker to prompt one. */
 const NUDGE_AFTER_MS = 200;

@@ -6,6 +6,15 @@ export class VerificationBusyError extends TransientError {
   override readonly name = 'VerificationBusyError';
 }
 
+/**
+ * How long a workflow's step waits for the verification lease a scheduled round holds: rounds
+ * take seconds and stop by their own deadline, so a longer wait means something is stuck. Past it
+ * the step throws VerificationBusyError and the workflow's Retry tries again. One value for every
+ * waiting step (start-capture, comparison-verdict, verify-changes, stop-replication, finish); not
+ * in the config, since it bounds a wait inside one Lambda invocation, not an operator's choice.
+ */
+export const WORKFLOW_LEASE_WAIT_MS = 120_000;
+
 export interface LeaseOptions {
   /** Who holds it: an execution ARN, or `schedule:<request id>`. */
   readonly owner: string;

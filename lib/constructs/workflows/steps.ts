@@ -179,7 +179,8 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
   },
   'comparison-verdict': {
     description: 'judges the per-table comparison results and stores the summary',
-    timeoutSeconds: 1 * MINUTE,
+    // It may wait WORKFLOW_LEASE_WAIT_MS (2 minutes) for a verification round's lease.
+    timeoutSeconds: 3 * MINUTE,
     memoryMb: 256,
     needs: ['checkpoints-read-write'],
   },

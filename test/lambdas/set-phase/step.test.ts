@@ -173,7 +173,7 @@ describe('phase-changed notifications', () => {
 
     // Assess
     expect(n.subject).toBe(`Ferry orders: phase ${to}`);
-    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.subject.length).toBeLessThan(100);
     expect(n.message.split('\n\n')[1]!.length).toBeGreaterThan(60);
   });
 

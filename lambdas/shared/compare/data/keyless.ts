@@ -17,6 +17,7 @@ export interface MultisetDiff {
   extraTotal: number;
 }
 
+/** Hash buckets a keyless table's rows are grouped into (a power of two: `h & (BUCKETS - 1)`); an algorithm constant, not a setting. */
 const BUCKETS = 1024;
 
 interface Bucket {

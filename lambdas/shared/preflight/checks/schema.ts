@@ -10,6 +10,7 @@ import { count, listNames, sentences } from '../text';
  */
 export const SCHEMA_KINDS_CHECKED_ELSEWHERE: readonly SchemaDifferenceKind[] = ['extension-missing', 'extension-extra', 'extension-version', 'sequence-behind'];
 
+/** A differing value is cut to this many characters in a message (presentation, not a setting). */
 const VALUE_CHARS = 120;
 
 function value(v: unknown): string {
