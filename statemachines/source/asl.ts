@@ -50,3 +50,33 @@ export function catchAll(next: string, resultPath = '$.error'): Json[] {
 export function render(definition: Definition): string {
   return `${JSON.stringify(definition, null, 2)}\n`;
 }
+
+/** The first state of every workflow: validate-input turns the execution input into `$.run`. */
+export function validateInput(workflow: string, next: string): State {
+  return task('ValidateInput', {
+    Parameters: { workflow, 'input.$': '$', 'executionId.$': '$$.Execution.Id', 'executionName.$': '$$.Execution.Name' },
+    ResultPath: '$.run',
+    Catch: catchAll('Report the failure'),
+    Next: next,
+  });
+}
+
+/** Takes the migration lock for this execution; its lease goes to `$.lease`. */
+export function acquireLock(next: string, Catch: Json[] = catchAll('Report the failure')): State {
+  return task('Lock', {
+    Parameters: { 'migrationId.$': '$.run.migrationId', action: 'acquire', 'owner.$': '$.run.owner', 'leaseSeconds.$': '$.run.leaseSeconds' },
+    ResultPath: '$.lease',
+    Catch,
+    Next: next,
+  });
+}
+
+/** Gives the migration lock back (only the lease's holder can). */
+export function releaseLock(next: string, Catch: Json[] = catchAll('Report the failure')): State {
+  return task('Lock', {
+    Parameters: { 'migrationId.$': '$.run.migrationId', action: 'release', 'lease.$': '$.lease' },
+    ResultPath: '$.released',
+    Catch,
+    Next: next,
+  });
+}

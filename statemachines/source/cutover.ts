@@ -1,4 +1,4 @@
-import { catchAll, task, type Definition } from './asl';
+import { acquireLock, catchAll, releaseLock, task, type Definition, validateInput } from './asl';
 
 /** statemachines/cutover.asl.json: run `npm run workflows:generate` after changing it. */
 export const cutover: Definition = {
@@ -6,28 +6,8 @@ export const cutover: Definition = {
   StartAt: 'Validate the input',
   TimeoutSeconds: 3600,
   States: {
-    'Validate the input': task('ValidateInput', {
-      Parameters: {
-        workflow: 'cutover',
-        'input.$': '$',
-        'executionId.$': '$$.Execution.Id',
-        'executionName.$': '$$.Execution.Name',
-      },
-      ResultPath: '$.run',
-      Catch: catchAll('Report the failure'),
-      Next: 'Acquire the migration lock',
-    }),
-    'Acquire the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'acquire',
-        'owner.$': '$.run.owner',
-        'leaseSeconds.$': '$.run.leaseSeconds',
-      },
-      ResultPath: '$.lease',
-      Catch: catchAll('Report the failure'),
-      Next: 'Check the guardrails',
-    }),
+    'Validate the input': validateInput('cutover', 'Acquire the migration lock'),
+    'Acquire the migration lock': acquireLock('Check the guardrails'),
     'Check the guardrails': task('Guardrails', {
       Parameters: {
         'migrationId.$': '$.run.migrationId',
@@ -248,16 +228,7 @@ export const cutover: Definition = {
       Catch: catchAll('Release the migration lock', '$.snapshotError'),
       Next: 'Release the migration lock',
     }),
-    'Release the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Cut over',
-    }),
+    'Release the migration lock': releaseLock('Cut over'),
     'Cut over': {
       Type: 'Pass',
       Parameters: {

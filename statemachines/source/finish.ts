@@ -1,4 +1,4 @@
-import { catchAll, task, type Definition } from './asl';
+import { acquireLock, catchAll, releaseLock, task, type Definition, validateInput } from './asl';
 
 /** statemachines/finish.asl.json: run `npm run workflows:generate` after changing it. */
 export const finish: Definition = {
@@ -6,28 +6,8 @@ export const finish: Definition = {
   StartAt: 'Validate the input',
   TimeoutSeconds: 3600,
   States: {
-    'Validate the input': task('ValidateInput', {
-      Parameters: {
-        workflow: 'finish',
-        'input.$': '$',
-        'executionId.$': '$$.Execution.Id',
-        'executionName.$': '$$.Execution.Name',
-      },
-      ResultPath: '$.run',
-      Catch: catchAll('Report the failure'),
-      Next: 'Acquire the migration lock',
-    }),
-    'Acquire the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'acquire',
-        'owner.$': '$.run.owner',
-        'leaseSeconds.$': '$.run.leaseSeconds',
-      },
-      ResultPath: '$.lease',
-      Catch: catchAll('Report the failure'),
-      Next: 'Decide what to finish',
-    }),
+    'Validate the input': validateInput('finish', 'Acquire the migration lock'),
+    'Acquire the migration lock': acquireLock('Decide what to finish'),
     'Decide what to finish': task('Finish', {
       Parameters: {
         action: 'plan',
@@ -66,16 +46,7 @@ export const finish: Definition = {
       ],
       Default: 'Release the lock, nothing to do',
     },
-    'Release the lock, nothing to do': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Nothing to finish',
-    }),
+    'Release the lock, nothing to do': releaseLock('Nothing to finish'),
     'Nothing to finish': {
       Type: 'Pass',
       Parameters: {
@@ -133,16 +104,7 @@ export const finish: Definition = {
       Catch: catchAll('Release the migration lock', '$.scheduleError'),
       Next: 'Release the migration lock',
     }),
-    'Release the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Completed',
-    }),
+    'Release the migration lock': releaseLock('Completed'),
     'Completed': {
       Type: 'Pass',
       Parameters: {

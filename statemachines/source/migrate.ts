@@ -1,4 +1,4 @@
-import { catchAll, task, type Definition } from './asl';
+import { acquireLock, catchAll, task, type Definition, validateInput } from './asl';
 
 /** statemachines/migrate.asl.json: run `npm run workflows:generate` after changing it. */
 export const migrate: Definition = {
@@ -6,28 +6,8 @@ export const migrate: Definition = {
   StartAt: 'Validate the input',
   TimeoutSeconds: 172800,
   States: {
-    'Validate the input': task('ValidateInput', {
-      Parameters: {
-        workflow: 'migrate',
-        'input.$': '$',
-        'executionId.$': '$$.Execution.Id',
-        'executionName.$': '$$.Execution.Name',
-      },
-      ResultPath: '$.run',
-      Catch: catchAll('Report the failure'),
-      Next: 'Acquire the migration lock',
-    }),
-    'Acquire the migration lock': task('Lock', {
-      Parameters: {
-        action: 'acquire',
-        'migrationId.$': '$.run.migrationId',
-        'owner.$': '$.run.owner',
-        'leaseSeconds.$': '$.run.leaseSeconds',
-      },
-      ResultPath: '$.lease',
-      Catch: catchAll('Report the failure'),
-      Next: 'Run the preflight checks',
-    }),
+    'Validate the input': validateInput('migrate', 'Acquire the migration lock'),
+    'Acquire the migration lock': acquireLock('Run the preflight checks'),
     'Run the preflight checks': task('Preflight', {
       Parameters: {
         'migrationId.$': '$.run.migrationId',

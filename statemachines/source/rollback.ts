@@ -1,4 +1,4 @@
-import { catchAll, catcher, task, type Definition } from './asl';
+import { acquireLock, catchAll, catcher, releaseLock, task, type Definition, validateInput } from './asl';
 
 /** statemachines/rollback.asl.json: run `npm run workflows:generate` after changing it. */
 export const rollback: Definition = {
@@ -6,28 +6,8 @@ export const rollback: Definition = {
   StartAt: 'Validate the input',
   TimeoutSeconds: 3600,
   States: {
-    'Validate the input': task('ValidateInput', {
-      Parameters: {
-        workflow: 'rollback',
-        'input.$': '$',
-        'executionId.$': '$$.Execution.Id',
-        'executionName.$': '$$.Execution.Name',
-      },
-      ResultPath: '$.run',
-      Catch: catchAll('Report the failure'),
-      Next: 'Acquire the migration lock',
-    }),
-    'Acquire the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'acquire',
-        'owner.$': '$.run.owner',
-        'leaseSeconds.$': '$.run.leaseSeconds',
-      },
-      ResultPath: '$.lease',
-      Catch: [catcher(['LockHeldError'], 'Record the ignored trigger'), ...catchAll('Report the failure')],
-      Next: 'Decide what to roll back',
-    }),
+    'Validate the input': validateInput('rollback', 'Acquire the migration lock'),
+    'Acquire the migration lock': acquireLock('Decide what to roll back', [catcher(['LockHeldError'], 'Record the ignored trigger'), ...catchAll('Report the failure')]),
     'Record the ignored trigger': task('RollbackPlan', {
       Parameters: {
         action: 'ignore',
@@ -73,16 +53,7 @@ export const rollback: Definition = {
       ],
       Default: 'Release the lock, nothing to do',
     },
-    'Release the lock, nothing to do': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Nothing to roll back',
-    }),
+    'Release the lock, nothing to do': releaseLock('Nothing to roll back'),
     'Record phase rolling-back': task('SetPhase', {
       Parameters: {
         'migrationId.$': '$.run.migrationId',
@@ -187,16 +158,7 @@ export const rollback: Definition = {
       Catch: catchAll('Report the failure'),
       Next: 'Release the migration lock',
     }),
-    'Release the migration lock': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Rolled back',
-    }),
+    'Release the migration lock': releaseLock('Rolled back'),
     'Rolled back': {
       Type: 'Pass',
       Parameters: {
@@ -264,16 +226,7 @@ export const rollback: Definition = {
       Catch: catchAll('Report the failure'),
       Next: 'Release the migration lock after aborting',
     }),
-    'Release the migration lock after aborting': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Aborted',
-    }),
+    'Release the migration lock after aborting': releaseLock('Aborted'),
     'Aborted': {
       Type: 'Pass',
       Parameters: {
@@ -305,16 +258,7 @@ export const rollback: Definition = {
       Catch: catchAll('Report the failure'),
       Next: 'Release the migration lock after backing out',
     }),
-    'Release the migration lock after backing out': task('Lock', {
-      Parameters: {
-        'migrationId.$': '$.run.migrationId',
-        action: 'release',
-        'lease.$': '$.lease',
-      },
-      ResultPath: '$.released',
-      Catch: catchAll('Report the failure'),
-      Next: 'Backed out',
-    }),
+    'Release the migration lock after backing out': releaseLock('Backed out'),
     'Backed out': {
       Type: 'Pass',
       Parameters: {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MigrationState, Phase, TransitionRecord } from '../../../lambdas/shared/checkpoints';
+import type { Phase } from '../../../lambdas/shared/checkpoints';
+import { stateAfter as stateOf } from '../../helpers/migration-state';
 import { decideFinish, FinishPhaseError, FinishTooEarlyError, type FinishRequest } from '../../../lambdas/finish/plan';
 import { decideRollback } from '../../../lambdas/rollback-plan/plan';
 
@@ -11,24 +12,7 @@ const FORCED: FinishRequest = { ...BY_HAND, force: true };
 const SCHEDULED: FinishRequest = { ...BY_HAND, scheduled: true };
 
 /** A state that went through `path` (from `new`), one minute apart, the last move at `lastAt`. */
-function stateAfter(path: readonly Phase[], lastAt = CUT_OVER_AT): MigrationState {
-  const history: TransitionRecord[] = path.map((to, i) => ({
-    from: i === 0 ? 'new' : path[i - 1]!,
-    to,
-    version: i + 2,
-    at: new Date(lastAt - (path.length - 1 - i) * MINUTE).toISOString(),
-    reason: `test moves to ${to}`,
-  }));
-  return {
-    migrationId: 'orders',
-    phase: path.at(-1) ?? 'new',
-    version: path.length + 1,
-    createdAt: new Date(lastAt - path.length * MINUTE).toISOString(),
-    updatedAt: new Date(lastAt).toISOString(),
-    reason: history.at(-1)?.reason ?? 'created',
-    history,
-  };
-}
+const stateAfter = (path: readonly Phase[], lastAt = CUT_OVER_AT) => stateOf(path, lastAt);
 
 const CUT_OVER = stateAfter(['replicating', 'ready', 'cutting-over', 'cut-over']);
 
