@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
-import { emptyStack } from '../lib/stack-fixture';
+import { emptyStack } from '../lib/stack.fixture';
 import {
   applicableRuleFiles,
   applyExemptions,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnvironments } from '../../lib/config';
 import cdkJson from '../../cdk.json';
-import { validEnvironment } from './config.fixtures';
+import { validEnvironment } from './config.fixture';
 
 /** Parses `{ <env>: mutated copy of the valid environment }` and returns the problems. */
 function problemsOf(mutate: (env: any) => void, envName = 'dev'): string[] {

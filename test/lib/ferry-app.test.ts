@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json';
 import { ConfigError } from '../../lib/config';
 import { addFerryStacks } from '../../lib/ferry-app';
-import { validEnvironment } from './config.fixtures';
-import { TEST_CONTEXT } from './stack-fixture';
+import { validEnvironment } from './config.fixture';
+import { TEST_CONTEXT } from './stack.fixture';
 
 const outdirs: string[] = [];
 function appWith(environments: unknown): App {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ferryStack } from './stack-fixture';
+import { ferryStack } from './stack.fixture';
 
 describe('FerryStack', () => {
   it('encrypts with its own rotating customer-managed key', () => {

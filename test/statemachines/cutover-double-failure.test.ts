@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { executionEndedStep } from '../../lambdas/execution-ended/step';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { cutoverScene, eventually } from './cutover-fixture';
+import { cutoverScene, eventually } from './cutover.fixture';
 
 /** What EventBridge sends execution-ended when an execution fails (the rule in lib/constructs/workflows.ts). */
 const failedEvent = (executionArn: string, migrationId: string) => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { cutoverScene, eventually } from './cutover-fixture';
+import { cutoverScene, eventually } from './cutover.fixture';
 
 /**
  * The real statemachines/cutover.asl.json and rollback.asl.json on two embedded servers with

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { migrateHarness } from './migrate-fixture';
+import { migrateHarness } from './migrate.fixture';
 
 /** The real statemachines/drift.asl.json with the drift step in-process. */
 describe('the drift workflow', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatabasePair } from '../helpers/database-pair';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { cutoverScene, type CutoverScene } from './cutover-fixture';
+import { cutoverScene, type CutoverScene } from './cutover.fixture';
 
 /** Everything replication and Ferry leave on a database: none of it may outlive a finished migration. */
 const INVENTORY_SQL = `

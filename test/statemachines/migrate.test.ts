@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { migrateHarness } from './migrate-fixture';
+import { migrateHarness } from './migrate.fixture';
 
 /**
  * The real statemachines/migrate.asl.json, run by aws-local-stepfunctions with every step

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { cutoverScene, eventually } from './cutover-fixture';
+import { cutoverScene, eventually } from './cutover.fixture';
 
 /** The real statemachines/rollback.asl.json, after and before a cutover, under continuous writes. */
 describe('the rollback workflow', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { guardrailsStep } from '../../lambdas/guardrails/step';
 import { usePostgresPair } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
-import { cutoverScene, type CutoverScene } from './cutover-fixture';
+import { cutoverScene, type CutoverScene } from './cutover.fixture';
 
 /**
  * What continuous verification proves at the moments that matter, through the real workflows

@@ -3,7 +3,7 @@ import { analyzeStep } from '../../../lambdas/analyze/step';
 import { usePostgresPair } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
 import { localRuntime } from '../../../local/runtime';
-import { migrateHarness } from '../../statemachines/migrate-fixture';
+import { migrateHarness } from '../../statemachines/migrate.fixture';
 
 const LITE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lite-AbCdEf';
 

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { AsyncFunctionWatch } from '../../../lib/constructs/async-function-watch';
-import { emptyStack } from '../stack-fixture';
+import { emptyStack } from '../stack.fixture';
 
 function watched(silentAfter?: Duration) {
   const stack = emptyStack();

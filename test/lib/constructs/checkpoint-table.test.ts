@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { CheckpointTable } from '../../../lib/constructs/checkpoint-table';
-import { emptyStack } from '../stack-fixture';
+import { emptyStack } from '../stack.fixture';
 
 describe('CheckpointTable', () => {
   it('keys items by string pk and sk, expires them by the ttl attribute, and bills on demand', () => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { type ConfigError, parseEnvironments } from '../../../lib/config';
 import { DMS_PLUGIN_NAME, DmsReplication, TARGET_AFTER_CONNECT_SCRIPT } from '../../../lib/constructs/dms-replication';
 import { dmsTableMappings } from '../../../lib/constructs/dms/table-mappings';
-import { validEnvironment } from '../config.fixtures';
-import { emptyStack } from '../stack-fixture';
+import { validEnvironment } from '../config.fixture';
+import { emptyStack } from '../stack.fixture';
 import { dmsReverseSlotName } from '../../../lambdas/shared/replication/dms/resources';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';

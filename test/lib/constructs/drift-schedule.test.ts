@@ -15,8 +15,8 @@ import type { DriftResult } from '../../../lambdas/shared/drift/types';
 import { MigrationSchema, type MigrationConfig, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { emfMetrics } from '../../../lambdas/shared/observability';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
-import { validEnvironment } from '../config.fixtures';
-import { emptyStack, ferryStack, TEST_CONTEXT } from '../stack-fixture';
+import { validEnvironment } from '../config.fixture';
+import { emptyStack, ferryStack, TEST_CONTEXT } from '../stack.fixture';
 
 type Json = any;
 

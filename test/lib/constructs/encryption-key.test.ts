@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
-import { emptyStack } from '../stack-fixture';
+import { emptyStack } from '../stack.fixture';
 
 describe('EncryptionKey', () => {
   it('lets CloudWatch Logs of its own account and region encrypt log groups with it', () => {

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { Notifications } from '../../../lib/constructs/notifications';
-import { emptyStack } from '../stack-fixture';
+import { emptyStack } from '../stack.fixture';
 
 describe('Notifications', () => {
   it('creates a KMS-encrypted topic that refuses unencrypted transport', () => {

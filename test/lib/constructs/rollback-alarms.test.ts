@@ -24,8 +24,8 @@ import { RollbackInputSchema } from '../../../lambdas/validate-input/switch-work
 import { emfMetrics } from '../../../lambdas/shared/observability';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
-import { validEnvironment } from '../config.fixtures';
-import { emptyStack, ferryStack } from '../stack-fixture';
+import { validEnvironment } from '../config.fixture';
+import { emptyStack, ferryStack } from '../stack.fixture';
 
 type Json = any;
 

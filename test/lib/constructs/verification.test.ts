@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { VerificationAlarms } from '../../../lib/constructs/verification-alarms';
 import { VerificationSchedule } from '../../../lib/constructs/verification-schedule';
 import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../../lambdas/shared/verification/metrics';
-import { emptyStack, ferryStack } from '../stack-fixture';
+import { emptyStack, ferryStack } from '../stack.fixture';
 
 function verifyFunction(stack: ReturnType<typeof emptyStack>, id = 'Verify') {
   return lambda.Function.fromFunctionArn(stack, id, 'arn:aws:lambda:eu-west-1:123456789012:function:Ferry-test-verify-changes');

@@ -17,8 +17,8 @@ import type { FerryStack } from '../../../lib/ferry-stack';
 import type { MigrationConfig } from '../../../lambdas/shared/migration-config';
 import { DmsResourcesSchema } from '../../../lambdas/shared/replication/dms/resources';
 import { decodeMigrations, loadMigration, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../../lambdas/shared/runtime-config';
-import { validEnvironment } from '../config.fixtures';
-import { emptyStack, ferryStack } from '../stack-fixture';
+import { validEnvironment } from '../config.fixture';
+import { emptyStack, ferryStack } from '../stack.fixture';
 
 // ---------------------------------------------------------------------------------------------
 // Reading the template

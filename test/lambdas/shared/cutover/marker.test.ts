@@ -4,7 +4,7 @@ import { readTables } from '../../../../lambdas/shared/compare/data/catalog';
 import { ALL_USER_TABLES } from '../../../../lambdas/shared/compare/table-patterns';
 import { listTables } from '../../../../lambdas/list-tables/list-tables';
 import { manualClock } from '../../../helpers/clock';
-import { REPLICATION_TIMEOUT, useNativePair, waitForState } from '../replication/native/native-fixture';
+import { REPLICATION_TIMEOUT, useNativePair, waitForState } from '../replication/native/native.fixture';
 
 const REAL_WAIT = () => ({ deadline: Date.now() + REPLICATION_TIMEOUT.timeout });
 

@@ -4,7 +4,7 @@ import { FreezeExpiredError, FreezeIncompleteError, FreezeRoleError } from '../.
 import { freezeWrites, thawWrites, type FreezeRequest } from '../../../../lambdas/shared/freeze/freeze';
 import type { FreezeConfig } from '../../../../lambdas/shared/migration-config';
 import { useDynalite } from '../../../helpers/dynalite';
-import { failureOf, privilegesOf, useFreezeServer, type FreezeDatabase } from './freeze-fixture';
+import { failureOf, privilegesOf, useFreezeServer, type FreezeDatabase } from './freeze.fixture';
 
 const MIGRATION = 'orders-migration';
 const TABLES = ['orders', 'notes', 'owned'].map((name) => ({ schema: 'public', name }));

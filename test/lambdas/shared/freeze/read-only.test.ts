@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyReadOnly, planReadOnly, restoreReadOnly } from '../../../../lambdas/shared/freeze/read-only';
-import { failureOf, useFreezeServer, type FreezeDatabase } from './freeze-fixture';
+import { failureOf, useFreezeServer, type FreezeDatabase } from './freeze.fixture';
 
 /** Every role's settings in every database, as `role@database: setting=value, ...`. */
 async function roleSettings(sql: FreezeDatabase['sql'], roles: readonly string[]): Promise<string[]> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FreezeIncompleteError } from '../../../../lambdas/shared/freeze/errors';
 import { applyRevoke, planRevoke, restoreGrants } from '../../../../lambdas/shared/freeze/revoke';
 import type { TableName } from '../../../../lambdas/shared/pg/identifiers';
-import { failureOf, privilegesOf, useFreezeServer, type FreezeDatabase } from './freeze-fixture';
+import { failureOf, privilegesOf, useFreezeServer, type FreezeDatabase } from './freeze.fixture';
 
 const table = (name: string): TableName => ({ schema: 'public', name });
 

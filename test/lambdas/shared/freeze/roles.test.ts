@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FreezeRoleError } from '../../../../lambdas/shared/freeze/errors';
 import { resolveFreezeRoles } from '../../../../lambdas/shared/freeze/roles';
-import { useFreezeServer } from './freeze-fixture';
+import { useFreezeServer } from './freeze.fixture';
 
 describe('resolveFreezeRoles', () => {
   const server = useFreezeServer();

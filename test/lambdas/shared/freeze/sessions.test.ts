@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FreezeExpiredError } from '../../../../lambdas/shared/freeze/errors';
 import { endOpenWrites, endSessions, endSessionsAndWait } from '../../../../lambdas/shared/freeze/sessions';
 import { manualClock } from '../../../helpers/clock';
-import { failureOf, useFreezeServer } from './freeze-fixture';
+import { failureOf, useFreezeServer } from './freeze.fixture';
 
 const pidOf = async (client: pg.Client): Promise<number> => (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
 

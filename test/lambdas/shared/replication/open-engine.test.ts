@@ -5,7 +5,7 @@ import { MigrationSchema, type MigrationConfig } from '../../../../lambdas/share
 import { createEngine, ensureReverseSlot } from '../../../../lambdas/shared/replication/open-engine';
 import { staticSecrets } from '../../../../lambdas/shared/secrets';
 import { usePostgresPair } from '../../../helpers/database-pair';
-import { REPLICATION_TIMEOUT, replicationObjects, NOTHING } from './native/native-fixture';
+import { REPLICATION_TIMEOUT, replicationObjects, NOTHING } from './native/native.fixture';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-target-AbCdEf';

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { TransientError } from '../../../../../lambdas/shared/errors';
 import { DmsTransientError } from '../../../../../lambdas/shared/replication/dms/errors';
 import { ReplicationBusyError, ReplicationNotFoundError } from '../../../../../lambdas/shared/replication/engine';
-import { FORWARD_TASK_ARN, INSTANCE_RESOURCE, SERVERLESS_RESOURCE, errors, forwardTask, newEngine, sleep } from './fixtures';
+import { FORWARD_TASK_ARN, INSTANCE_RESOURCE, SERVERLESS_RESOURCE, errors, forwardTask, newEngine, sleep } from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 

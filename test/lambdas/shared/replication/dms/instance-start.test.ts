@@ -19,7 +19,7 @@ import {
   newEngine,
   sleep,
   tableStats,
-} from './fixtures';
+} from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 

@@ -22,7 +22,7 @@ import {
   serverlessReplication,
   sleep,
   tableStats,
-} from './fixtures';
+} from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 const cloudwatch = mockClient(CloudWatchClient);

@@ -28,7 +28,7 @@ import {
   serverlessReplication,
   sleep,
   tableStats,
-} from './fixtures';
+} from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ReplicationBusyError, ReplicationStartRefusedError } from '../../../../../lambdas/shared/replication/engine';
-import { FORWARD_CONFIG_ARN, SERVERLESS_RESOURCE, errors, newEngine, serverlessReplication, sleep, tableStats } from './fixtures';
+import { FORWARD_CONFIG_ARN, SERVERLESS_RESOURCE, errors, newEngine, serverlessReplication, sleep, tableStats } from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 

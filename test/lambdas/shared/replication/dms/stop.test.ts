@@ -20,7 +20,7 @@ import {
   reverseTask,
   serverlessReplication,
   sleep,
-} from './fixtures';
+} from './dms.fixture';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Database } from '../../../../../lambdas/shared/pg/connection';
 import { ReplicationStartRefusedError } from '../../../../../lambdas/shared/replication/engine';
 import { NativeEngine } from '../../../../../lambdas/shared/replication/native/engine';
-import { NOTHING, REPLICATION_TIMEOUT, connectionOf, type NativePair, replicationObjects, useNativePair, waitForSameRows, waitForState } from './native-fixture';
+import { NOTHING, REPLICATION_TIMEOUT, connectionOf, type NativePair, replicationObjects, useNativePair, waitForSameRows, waitForState } from './native.fixture';
 
 describe('native replication: start, stop, failure', () => {
   const servers = useNativePair();

@@ -4,7 +4,7 @@ import { Database } from '../../../../../lambdas/shared/pg/connection';
 import { NativeEngine } from '../../../../../lambdas/shared/replication/native/engine';
 import { usePostgres } from '../../../../helpers/postgres';
 import { usePostgresMajor } from '../../../../helpers/postgres-versions';
-import { NOTHING, REPLICATION_TIMEOUT, connectionOf, replicationObjects, waitForSameRows, waitForState } from './native-fixture';
+import { NOTHING, REPLICATION_TIMEOUT, connectionOf, replicationObjects, waitForSameRows, waitForState } from './native.fixture';
 
 /**
  * A PostgreSQL 17 source and a PostgreSQL 15 target: no `origin` option on the subscription (16+),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReplicationLagUnknownError } from '../../../../../lambdas/shared/replication/engine';
-import { REPLICATION_TIMEOUT, rowsOf, useNativePair, waitForSameRows, waitForState } from './native-fixture';
+import { REPLICATION_TIMEOUT, rowsOf, useNativePair, waitForSameRows, waitForState } from './native.fixture';
 
 const SCHEMA = `
   create table items (id int primary key, name text not null, price numeric(10, 2));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOTHING, REPLICATION_TIMEOUT, replicationObjects, rowsOf, useNativePair, waitForSameRows, waitForState, type NativePair } from './native-fixture';
+import { NOTHING, REPLICATION_TIMEOUT, replicationObjects, rowsOf, useNativePair, waitForSameRows, waitForState, type NativePair } from './native.fixture';
 
 /** A forward replication in cdc with some rows, as at cutover once the source is frozen and drained. */
 async function streamingPair(servers: ReturnType<typeof useNativePair>): Promise<NativePair> {

@@ -2,7 +2,7 @@ import { MemorySwitch } from '../../lambdas/shared/switch/switch';
 import { auditWrites, ContinuousWriter, WRITES_TABLE_SQL } from '../../local/continuous-writer';
 import type { DatabasePair } from '../helpers/database-pair';
 import type { DynaliteFixture } from '../helpers/dynalite';
-import { migrateHarness, type MigrateHarness } from './migrate-fixture';
+import { migrateHarness, type MigrateHarness } from './migrate.fixture';
 
 /**
  * A migration that the migrate workflow has brought to `ready`, with an application role `app`

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseEnvironments } from '../../lib/config';
 import { FerryStack } from '../../lib/ferry-stack';
-import { validEnvironment } from './config.fixtures';
+import { validEnvironment } from './config.fixture';
 
 /** Context that keeps CDK tests fast: no Lambda bundling. */
 export const TEST_CONTEXT = { 'aws:cdk:bundling-stacks': [] };
