@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { forStepFunctions } from '../lambdas/shared/errors';
 import type { StepRuntime } from '../lambdas/shared/runtime';
 
 /** A workflow step as the local runner calls it: the same step function the Lambda handler calls. */
@@ -123,8 +124,10 @@ export function runWorkflow(workflow: string, input: unknown, options: RunWorkfl
   return startWorkflow(workflow, input, options).result;
 }
 
-/** What Lambda makes of a thrown error: the error type is its name, the cause a JSON document. */
-function asLambdaError(error: unknown): Error {
+/** What Lambda makes of a step's thrown error: the error type is its name, the cause a JSON document. */
+function asLambdaError(thrown: unknown): Error {
+  // The handler wrapper's renaming (lambdas/shared/handler.ts), as the deployed functions do it.
+  const error = forStepFunctions(thrown);
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   const lambdaError = new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] }));

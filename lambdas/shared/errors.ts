@@ -19,6 +19,25 @@ export class TransientError extends FerryError {
   readonly retryable = true;
 }
 
+/** The one error name under which Step Functions sees every TransientError, subclasses included. */
+export const TRANSIENT_ERROR_NAME = 'TransientError';
+
+/**
+ * What a step's error becomes on its way to Step Functions, which matches names, not classes. A
+ * TransientError subclass becomes a plain TransientError: one Retrier entry then covers every
+ * transient class, and a new subclass needs no change to the workflows. The subclass's name leads
+ * the message (`DatabaseConnectionError: …`, which is what the Cause shows), and the original
+ * error is its `cause`. Any other error is returned as it is: its name is what Catch matches.
+ */
+export function forStepFunctions(error: unknown): unknown {
+  if (!(error instanceof TransientError) || error.name === TRANSIENT_ERROR_NAME) return error;
+  const renamed = new TransientError(`${error.name}: ${error.message}`, { cause: error });
+  // The thrower's frames, not this function's.
+  const frames = error.stack?.indexOf('\n    at ') ?? -1;
+  if (frames >= 0) renamed.stack = `${TRANSIENT_ERROR_NAME}: ${renamed.message}${error.stack!.slice(frames)}`;
+  return renamed;
+}
+
 export class MigrationNotFoundError extends FerryError {
   override readonly name = 'MigrationNotFoundError';
 

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { awsRuntime } from './aws-runtime';
+import { forStepFunctions } from './errors';
 import { logger } from './observability';
 import { NO_DEADLINE, withDeadline, type StepRuntime } from './runtime';
 
@@ -47,7 +48,9 @@ export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
  * the invocation's context (request id, function name, cold start) to every log line of the
  * Powertools logger, gives the step a runtime whose `deadline()` is Lambda's remaining time less
  * the safety margin, logs the output once, and returns it. An error is rethrown as it is, so
- * Step Functions sees its name (and Retry and Catch match it).
+ * Step Functions sees its name (and Retry and Catch match it), except that every TransientError
+ * subclass is rethrown as TransientError with the subclass named in its message
+ * (`forStepFunctions`): the workflows retry that one name.
  */
 export function stepHandler<O>(step: string, run: HandlerStep<O>, options: StepHandlerOptions<O> = {}): StepLambdaHandler<O> {
   // Only the two arguments: a step's optional third parameter is never handed Lambda's context.
@@ -63,7 +66,12 @@ export function contextStepHandler<O>(step: string, run: ContextHandlerStep<O>, 
     if (context) logger.addContext(context as Context);
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadline = remaining === undefined ? NO_DEADLINE : Date.now() + Math.max(0, remaining - margin);
-    const output = await run(event, withDeadline(runtime(), deadline), context);
+    let output: O;
+    try {
+      output = await run(event, withDeadline(runtime(), deadline), context);
+    } catch (error) {
+      throw forStepFunctions(error);
+    }
     if (options.log) options.log(output);
     else logger.info(step, { output });
     return output;

@@ -1,3 +1,5 @@
+import { TRANSIENT_ERROR_NAME } from '../../lambdas/shared/errors';
+
 /**
  * The Retry policies of Ferry's workflows, each named once. Every Task retries the Lambda service
  * errors and Ferry's transient errors; which policy a Task uses is the only thing its source says.
@@ -12,24 +14,11 @@ export const LAMBDA_SERVICE_ERRORS = [
 ] as const;
 
 /**
- * Every transient error a step throws, by name: TransientError and each of its subclasses under
- * lambdas/. Step Functions matches error names exactly, not classes, so a new subclass must be
- * added here (test/statemachines/retry-names.test.ts fails until it is), then the files generated.
+ * The transient errors, by the one name Step Functions sees for them: the handler wrapper
+ * (lambdas/shared/handler.ts, `forStepFunctions`) reports every TransientError subclass as
+ * TransientError, naming the subclass in the Cause. A new transient class needs no change here.
  */
-export const TRANSIENT_ERRORS = [
-  'TransientError',
-  'DatabaseConnectionError',
-  'SecretsTransientError',
-  'DmsTransientError',
-  'ReplicationBusyError',
-  'ReplicationLagUnknownError',
-  'CheckpointTransientError',
-  'SwitchTransientError',
-  'VerificationLeaseLostError',
-  'CaptureSlotBusyError',
-  'ReplicaBehindError',
-  'VerificationBusyError',
-] as const;
+export const TRANSIENT_ERRORS = [TRANSIENT_ERROR_NAME] as const;
 
 /** One Retrier, keys in the order the files show them (a type, so that it is Json). */
 export type Retrier = {

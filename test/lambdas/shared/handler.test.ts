@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as HandlerModule from '../../../lambdas/shared/handler';
-import { TransientError } from '../../../lambdas/shared/errors';
+import type * as ErrorsModule from '../../../lambdas/shared/errors';
 import { NO_DEADLINE, type StepRuntime } from '../../../lambdas/shared/runtime';
 
 /** A runtime whose ports are never reached: the steps here read only `deadline()`. */
@@ -26,6 +26,9 @@ const context = {
 describe('stepHandler', () => {
   let stepHandler: typeof HandlerModule.stepHandler;
   let contextStepHandler: typeof HandlerModule.contextStepHandler;
+  // From the same fresh module graph as the handler, so that instanceof holds.
+  let TransientError: typeof ErrorsModule.TransientError;
+  let MigrationNotFoundError: typeof ErrorsModule.MigrationNotFoundError;
   let lines: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
@@ -34,6 +37,7 @@ describe('stepHandler', () => {
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
     vi.resetModules();
     ({ stepHandler, contextStepHandler } = await import('../../../lambdas/shared/handler'));
+    ({ TransientError, MigrationNotFoundError } = await import('../../../lambdas/shared/errors'));
     return () => vi.unstubAllEnvs();
   });
 
@@ -121,14 +125,28 @@ describe('stepHandler', () => {
 
   it('rethrows a step error unchanged: the same object, name and cause, and logs no output', async () => {
     capture();
+    const error = new MigrationNotFoundError('orders');
+    const handler = stepHandler('set-phase', async () => Promise.reject(error), { runtime: fakeRuntime });
+    const thrown = await handler({}, context).catch((e: unknown) => e);
+    expect(thrown).toBe(error);
+    expect(lines).toEqual([]);
+  });
+
+  it('rethrows a TransientError subclass as TransientError, the subclass named in the message and kept as the cause', async () => {
     class SomeTransientError extends TransientError {
       override readonly name = 'SomeTransientError';
     }
     const error = new SomeTransientError('try again');
     const handler = stepHandler('set-phase', async () => Promise.reject(error), { runtime: fakeRuntime });
     const thrown = await handler({}, context).catch((e: unknown) => e);
-    expect(thrown).toBe(error);
-    expect(thrown).toMatchObject({ name: 'SomeTransientError', message: 'try again', retryable: true });
-    expect(lines).toEqual([]);
+    expect(thrown).toBeInstanceOf(TransientError);
+    expect(thrown).toMatchObject({ name: 'TransientError', message: 'SomeTransientError: try again', retryable: true, cause: error });
+    expect((thrown as Error).stack).toMatch(/^TransientError: SomeTransientError: try again\n {4}at .*handler\.test\.ts/);
+  });
+
+  it('rethrows a plain TransientError as it is', async () => {
+    const error = new TransientError('busy');
+    const handler = stepHandler('set-phase', async () => Promise.reject(error), { runtime: fakeRuntime });
+    await expect(handler({}, context)).rejects.toBe(error);
   });
 });
