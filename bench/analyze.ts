@@ -13,22 +13,16 @@ import { CheckpointStore } from '../lambdas/shared/checkpoints';
 import { createCheckpointTable, createLocalDocumentClient, startDynalite } from '../local/dynalite';
 import { startPostgres } from '../local/postgres';
 import { localRuntime } from '../local/runtime';
+import { positiveInts, progressLog } from './common';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const positiveInts = (v: string) => {
-  const out = v.split(',').map(Number);
-  if (out.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`expected positive whole numbers separated by commas, got '${v}'`);
-  return out;
-};
 const options = new Command()
   .option('--sizes <list>', 'rows in the table, one ANALYZE per size', positiveInts, [100_000, 1_000_000, 10_000_000])
   .option('--json', 'print only the JSON document')
   .parse()
   .opts<{ sizes: number[]; json?: boolean }>();
-const log = (line: string) => {
-  if (!options.json) process.stderr.write(`${line}\n`);
-};
+const log = progressLog(options.json);
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench-AbCdEf';
 
 async function main(): Promise<void> {

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import pg from 'pg';
 import { startPostgres, type LocalPostgres } from '../local/postgres';
+import { progressLog } from './common';
 
 const options = new Command()
   .option('--rows <n>', 'rows in pgbench_accounts on each server', (v) => Number(v), 10_000_000)
@@ -26,9 +27,7 @@ const options = new Command()
   .parse()
   .opts<{ rows: number; runs: number; analyze: boolean; json?: boolean }>();
 
-const log = (line: string) => {
-  if (!options.json) process.stderr.write(`${line}\n`);
-};
+const log = progressLog(options.json);
 
 const SETTINGS = { shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min', synchronous_commit: 'off' };
 

@@ -15,27 +15,21 @@
  *   npm run bench:freeze -- [--sizes 1000000,5000000,20000000] [--clients 2] [--runs 1] [--json]
  */
 import { Command } from 'commander';
-import pg from 'pg';
+import type pg from 'pg';
 import { CheckpointStore } from '../lambdas/shared/checkpoints';
-import { MemorySwitch } from '../lambdas/shared/switch/switch';
-import { auditWrites, ContinuousWriter, WRITES_TABLE_SQL } from '../local/continuous-writer';
+import { auditWrites, ContinuousWriter } from '../local/continuous-writer';
 import { createCheckpointTable, createLocalDocumentClient, startDynalite } from '../local/dynalite';
-import { startPostgres, type LocalPostgres } from '../local/postgres';
-import { localRuntime } from '../local/runtime';
+import { startPostgres } from '../local/postgres';
 import { LOCAL_STEPS } from '../local/steps';
 import { longestGapMs as gap } from '../local/rehearsal/report';
 import { LocalVerificationSchedule } from '../local/verification-schedule';
 import { runWorkflow } from '../local/workflow-runner';
+import { APP, createAppDatabase, median, nativeMigration, positiveInts, progressLog, sql } from './common';
 
 // The AWS SDK warns on every start that its 2027 releases need Node.js 22 (DESIGN.md, toolchain):
 // noise for an operator here, so silenced before any client is made.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const positiveInts = (v: string) => {
-  const out = v.split(',').map(Number);
-  if (out.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`expected positive whole numbers separated by commas, got '${v}'`);
-  return out;
-};
 const options = new Command()
   .option('--sizes <list>', 'rows in the big table, one cutover per size', positiveInts, [1_000_000, 5_000_000, 20_000_000])
   .option('--clients <n>', 'application clients writing throughout', (v) => positiveInts(v)[0]!, 2)
@@ -44,17 +38,12 @@ const options = new Command()
   .parse()
   .opts<{ sizes: number[]; clients: number; runs: number; json?: boolean }>();
 
-const log = (line: string) => {
-  if (!options.json) process.stderr.write(`${line}\n`);
-};
-const APP = { user: 'app', password: 'app-bench' };
-const SECRETS = { source: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench-source-AbCdEf', target: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench-target-AbCdEf' };
+const log = progressLog(options.json);
 const DATABASE = 'bench';
 const SETTINGS = { shared_buffers: '512MB', max_wal_size: '8GB', checkpoint_timeout: '30min', max_logical_replication_workers: '8', max_sync_workers_per_subscription: '4' };
 const LOAD_CHUNK = 1_000_000;
 /** The schedule's interval here; in AWS a round runs every minute. */
 const VERIFY_INTERVAL_MS = 5_000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Run {
   readonly windowMs: number;
@@ -71,27 +60,12 @@ interface Run {
   readonly duplicated: number;
 }
 
-async function sql(db: LocalPostgres, database: string, text: string, values?: unknown[]): Promise<pg.QueryResult> {
-  const c = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database });
-  await c.connect();
-  try {
-    return await c.query(text, values);
-  } finally {
-    await c.end();
-  }
-}
-
 async function oneCutover(rows: number, run: number): Promise<Run> {
   const [source, target, dynamo] = await Promise.all([startPostgres({ settings: SETTINGS }), startPostgres({ settings: SETTINGS }), startDynalite()]);
   const writers: ContinuousWriter[] = [];
   let schedule: LocalVerificationSchedule | undefined;
   try {
-    for (const db of [source, target]) {
-      await sql(db, 'postgres', `create database ${DATABASE}`);
-      await sql(db, 'postgres', `do $$ begin create role app login password '${APP.password}'; exception when duplicate_object then null; end $$`);
-      await sql(db, DATABASE, `${WRITES_TABLE_SQL}; create table accounts (id bigint primary key, balance numeric(14,2) not null, note text);
-        grant select, insert, update, delete on all tables in schema public to app; grant usage on all sequences in schema public to app;`);
-    }
+    for (const db of [source, target]) await createAppDatabase(db, DATABASE, 'create table accounts (id bigint primary key, balance numeric(14,2) not null, note text)');
     const loadStarted = performance.now();
     for (let from = 1; from <= rows; from += LOAD_CHUNK) {
       await sql(source, DATABASE, `insert into accounts select i, i % 10000, md5(i::text) from generate_series($1::bigint, $2::bigint) i`, [from, Math.min(rows, from + LOAD_CHUNK - 1)]);
@@ -99,23 +73,14 @@ async function oneCutover(rows: number, run: number): Promise<Run> {
     log(`  ${rows.toLocaleString('en-US')} rows loaded in ${Math.round(performance.now() - loadStarted)} ms`);
     const client = createLocalDocumentClient(dynamo.endpoint);
     await createCheckpointTable(client, 'bench');
-    const endpoint = (db: LocalPostgres) => ({ host: db.host, port: db.port, database: DATABASE });
-    const clients = new MemorySwitch({ source: endpoint(source), target: endpoint(target) });
     const id = `freeze-${run}`;
-    const runtime = localRuntime({
+    const { runtime, clients } = nativeMigration({
       store: new CheckpointStore({ client, tableName: 'bench' }),
-      migrations: [
-        {
-          id,
-          source: { ...endpoint(source), secretArn: SECRETS.source, sslMode: 'require' },
-          target: { ...endpoint(target), secretArn: SECRETS.target, sslMode: 'require' },
-          replication: { engine: 'native' },
-          switch: { strategy: 'ssm-parameter', parameterName: '/bench/db' },
-          freeze: { roles: ['app'] },
-        },
-      ],
-      secrets: { [SECRETS.source]: { username: source.user, password: source.password }, [SECRETS.target]: { username: target.user, password: target.password } },
-      switches: { [id]: clients },
+      id,
+      source,
+      target,
+      database: DATABASE,
+      freeze: { roles: ['app'] },
     });
     const write = (client: pg.Client, writeId: string) =>
       client.query(`with w as (insert into writes (id) values ($1)) update accounts set balance = balance + 1, note = $1 where id = $2`, [writeId, 1 + Math.floor(Math.random() * rows)]);

@@ -99,6 +99,14 @@ export const PRIVATE_IPV4_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0
 
 const DMS_PEER_FORMAT = "must be an IPv4 CIDR block such as '10.0.12.0/24' or a security group id such as 'sg-0123456789abcdef0'";
 
+/** A string's refinement: the issue is what `problemOf` says is wrong with the value (undefined: nothing). */
+function problemCheck(problemOf: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
 /** Why `value` is not a DMS egress peer, or undefined when it is one (ConfigError adds the value itself). */
 function dmsPeerProblem(value: string): string | undefined {
   if (/^sg-[0-9a-f]{8,17}$/.test(value)) return undefined;
@@ -119,10 +127,7 @@ function dmsPeerProblem(value: string): string | undefined {
 }
 
 /** Somewhere the DMS replication may connect to: an IPv4 CIDR block or a security group. */
-const dmsPeer = z.string().superRefine((value, ctx) => {
-  const problem = dmsPeerProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const dmsPeer = z.string().superRefine(problemCheck(dmsPeerProblem));
 
 const dmsPeers = z.array(dmsPeer).min(1, 'must list at least one CIDR block or security group id (leave it out for the default)');
 
@@ -461,18 +466,12 @@ export const DriftSchema = z.strictObject({
   schedule: z
     .string()
     .default('cron(0 * * * ? *)')
-    .superRefine((value, ctx) => {
-      const problem = scheduleExpressionProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    .superRefine(problemCheck(scheduleExpressionProblem)),
   /** @default 'UTC' */
   timeZone: z
     .string()
     .default('UTC')
-    .superRefine((value, ctx) => {
-      const problem = timeZoneProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    .superRefine(problemCheck(timeZoneProblem)),
   /** Data checked besides the schema: none, a sample of segments, or every row. @default 'none' */
   data: z.enum(['none', 'sample', 'full']).default('none'),
 });

@@ -85,12 +85,7 @@ function auditInserts(attempts: readonly Attempt[], state: ShopState, findings: 
 }
 
 function auditUpdates(attempts: readonly Attempt[], state: ShopState, findings: Finding[]): void {
-  const byRow = new Map<string, Attempt[]>();
-  for (const a of attempts) {
-    if (a.op.kind !== 'update') continue;
-    const key = rowKey(a.op.table, a.op.key);
-    byRow.set(key, (byRow.get(key) ?? []).concat(a));
-  }
+  const byRow = attemptsByRow(attempts, 'update');
   const add = (id: string, problem: Finding['problem'], explanation: string) => findings.push({ id, kind: 'update', problem, explanation });
   for (const [row, tries] of byRow) {
     const value = state.lastWriteIds.get(row);
@@ -118,13 +113,19 @@ function auditUpdates(attempts: readonly Attempt[], state: ShopState, findings: 
   }
 }
 
-function auditDeletes(attempts: readonly Attempt[], state: ShopState, findings: Finding[]): void {
+/** The attempts of one kind of row write, by the row they write (`rowKey`), each row's in the order made. */
+function attemptsByRow(attempts: readonly Attempt[], kind: 'update' | 'delete'): Map<string, Attempt[]> {
   const byRow = new Map<string, Attempt[]>();
   for (const a of attempts) {
-    if (a.op.kind !== 'delete') continue;
+    if (a.op.kind !== kind) continue;
     const key = rowKey(a.op.table, a.op.key);
     byRow.set(key, (byRow.get(key) ?? []).concat(a));
   }
+  return byRow;
+}
+
+function auditDeletes(attempts: readonly Attempt[], state: ShopState, findings: Finding[]): void {
+  const byRow = attemptsByRow(attempts, 'delete');
   for (const [row, tries] of byRow) {
     const committed = tries.find((a) => a.outcome === 'committed');
     const there = state.present.has(row);

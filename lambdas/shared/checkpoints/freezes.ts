@@ -1,6 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { call, type StoreContext } from './context';
+import { getItem, putItem, withoutKey, type StoreContext } from './context';
 import { migrationPk } from './keys';
 
 /**
@@ -43,17 +42,13 @@ export async function putFreeze(ctx: StoreContext, migrationId: string, record: 
   const { plan, ...rest } = record;
   const json = JSON.stringify(plan ?? null);
   const body = Buffer.byteLength(json) > COMPRESS_ABOVE_BYTES ? { planGzip: gzipSync(json) } : { planJson: json };
-  await call(ctx, () =>
-    ctx.client.send(new PutCommand({ TableName: ctx.tableName, Item: { ...freezeKey(migrationId, record.side), ...rest, ...body } })),
-  );
+  await putItem(ctx, { ...freezeKey(migrationId, record.side), ...rest, ...body });
 }
 
 export async function getFreeze(ctx: StoreContext, migrationId: string, side: 'source' | 'target'): Promise<FreezeRecord | undefined> {
-  const out = await call(ctx, () =>
-    ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: freezeKey(migrationId, side), ConsistentRead: true })),
-  );
-  if (out.Item === undefined) return undefined;
-  const { pk: _pk, sk: _sk, planJson, planGzip, ...rest } = out.Item as Record<string, unknown>;
+  const item = await getItem(ctx, freezeKey(migrationId, side));
+  if (item === undefined) return undefined;
+  const { planJson, planGzip, ...rest } = withoutKey(item);
   const json = typeof planJson === 'string' ? planJson : gunzipSync(planGzip as Uint8Array).toString('utf8');
   return { ...(rest as Omit<FreezeRecord, 'plan'>), plan: JSON.parse(json) as unknown };
 }

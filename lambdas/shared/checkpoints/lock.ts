@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LockHeldError, LockLostError } from '../errors';
-import { call, isConditionalCheckFailed, type StoreContext } from './context';
+import { getItem, updateIf, withoutKey, type StoreContext, type UpdateInput } from './context';
 import { lockKey, stateKey } from './keys';
 import { initialStateClauses } from './state';
 
@@ -108,47 +107,29 @@ export async function renew(ctx: StoreContext, migrationId: string, lease: Lease
 export async function release(ctx: StoreContext, migrationId: string, lease: Lease): Promise<boolean> {
   const now = ctx.now();
   const releaseId = randomUUID();
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: lockKey(migrationId),
-          UpdateExpression: 'SET #released = :true, releasedAt = :now, releaseId = :releaseId',
-          ConditionExpression: '#owner = :owner AND #token = :token AND #released = :false',
-          ExpressionAttributeNames: { '#owner': 'owner', '#token': 'token', '#released': 'released' },
-          ExpressionAttributeValues: {
-            ':true': true,
-            ':false': false,
-            ':now': now,
-            ':releaseId': releaseId,
-            ':owner': lease.owner,
-            ':token': lease.token,
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    // Our own earlier attempt may have landed with its answer lost; only then is this a success.
-    if ((await readLockItem(ctx, migrationId))?.releaseId !== releaseId) return false;
-  }
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: stateKey(migrationId),
-          UpdateExpression: 'SET leaseExpiresAt = :now',
-          ConditionExpression: 'fenceToken = :token AND leaseExpiresAt > :now',
-          ExpressionAttributeValues: { ':now': now, ':token': lease.token },
-        }),
-      ),
-    );
-  } catch (err) {
-    // A higher fence or an already-past expiry both mean the lease could not write anyway.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  const released = await updateIf(ctx, {
+    Key: lockKey(migrationId),
+    UpdateExpression: 'SET #released = :true, releasedAt = :now, releaseId = :releaseId',
+    ConditionExpression: '#owner = :owner AND #token = :token AND #released = :false',
+    ExpressionAttributeNames: { '#owner': 'owner', '#token': 'token', '#released': 'released' },
+    ExpressionAttributeValues: {
+      ':true': true,
+      ':false': false,
+      ':now': now,
+      ':releaseId': releaseId,
+      ':owner': lease.owner,
+      ':token': lease.token,
+    },
+  });
+  // Our own earlier attempt may have landed with its answer lost; only then is this a success.
+  if (released === undefined && (await readLockItem(ctx, migrationId))?.releaseId !== releaseId) return false;
+  // A failed condition here (a higher fence or an already-past expiry) means the lease could not write anyway.
+  await updateIf(ctx, {
+    Key: stateKey(migrationId),
+    UpdateExpression: 'SET leaseExpiresAt = :now',
+    ConditionExpression: 'fenceToken = :token AND leaseExpiresAt > :now',
+    ExpressionAttributeValues: { ':now': now, ':token': lease.token },
+  });
   return true;
 }
 
@@ -161,110 +142,68 @@ export async function getLock(ctx: StoreContext, migrationId: string): Promise<L
 }
 
 async function readLockItem(ctx: StoreContext, migrationId: string): Promise<LockItem | undefined> {
-  const out = await call(ctx, () =>
-    ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: lockKey(migrationId), ConsistentRead: true })),
-  );
-  if (out.Item === undefined) return undefined;
-  const { pk: _pk, sk: _sk, ...item } = out.Item;
-  return item as LockItem;
+  const item = await getItem(ctx, lockKey(migrationId));
+  return item === undefined ? undefined : (withoutKey(item) as unknown as LockItem);
 }
 
-async function tryTakeLock(
-  ctx: StoreContext,
-  migrationId: string,
-  owner: string,
-  now: number,
-  expiresAt: number,
-): Promise<Lease | undefined> {
-  try {
-    const out = await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: lockKey(migrationId),
-          UpdateExpression:
-            'SET #owner = :owner, #expiresAt = :expiresAt, acquiredAt = :now, #released = :false, ' +
-            '#token = if_not_exists(#token, :zero) + :one REMOVE releasedAt, releaseId',
-          ConditionExpression: 'attribute_not_exists(#token) OR #released = :true OR #expiresAt <= :now',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':expiresAt': expiresAt,
-            ':now': now,
-            ':true': true,
-            ':false': false,
-            ':zero': 0,
-            ':one': 1,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return { owner, token: out.Attributes?.token as number, expiresAt };
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return undefined;
-    throw err;
-  }
+/** A conditional write of the LOCK item (its condition and update use the four NAMES); undefined when the condition failed. */
+function updateLockIf(ctx: StoreContext, migrationId: string, input: Omit<UpdateInput, 'Key' | 'ExpressionAttributeNames'>) {
+  return updateIf(ctx, { Key: lockKey(migrationId), ExpressionAttributeNames: NAMES, ...input });
 }
 
-async function extendLock(
-  ctx: StoreContext,
-  migrationId: string,
-  lease: Lease,
-  expiresAt: number,
-  now: number,
-): Promise<Lease | undefined> {
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: lockKey(migrationId),
-          UpdateExpression: 'SET #expiresAt = :expiresAt',
-          // `= :expiresAt` accepts our own earlier attempt of this very call whose answer was lost.
-          ConditionExpression:
-            '#owner = :owner AND #token = :token AND #released = :false AND (#expiresAt > :now OR #expiresAt = :expiresAt)',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':owner': lease.owner,
-            ':token': lease.token,
-            ':false': false,
-            ':now': now,
-            ':expiresAt': expiresAt,
-          },
-        }),
-      ),
-    );
-    return { owner: lease.owner, token: lease.token, expiresAt };
-  } catch (err) {
-    if (isConditionalCheckFailed(err)) return undefined;
-    throw err;
-  }
+async function tryTakeLock(ctx: StoreContext, migrationId: string, owner: string, now: number, expiresAt: number): Promise<Lease | undefined> {
+  const out = await updateLockIf(ctx, migrationId, {
+    UpdateExpression:
+      'SET #owner = :owner, #expiresAt = :expiresAt, acquiredAt = :now, #released = :false, ' +
+      '#token = if_not_exists(#token, :zero) + :one REMOVE releasedAt, releaseId',
+    ConditionExpression: 'attribute_not_exists(#token) OR #released = :true OR #expiresAt <= :now',
+    ExpressionAttributeValues: {
+      ':owner': owner,
+      ':expiresAt': expiresAt,
+      ':now': now,
+      ':true': true,
+      ':false': false,
+      ':zero': 0,
+      ':one': 1,
+    },
+    ReturnValues: 'ALL_NEW',
+  });
+  return out === undefined ? undefined : { owner, token: out.Attributes?.token as number, expiresAt };
+}
+
+async function extendLock(ctx: StoreContext, migrationId: string, lease: Lease, expiresAt: number, now: number): Promise<Lease | undefined> {
+  const out = await updateLockIf(ctx, migrationId, {
+    UpdateExpression: 'SET #expiresAt = :expiresAt',
+    // `= :expiresAt` accepts our own earlier attempt of this very call whose answer was lost.
+    ConditionExpression:
+      '#owner = :owner AND #token = :token AND #released = :false AND (#expiresAt > :now OR #expiresAt = :expiresAt)',
+    ExpressionAttributeValues: {
+      ':owner': lease.owner,
+      ':token': lease.token,
+      ':false': false,
+      ':now': now,
+      ':expiresAt': expiresAt,
+    },
+  });
+  return out === undefined ? undefined : { owner: lease.owner, token: lease.token, expiresAt };
 }
 
 /** Step 2 of acquire (and the second half of renew): records the fence on STATE. */
 async function stampState(ctx: StoreContext, migrationId: string, lease: Lease, now: number): Promise<void> {
   const init = initialStateClauses(migrationId, now);
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: stateKey(migrationId),
-          UpdateExpression: `SET fenceToken = :token, leaseExpiresAt = :expiresAt, leaseOwner = :owner, ${init.set.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(fenceToken) OR fenceToken <= :token',
-          ExpressionAttributeNames: init.names,
-          ExpressionAttributeValues: {
-            ...init.values,
-            ':token': lease.token,
-            ':expiresAt': lease.expiresAt,
-            ':owner': lease.owner,
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
+  const stamped = await updateIf(ctx, {
+    Key: stateKey(migrationId),
+    UpdateExpression: `SET fenceToken = :token, leaseExpiresAt = :expiresAt, leaseOwner = :owner, ${init.set.join(', ')}`,
+    ConditionExpression: 'attribute_not_exists(fenceToken) OR fenceToken <= :token',
+    ExpressionAttributeNames: init.names,
+    ExpressionAttributeValues: {
+      ...init.values,
+      ':token': lease.token,
+      ':expiresAt': lease.expiresAt,
+      ':owner': lease.owner,
+    },
+  });
+  if (stamped === undefined) {
     throw new LockLostError(migrationId, lease.owner, lease.token, 'another owner took the lock over with a higher token');
   }
 }

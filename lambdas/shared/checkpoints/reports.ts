@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReportKind, ReportOf } from '../catalog/reports';
 import { ReportTooLargeError } from '../errors';
-import { call, type StoreContext } from './context';
+import { putItem, queryPrefix, type StoreContext } from './context';
 import { migrationPk, PARTITION_KEY, reportPrefix, reportSk, SORT_KEY, TTL_ATTRIBUTE } from './keys';
 
 export const DEFAULT_REPORT_TTL_DAYS = 30;
@@ -77,11 +76,7 @@ export async function putReport<K extends ReportKind>(
     [TTL_ATTRIBUTE]: ttl,
     ...(compressed ? { bodyGzip: new Uint8Array(body) } : { body: json }),
   };
-  await call(ctx, () =>
-    ctx.client.send(
-      new PutCommand({ TableName: ctx.tableName, Item: { [PARTITION_KEY]: migrationPk(migrationId), [SORT_KEY]: sk, ...item } }),
-    ),
-  );
+  await putItem(ctx, { [PARTITION_KEY]: migrationPk(migrationId), [SORT_KEY]: sk, ...item });
   return { sk, createdAt: item.createdAt, ttl, compressed, storedBytes: body.byteLength };
 }
 
@@ -100,28 +95,15 @@ export async function listReports<K extends ReportKind>(ctx: StoreContext, migra
 export async function listReports<T>(ctx: StoreContext, migrationId: string, kind: ReportKind, limit?: number): Promise<StoredReport<T>[]>;
 export async function listReports(ctx: StoreContext, migrationId: string, kind: ReportKind, limit = 20): Promise<StoredReport[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  const reports: StoredReport[] = [];
-  let startKey: Record<string, unknown> | undefined;
   // A Query page also ends at 1 MB, which a few compressed reports can reach before `limit`.
-  do {
-    const page = await call(ctx, () =>
-      ctx.client.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':pk': migrationPk(migrationId), ':prefix': reportPrefix(kind) },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: limit - reports.length,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) reports.push(decode(migrationId, item as unknown as ReportItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined && reports.length < limit);
-  return reports;
+  const items = await queryPrefix(ctx, {
+    pk: migrationPk(migrationId),
+    prefix: reportPrefix(kind),
+    pageSize: limit,
+    limit,
+    descending: true,
+  });
+  return items.map((item) => decode(migrationId, item as unknown as ReportItem));
 }
 
 function decode(migrationId: string, item: ReportItem): StoredReport {

@@ -1,6 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, type StoreContext } from './context';
-import { PARTITION_KEY, runPk, segmentKey, segmentPrefix, SORT_KEY } from './keys';
+import { getItem, putItem, queryPrefix, withoutKey, type StoreContext } from './context';
+import { runPk, segmentKey, segmentPrefix } from './keys';
 
 /**
  * Comparison progress, one item per table segment, so that a comparison cut short (Lambda time
@@ -41,9 +40,7 @@ export async function putSegment(
     n,
     updatedAt: new Date(ctx.now()).toISOString(),
   };
-  await call(ctx, () =>
-    ctx.client.send(new PutCommand({ TableName: ctx.tableName, Item: { ...segmentKey(runId, table, n), ...record } })),
-  );
+  await putItem(ctx, { ...segmentKey(runId, table, n), ...record });
 }
 
 export async function getSegment(
@@ -52,10 +49,8 @@ export async function getSegment(
   table: string,
   n: number,
 ): Promise<SegmentRecord | undefined> {
-  const out = await call(ctx, () =>
-    ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: segmentKey(runId, table, n), ConsistentRead: true })),
-  );
-  return out.Item === undefined ? undefined : toRecord(out.Item);
+  const item = await getItem(ctx, segmentKey(runId, table, n));
+  return item === undefined ? undefined : toRecord(item);
 }
 
 /** All recorded segments of one table, in segment number order. */
@@ -65,26 +60,8 @@ export async function listSegments(
   table: string,
   options: ListSegmentsOptions = {},
 ): Promise<SegmentRecord[]> {
-  const records: SegmentRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await call(ctx, () =>
-      ctx.client.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':pk': runPk(runId), ':prefix': segmentPrefix(table) },
-          ConsistentRead: true,
-          Limit: options.pageSize ?? 500,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) records.push(toRecord(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return records;
+  const items = await queryPrefix(ctx, { pk: runPk(runId), prefix: segmentPrefix(table), pageSize: options.pageSize ?? 500 });
+  return items.map(toRecord);
 }
 
 /** Segment numbers in `[0, total)` that are not `done`, ascending: what a resumed run must do. */
@@ -105,6 +82,5 @@ export async function segmentsDone(ctx: StoreContext, runId: string, table: stri
 }
 
 function toRecord(item: Record<string, unknown>): SegmentRecord {
-  const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...record } = item;
-  return record as unknown as SegmentRecord;
+  return withoutKey(item) as unknown as SegmentRecord;
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ForbiddenTransitionError,
   LockLostError,
   MigrationNotFoundError,
   StaleVersionError,
 } from '../errors';
-import { call, isConditionalCheckFailed, type StoreContext } from './context';
+import { getItem, update, updateIf, withoutKey, type StoreContext } from './context';
 import { stateKey } from './keys';
 import type { Lease } from './lock';
 import { ALLOWED_TRANSITIONS, isAllowedTransition, isPhase, type Phase } from './phases';
@@ -94,18 +93,13 @@ export async function getState(ctx: StoreContext, migrationId: string): Promise<
 /** Creates the state in phase `new` at version 1 if it does not exist; otherwise returns it. */
 export async function ensureState(ctx: StoreContext, migrationId: string): Promise<MigrationState> {
   const init = initialStateClauses(migrationId, ctx.now());
-  const out = await call(ctx, () =>
-    ctx.client.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: stateKey(migrationId),
-        UpdateExpression: `SET ${init.set.join(', ')}`,
-        ExpressionAttributeNames: init.names,
-        ExpressionAttributeValues: init.values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    ),
-  );
+  const out = await update(ctx, {
+    Key: stateKey(migrationId),
+    UpdateExpression: `SET ${init.set.join(', ')}`,
+    ExpressionAttributeNames: init.names,
+    ExpressionAttributeValues: init.values,
+    ReturnValues: 'ALL_NEW',
+  });
   return publicState(parseState(out.Attributes));
 }
 
@@ -144,42 +138,33 @@ export async function transition(
   const history = [...current.history, entry].slice(-HISTORY_LIMIT);
   const writeId = randomUUID();
   const fence = lease === undefined ? '' : ' AND fenceToken = :token AND leaseExpiresAt > :now';
-  try {
-    const out = await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: stateKey(migrationId),
-          UpdateExpression:
-            'SET #phase = :to, #version = :next, updatedAt = :at, #reason = :reason, #history = :history, lastWriteId = :writeId',
-          ConditionExpression: `#version = :expected AND #phase = :from${fence}`,
-          ExpressionAttributeNames: { '#phase': 'phase', '#version': 'version', '#reason': 'reason', '#history': 'history' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':next': expectedVersion + 1,
-            ':at': at,
-            ':reason': reason,
-            ':history': history,
-            ':writeId': writeId,
-            ':expected': expectedVersion,
-            ':from': current.phase,
-            ...(lease === undefined ? {} : { ':token': lease.token, ':now': now }),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return publicState(parseState(out.Attributes));
-  } catch (err) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    // DynamoDB does not say which part of the condition failed (and dynalite ignores
-    // ReturnValuesOnConditionCheckFailure), so read the item again and tell the causes apart.
-    const after = await readStateItem(ctx, migrationId);
-    if (after === undefined) throw new MigrationNotFoundError(migrationId);
-    if (after.lastWriteId === writeId) return publicState(after);
-    if (lease !== undefined) assertLeaseValid(migrationId, after, lease, now);
-    throw new StaleVersionError(migrationId, expectedVersion, after.version, after.phase);
-  }
+  const out = await updateIf(ctx, {
+    Key: stateKey(migrationId),
+    UpdateExpression:
+      'SET #phase = :to, #version = :next, updatedAt = :at, #reason = :reason, #history = :history, lastWriteId = :writeId',
+    ConditionExpression: `#version = :expected AND #phase = :from${fence}`,
+    ExpressionAttributeNames: { '#phase': 'phase', '#version': 'version', '#reason': 'reason', '#history': 'history' },
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':next': expectedVersion + 1,
+      ':at': at,
+      ':reason': reason,
+      ':history': history,
+      ':writeId': writeId,
+      ':expected': expectedVersion,
+      ':from': current.phase,
+      ...(lease === undefined ? {} : { ':token': lease.token, ':now': now }),
+    },
+    ReturnValues: 'ALL_NEW',
+  });
+  if (out !== undefined) return publicState(parseState(out.Attributes));
+  // The condition failed. DynamoDB does not say which part (and dynalite ignores
+  // ReturnValuesOnConditionCheckFailure), so read the item again and tell the causes apart.
+  const after = await readStateItem(ctx, migrationId);
+  if (after === undefined) throw new MigrationNotFoundError(migrationId);
+  if (after.lastWriteId === writeId) return publicState(after);
+  if (lease !== undefined) assertLeaseValid(migrationId, after, lease, now);
+  throw new StaleVersionError(migrationId, expectedVersion, after.version, after.phase);
 }
 
 function assertLeaseValid(migrationId: string, state: StateItem, lease: Lease, now: number): void {
@@ -197,10 +182,8 @@ function assertLeaseValid(migrationId: string, state: StateItem, lease: Lease, n
 }
 
 async function readStateItem(ctx: StoreContext, migrationId: string): Promise<StateItem | undefined> {
-  const out = await call(ctx, () =>
-    ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: stateKey(migrationId), ConsistentRead: true })),
-  );
-  return out.Item === undefined ? undefined : parseState(out.Item);
+  const item = await getItem(ctx, stateKey(migrationId));
+  return item === undefined ? undefined : parseState(item);
 }
 
 function parseState(item: Record<string, unknown> | undefined): StateItem {
@@ -212,6 +195,5 @@ function parseState(item: Record<string, unknown> | undefined): StateItem {
 
 function publicState(item: StateItem): MigrationState {
   const { lastWriteId: _lastWriteId, ...state } = item;
-  const { pk: _pk, sk: _sk, ...rest } = state as MigrationState & { pk?: string; sk?: string };
-  return rest;
+  return withoutKey(state);
 }

@@ -1,6 +1,5 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StepOutputNotSerializableError, StepOutputTooLargeError } from '../errors';
-import { call, isConditionalCheckFailed, type StoreContext } from './context';
+import { getItem, isConditionalCheckFailed, update, updateIf, withoutKey, type StoreContext } from './context';
 import { stepKey } from './keys';
 
 /** Leaves room under DynamoDB's 400 KB item limit for the record's other attributes. */
@@ -99,12 +98,8 @@ export async function getStep(ctx: StoreContext, runId: string, name: string): P
 }
 
 async function readStep(ctx: StoreContext, runId: string, name: string): Promise<StepItem | undefined> {
-  const out = await call(ctx, () =>
-    ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: stepKey(runId, name), ConsistentRead: true })),
-  );
-  if (out.Item === undefined) return undefined;
-  const { pk: _pk, sk: _sk, ...item } = out.Item;
-  return item as StepItem;
+  const item = await getItem(ctx, stepKey(runId, name));
+  return item === undefined ? undefined : (withoutKey(item) as unknown as StepItem);
 }
 
 async function finishedByOther(ctx: StoreContext, runId: string, name: string, conditionError: unknown) {
@@ -117,76 +112,57 @@ const NOT_DONE = 'attribute_not_exists(#status) OR #status <> :done';
 const NAMES = { '#status': 'status', '#name': 'name' };
 
 function markRunning(ctx: StoreContext, runId: string, name: string) {
-  return call(ctx, () =>
-    ctx.client.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: stepKey(runId, name),
-        UpdateExpression:
-          'SET #status = :running, attempts = if_not_exists(attempts, :zero) + :one, startedAt = :now, runId = :runId, #name = :name',
-        ConditionExpression: NOT_DONE,
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: {
-          ':running': 'running' satisfies StepStatus,
-          ':done': 'done' satisfies StepStatus,
-          ':zero': 0,
-          ':one': 1,
-          ':now': new Date(ctx.now()).toISOString(),
-          ':runId': runId,
-          ':name': name,
-        },
-      }),
-    ),
-  );
+  return update(ctx, {
+    Key: stepKey(runId, name),
+    UpdateExpression:
+      'SET #status = :running, attempts = if_not_exists(attempts, :zero) + :one, startedAt = :now, runId = :runId, #name = :name',
+    ConditionExpression: NOT_DONE,
+    ExpressionAttributeNames: NAMES,
+    ExpressionAttributeValues: {
+      ':running': 'running' satisfies StepStatus,
+      ':done': 'done' satisfies StepStatus,
+      ':zero': 0,
+      ':one': 1,
+      ':now': new Date(ctx.now()).toISOString(),
+      ':runId': runId,
+      ':name': name,
+    },
+  });
 }
 
 function markDone(ctx: StoreContext, runId: string, name: string, json: string | undefined) {
-  return call(ctx, () =>
-    ctx.client.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: stepKey(runId, name),
-        UpdateExpression:
-          json === undefined
-            ? 'SET #status = :done, finishedAt = :now REMOVE outputJson'
-            : 'SET #status = :done, finishedAt = :now, outputJson = :json',
-        ConditionExpression: NOT_DONE,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':done': 'done' satisfies StepStatus,
-          ':now': new Date(ctx.now()).toISOString(),
-          ...(json === undefined ? {} : { ':json': json }),
-        },
-      }),
-    ),
-  );
+  return update(ctx, {
+    Key: stepKey(runId, name),
+    UpdateExpression:
+      json === undefined
+        ? 'SET #status = :done, finishedAt = :now REMOVE outputJson'
+        : 'SET #status = :done, finishedAt = :now, outputJson = :json',
+    ConditionExpression: NOT_DONE,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':done': 'done' satisfies StepStatus,
+      ':now': new Date(ctx.now()).toISOString(),
+      ...(json === undefined ? {} : { ':json': json }),
+    },
+  });
 }
 
 async function markFailed(ctx: StoreContext, runId: string, name: string, error: unknown): Promise<void> {
   const lastError =
     error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: stepKey(runId, name),
-          UpdateExpression: 'SET #status = :failed, failedAt = :now, lastError = :lastError',
-          ConditionExpression: NOT_DONE,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed' satisfies StepStatus,
-            ':done': 'done' satisfies StepStatus,
-            ':now': new Date(ctx.now()).toISOString(),
-            ':lastError': lastError,
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    // Another runner finished the step meanwhile; its success stands.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  // A failed condition: another runner finished the step meanwhile; its success stands.
+  await updateIf(ctx, {
+    Key: stepKey(runId, name),
+    UpdateExpression: 'SET #status = :failed, failedAt = :now, lastError = :lastError',
+    ConditionExpression: NOT_DONE,
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':failed': 'failed' satisfies StepStatus,
+      ':done': 'done' satisfies StepStatus,
+      ':now': new Date(ctx.now()).toISOString(),
+      ':lastError': lastError,
+    },
+  });
 }
 
 function serialise(runId: string, name: string, output: unknown): string | undefined {

@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../errors';
-import { call, isConditionalCheckFailed, type StoreContext } from './context';
+import { getItem, updateIf, type StoreContext } from './context';
 import { migrationPk } from './keys';
 
 /**
@@ -120,9 +119,8 @@ const verifyKey = (migrationId: string) => ({ pk: migrationPk(migrationId), sk: 
 /** Bodies above this are stored gzip-compressed (DynamoDB items are at most 400 KB). */
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
 
-async function readItem(ctx: StoreContext, migrationId: string): Promise<Record<string, unknown> | undefined> {
-  const out = await call(ctx, () => ctx.client.send(new GetCommand({ TableName: ctx.tableName, Key: verifyKey(migrationId), ConsistentRead: true })));
-  return out.Item;
+function readItem(ctx: StoreContext, migrationId: string): Promise<Record<string, unknown> | undefined> {
+  return getItem(ctx, verifyKey(migrationId));
 }
 
 export async function getVerification(ctx: StoreContext, migrationId: string): Promise<VerificationRecord | undefined> {
@@ -137,45 +135,26 @@ export async function acquireVerificationLease(ctx: StoreContext, migrationId: s
   if (owner.length === 0 || !(leaseMs > 0)) throw new RangeError('a verification lease needs an owner and a positive duration');
   const now = ctx.now();
   const lease = { owner, expiresAt: now + leaseMs };
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: verifyKey(migrationId),
-          UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt <= :now OR leaseOwner = :owner',
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': lease.expiresAt, ':now': now },
-        }),
-      ),
-    );
-    return { acquired: true, lease };
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-    const item = ((await readItem(ctx, migrationId)) ?? {}) as { leaseOwner?: string; leaseExpiresAt?: number };
-    return { acquired: false, holder: item.leaseOwner ?? 'unknown', expiresAt: item.leaseExpiresAt ?? now };
-  }
+  const taken = await updateIf(ctx, {
+    Key: verifyKey(migrationId),
+    UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt',
+    ConditionExpression: 'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt <= :now OR leaseOwner = :owner',
+    ExpressionAttributeValues: { ':owner': owner, ':expiresAt': lease.expiresAt, ':now': now },
+  });
+  if (taken !== undefined) return { acquired: true, lease };
+  const item = ((await readItem(ctx, migrationId)) ?? {}) as { leaseOwner?: string; leaseExpiresAt?: number };
+  return { acquired: false, holder: item.leaseOwner ?? 'unknown', expiresAt: item.leaseExpiresAt ?? now };
 }
 
 /** Ends the lease if we still hold it; false when it was no longer ours. */
 export async function releaseVerificationLease(ctx: StoreContext, migrationId: string, lease: VerificationLease): Promise<boolean> {
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: verifyKey(migrationId),
-          UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
-          ConditionExpression: 'leaseOwner = :owner AND leaseExpiresAt = :expiresAt',
-          ExpressionAttributeValues: { ':owner': lease.owner, ':expiresAt': lease.expiresAt },
-        }),
-      ),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+  const released = await updateIf(ctx, {
+    Key: verifyKey(migrationId),
+    UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
+    ConditionExpression: 'leaseOwner = :owner AND leaseExpiresAt = :expiresAt',
+    ExpressionAttributeValues: { ':owner': lease.owner, ':expiresAt': lease.expiresAt },
+  });
+  return released !== undefined;
 }
 
 /** Stores the record, only while `lease` holds the item (VerificationLeaseLostError otherwise). */
@@ -183,20 +162,13 @@ export async function putVerification(ctx: StoreContext, record: VerificationRec
   const json = JSON.stringify(record);
   const compressed = Buffer.byteLength(json) > COMPRESS_ABOVE_BYTES;
   const now = ctx.now();
-  try {
-    await call(ctx, () =>
-      ctx.client.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: verifyKey(record.migrationId),
-          UpdateExpression: compressed ? 'SET bodyGzip = :body REMOVE bodyJson' : 'SET bodyJson = :body REMOVE bodyGzip',
-          ConditionExpression: 'leaseOwner = :owner AND leaseExpiresAt = :expiresAt AND leaseExpiresAt > :now',
-          ExpressionAttributeValues: { ':body': compressed ? gzipSync(json) : json, ':owner': lease.owner, ':expiresAt': lease.expiresAt, ':now': now },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
+  const stored = await updateIf(ctx, {
+    Key: verifyKey(record.migrationId),
+    UpdateExpression: compressed ? 'SET bodyGzip = :body REMOVE bodyJson' : 'SET bodyJson = :body REMOVE bodyGzip',
+    ConditionExpression: 'leaseOwner = :owner AND leaseExpiresAt = :expiresAt AND leaseExpiresAt > :now',
+    ExpressionAttributeValues: { ':body': compressed ? gzipSync(json) : json, ':owner': lease.owner, ':expiresAt': lease.expiresAt, ':now': now },
+  });
+  if (stored === undefined) {
     throw new VerificationLeaseLostError(
       `The verification lease of migration "${record.migrationId}" held by "${lease.owner}" expired or was taken over before its result was stored; ` +
         'nothing was recorded, and the next round verifies the same changes again.',

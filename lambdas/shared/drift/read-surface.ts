@@ -76,6 +76,21 @@ SELECT n.nspname AS name, pg_catalog.pg_get_userbyid(n.nspowner) AS owner, ${acl
 FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1::text[])`;
 
 /**
+ * `(fn, schema, name)`: the functions that objects of each catalog (defaults, constraints, ...)
+ * on a selected table depend on; a catalog comes with its column naming the table.
+ */
+function usedFunctions(catalogs: ReadonlyArray<readonly [catalog: string, tableColumn: string]>): string {
+  return catalogs
+    .map(
+      ([catalog, tableColumn], i) => `  SELECT d.refobjid${i === 0 ? ' AS fn' : ''}, sel.schema, sel.name FROM sel
+    JOIN pg_catalog.${catalog} x ON x.${tableColumn} = sel.oid
+    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND d.objid = x.oid
+   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass`,
+    )
+    .join('\n  UNION\n');
+}
+
+/**
  * Functions and procedures in the schemas `$3`, those the selected tables' defaults, check
  * constraints, triggers and policies depend on (pg_depend), and those named `$4`.`$5` (in the
  * other side's scope), outside the system schemas and not created by an extension. Aggregates are
@@ -84,25 +99,12 @@ FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1::text[])`;
 const FUNCTIONS_SQL = `
 WITH sel AS (${selected("'r', 'p'")}),
 uses AS (
-  SELECT d.refobjid AS fn, sel.schema, sel.name FROM sel
-    JOIN pg_catalog.pg_attrdef x ON x.adrelid = sel.oid
-    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = x.oid
-   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-  UNION
-  SELECT d.refobjid, sel.schema, sel.name FROM sel
-    JOIN pg_catalog.pg_constraint x ON x.conrelid = sel.oid
-    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = x.oid
-   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-  UNION
-  SELECT d.refobjid, sel.schema, sel.name FROM sel
-    JOIN pg_catalog.pg_trigger x ON x.tgrelid = sel.oid
-    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND d.objid = x.oid
-   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-  UNION
-  SELECT d.refobjid, sel.schema, sel.name FROM sel
-    JOIN pg_catalog.pg_policy x ON x.polrelid = sel.oid
-    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND d.objid = x.oid
-   WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+${usedFunctions([
+  ['pg_attrdef', 'adrelid'],
+  ['pg_constraint', 'conrelid'],
+  ['pg_trigger', 'tgrelid'],
+  ['pg_policy', 'polrelid'],
+])}
 ),
 scope AS (
   SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY($3::text[])

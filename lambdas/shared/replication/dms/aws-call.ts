@@ -23,6 +23,29 @@ export async function awsCall<T>(context: CallContext, fn: () => Promise<T>, ret
   }
 }
 
+/** The context of a DMS call on `target`. */
+export function dmsCall(operation: string, target: string): CallContext {
+  return { service: 'DMS', operation, target };
+}
+
+/**
+ * Every page of a DMS Describe operation that pages with `Marker`: `fetch` makes one call from
+ * the marker (undefined for the first page), `itemsOf` takes the page's items.
+ */
+export async function allPages<Page extends { readonly Marker?: string }, T>(
+  fetch: (marker: string | undefined) => Promise<Page>,
+  itemsOf: (page: Page) => readonly T[] | undefined,
+): Promise<T[]> {
+  const items: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetch(marker);
+    items.push(...(itemsOf(page) ?? []));
+    marker = page.Marker || undefined;
+  } while (marker);
+  return items;
+}
+
 function classify(context: CallContext, error: unknown): unknown {
   const what = describe(error);
   const call = `${context.service} ${context.operation} on ${context.target}`;

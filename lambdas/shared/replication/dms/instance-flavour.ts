@@ -10,7 +10,7 @@ import {
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 import type { RetryPolicy } from '../../retry';
-import { awsCall, notFoundError, type CallContext } from './aws-call';
+import { allPages, awsCall, dmsCall as call, notFoundError } from './aws-call';
 import type { DmsFlavour, DmsStartType } from './flavour';
 import { arnResourceId, normalizeStopReason, stopReasonMeansFullLoadFinished, type DmsPhase, type DmsReplicationView } from './view';
 
@@ -43,21 +43,15 @@ export class InstanceFlavour implements DmsFlavour {
   }
 
   async tableStatistics(view: DmsReplicationView): Promise<TableStatistics[]> {
-    const tables: TableStatistics[] = [];
-    let marker: string | undefined;
-    do {
-      const output = await awsCall(
-        call('DescribeTableStatistics', view.name),
-        () =>
-          this.dms.send(
-            new DescribeTableStatisticsCommand({ ReplicationTaskArn: view.arn, MaxRecords: TABLE_STATISTICS_PAGE, Marker: marker }),
-          ),
-        this.retry,
-      );
-      tables.push(...(output.TableStatistics ?? []));
-      marker = output.Marker || undefined;
-    } while (marker);
-    return tables;
+    return allPages(
+      (marker) =>
+        awsCall(
+          call('DescribeTableStatistics', view.name),
+          () => this.dms.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: view.arn, MaxRecords: TABLE_STATISTICS_PAGE, Marker: marker })),
+          this.retry,
+        ),
+      (page) => page.TableStatistics,
+    );
   }
 
   async start(view: DmsReplicationView, type: DmsStartType, cdcStartPosition?: string): Promise<void> {
@@ -112,10 +106,6 @@ export class InstanceFlavour implements DmsFlavour {
     this.instanceIdentifiers.set(instanceArn, identifier);
     return identifier;
   }
-}
-
-function call(operation: string, target: string): CallContext {
-  return { service: 'DMS', operation, target };
 }
 
 export function taskView(task: ReplicationTask, arn: string): DmsReplicationView {

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { RetryPolicy } from '../../retry';
 import { ReplicationNotFoundError } from '../engine';
-import { awsCall, notFoundError, type CallContext } from './aws-call';
+import { allPages, awsCall, dmsCall as call, notFoundError } from './aws-call';
 import type { DmsFlavour, DmsStartType } from './flavour';
 import {
   arnAccountId,
@@ -63,18 +63,15 @@ export class ServerlessFlavour implements DmsFlavour {
   }
 
   async tableStatistics(view: DmsReplicationView): Promise<TableStatistics[]> {
-    const tables: TableStatistics[] = [];
-    let marker: string | undefined;
-    do {
-      const output = await awsCall(
-        call('DescribeReplicationTableStatistics', view.name),
-        () => this.dms.send(new DescribeReplicationTableStatisticsCommand({ ReplicationConfigArn: view.arn, Marker: marker })),
-        this.retry,
-      );
-      tables.push(...(output.ReplicationTableStatistics ?? []));
-      marker = output.Marker || undefined;
-    } while (marker);
-    return tables;
+    return allPages(
+      (marker) =>
+        awsCall(
+          call('DescribeReplicationTableStatistics', view.name),
+          () => this.dms.send(new DescribeReplicationTableStatisticsCommand({ ReplicationConfigArn: view.arn, Marker: marker })),
+          this.retry,
+        ),
+      (page) => page.ReplicationTableStatistics,
+    );
   }
 
   async start(view: DmsReplicationView, type: DmsStartType, cdcStartPosition?: string): Promise<void> {
@@ -104,10 +101,6 @@ export class ServerlessFlavour implements DmsFlavour {
   async latencyDimensions(view: DmsReplicationView): Promise<Dimension[]> {
     return [{ Name: 'ReplicationConfigId', Value: `${arnAccountId(view.arn)}:${arnResourceId(view.arn)}` }];
   }
-}
-
-function call(operation: string, target: string): CallContext {
-  return { service: 'DMS', operation, target };
 }
 
 export function replicationView(replication: Replication, arn: string): DmsReplicationView {
