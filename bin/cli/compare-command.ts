@@ -1,26 +1,62 @@
 import { Command, Option } from 'commander';
 import { compareDatabases, isDifferent } from '../../lambdas/shared/compare/compare-databases';
-import { openDatabase } from './databases';
+import { command, EXIT, type CommandContext } from './command';
+import { withDatabasePair } from './databases';
+import { errStream } from './io';
 import { positiveInt, tableSelection } from './options';
 import { progressReporter } from './progress';
 import { renderComparison } from './render-compare';
 
-interface CompareOptions {
+export const COMPARE_DEFAULTS = { maxKeys: 100, settleMs: 0, concurrency: 2, progress: true } as const;
+
+export interface CompareOptions {
   source: string;
   target: string;
   tables?: string[];
   exclude?: string[];
   schemaOnly?: boolean;
   dataOnly?: boolean;
-  maxKeys: number;
+  /** @default 100 */
+  maxKeys?: number;
   strictNumeric?: boolean;
-  settleMs: number;
-  concurrency: number;
+  /** @default 0 */
+  settleMs?: number;
+  /** @default 2 */
+  concurrency?: number;
   json?: boolean;
-  progress: boolean;
+  /** Progress on stderr (`--no-progress`: false). @default true */
+  progress?: boolean;
 }
 
-export function compareCommand(): Command {
+/** `ferry compare`: exit 0 equal, 1 different. */
+export const run = command(async (options: CompareOptions, io) => {
+  const o = { ...COMPARE_DEFAULTS, ...options };
+  const sel = tableSelection(o.tables, o.exclude);
+  const concurrency = Math.max(1, o.concurrency);
+  const progress = progressReporter(errStream(io), o.progress && !o.json, () => io.now());
+  return withDatabasePair(o, concurrency + 1, async (source, target) => {
+    try {
+      const report = await compareDatabases(source, target, {
+        schema: !o.dataOnly,
+        data: !o.schemaOnly,
+        ...(sel ? { selection: sel } : {}),
+        maxKeys: o.maxKeys,
+        strictNumericScale: o.strictNumeric === true,
+        settleMs: o.settleMs,
+        concurrency,
+        onProgress: (p) => progress.update(p),
+      });
+      progress.done();
+      const different = isDifferent(report);
+      io.out(o.json ? `${JSON.stringify(report, null, 2)}\n` : renderComparison(report, different));
+      return different ? EXIT.finding : EXIT.ok;
+    } finally {
+      progress.done();
+    }
+  });
+});
+
+export function compareCommand(ctx: CommandContext): Command {
   return new Command('compare')
     .description('compare the schema and data of two PostgreSQL databases (exit 0 equal, 1 different, 2 error)')
     .requiredOption('--source <postgres-url>', 'the database moved from')
@@ -29,36 +65,11 @@ export function compareCommand(): Command {
     .option('--exclude <pattern...>', 'tables to leave out')
     .addOption(new Option('--schema-only', 'compare only the schema').conflicts('dataOnly'))
     .addOption(new Option('--data-only', 'compare only the rows').conflicts('schemaOnly'))
-    .option('--max-keys <n>', 'keys listed per table and kind (totals stay exact)', positiveInt('--max-keys'), 100)
+    .option('--max-keys <n>', 'keys listed per table and kind (totals stay exact)', positiveInt('--max-keys'), COMPARE_DEFAULTS.maxKeys)
     .option('--strict-numeric', 'numeric scale matters: 1.0 differs from 1.00')
-    .option('--settle-ms <ms>', 're-check differences after this delay, for databases under replication', positiveInt('--settle-ms'), 0)
-    .option('--concurrency <n>', 'tables compared at once (connections per database)', positiveInt('--concurrency'), 2)
+    .option('--settle-ms <ms>', 're-check differences after this delay, for databases under replication', positiveInt('--settle-ms'), COMPARE_DEFAULTS.settleMs)
+    .option('--concurrency <n>', 'tables compared at once (connections per database)', positiveInt('--concurrency'), COMPARE_DEFAULTS.concurrency)
     .option('--json', 'print one JSON document')
     .option('--no-progress', 'no progress on stderr')
-    .action(async (options: CompareOptions) => {
-      const sel = tableSelection(options.tables, options.exclude);
-      const concurrency = Math.max(1, options.concurrency);
-      const source = openDatabase('--source', 'source', options.source, concurrency + 1);
-      const target = openDatabase('--target', 'target', options.target, concurrency + 1);
-      const progress = progressReporter(process.stderr, options.progress && !options.json);
-      try {
-        const report = await compareDatabases(source, target, {
-          schema: !options.dataOnly,
-          data: !options.schemaOnly,
-          ...(sel ? { selection: sel } : {}),
-          maxKeys: options.maxKeys,
-          strictNumericScale: options.strictNumeric === true,
-          settleMs: options.settleMs,
-          concurrency,
-          onProgress: (p) => progress.update(p),
-        });
-        progress.done();
-        const different = isDifferent(report);
-        process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderComparison(report, different));
-        process.exitCode = different ? 1 : 0;
-      } finally {
-        progress.done();
-        await Promise.all([source.close(), target.close()]);
-      }
-    });
+    .action(async (options: CompareOptions) => ctx.exit(await run(options, ctx.io)));
 }

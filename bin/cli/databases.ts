@@ -16,3 +16,14 @@ export function openDatabase(option: string, role: 'source' | 'target', url: str
   const where = `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
   return new Database({ label: `${role} database (${where})`, config: { connectionString: url } }, { max });
 }
+
+/** Opens `--source` and `--target` (`max` connections each), runs `body` with both, and closes them however it ends. */
+export async function withDatabasePair<T>(urls: { source: string; target: string }, max: number | undefined, body: (source: Database, target: Database) => Promise<T>): Promise<T> {
+  const source = openDatabase('--source', 'source', urls.source, max);
+  const target = openDatabase('--target', 'target', urls.target, max);
+  try {
+    return await body(source, target);
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
+}

@@ -2,24 +2,57 @@ import { Command, Option } from 'commander';
 import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
 import { DRIFT_DEFAULTS, detectDrift } from '../../lambdas/shared/drift/detect';
 import type { DriftOptions, DriftSides } from '../../lambdas/shared/drift/types';
+import { command, EXIT, type CommandContext } from './command';
 import { openDatabase } from './databases';
 import { positiveInt, tableSelection } from './options';
 import { driftJson, renderDrift } from './render-drift';
 import { readSnapshotFile } from './snapshot-file';
 import { UsageError } from './usage-error';
 
-interface DriftCommandOptions {
+export interface DriftCommandOptions {
   source?: string;
   snapshot?: string;
   target: string;
-  data: 'none' | 'sample' | 'full';
+  /** @default DRIFT_DEFAULTS.data */
+  data?: 'none' | 'sample' | 'full';
   tables?: string[];
   exclude?: string[];
-  settleMs: number;
+  /** @default DRIFT_DEFAULTS.settleMs */
+  settleMs?: number;
   json?: boolean;
 }
 
-export function driftCommand(): Command {
+/** `ferry drift`: exit 0 no drift, 1 drift. */
+export const run = command(async (options: DriftCommandOptions, io) => {
+  const o = { data: DRIFT_DEFAULTS.data, settleMs: DRIFT_DEFAULTS.settleMs, ...options };
+  if ((o.source === undefined) === (o.snapshot === undefined)) {
+    throw new UsageError(
+      'drift: give exactly one of --source <postgres-url> (the live source database) or --snapshot <file> (a schema snapshot taken with ferry snapshot)',
+    );
+  }
+  if (o.snapshot !== undefined && o.data !== 'none') {
+    throw new UsageError(`--data ${o.data}: needs --source; a schema snapshot holds no rows (use --data none with --snapshot)`);
+  }
+  // The file is checked before any connection is made: a wrong file is the cheaper mistake to report.
+  const snapshot = o.snapshot === undefined ? undefined : readSnapshotFile(o.snapshot);
+  const selection = tableSelection(o.tables, o.exclude);
+  if (selection) compileSelection(selection);
+  const driftOptions: DriftOptions = { data: o.data, settleMs: o.settleMs, ...(selection ? { selection } : {}) };
+
+  const target = () => openDatabase('--target', 'target', o.target);
+  // The exactly-one check above makes --source given whenever there is no snapshot.
+  const sides: DriftSides =
+    snapshot !== undefined ? { snapshot, target: target() } : { source: openDatabase('--source', 'source', o.source ?? ''), target: target() };
+  try {
+    const result = await detectDrift(sides, driftOptions);
+    io.out(o.json ? `${JSON.stringify(driftJson(result), null, 2)}\n` : renderDrift(result, 'source' in sides ? 'source' : 'snapshot'));
+    return result.differences.length > 0 ? EXIT.finding : EXIT.ok;
+  } finally {
+    await Promise.all(['source' in sides ? sides.source.close() : undefined, sides.target.close()]);
+  }
+});
+
+export function driftCommand(ctx: CommandContext): Command {
   return new Command('drift')
     .description('report what differs between the source (or a schema snapshot of it) and the target (exit 0 no drift, 1 drift, 2 could not run)')
     .option('--source <postgres-url>', 'the database moved from (before cutover)')
@@ -30,31 +63,5 @@ export function driftCommand(): Command {
     .option('--exclude <pattern...>', 'tables to leave out')
     .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication', positiveInt('--settle-ms'), DRIFT_DEFAULTS.settleMs)
     .option('--json', 'print one JSON document: {"differences": [{kind, object, source, target, severity}]}')
-    .action(async (options: DriftCommandOptions) => {
-      if ((options.source === undefined) === (options.snapshot === undefined)) {
-        throw new UsageError(
-          'drift: give exactly one of --source <postgres-url> (the live source database) or --snapshot <file> (a schema snapshot taken with ferry snapshot)',
-        );
-      }
-      if (options.snapshot !== undefined && options.data !== 'none') {
-        throw new UsageError(`--data ${options.data}: needs --source; a schema snapshot holds no rows (use --data none with --snapshot)`);
-      }
-      // The file is checked before any connection is made: a wrong file is the cheaper mistake to report.
-      const snapshot = options.snapshot === undefined ? undefined : readSnapshotFile(options.snapshot);
-      const selection = tableSelection(options.tables, options.exclude);
-      if (selection) compileSelection(selection);
-      const driftOptions: DriftOptions = { data: options.data, settleMs: options.settleMs, ...(selection ? { selection } : {}) };
-
-      const target = () => openDatabase('--target', 'target', options.target);
-      // The exactly-one check above makes --source given whenever there is no snapshot.
-      const sides: DriftSides =
-        snapshot !== undefined ? { snapshot, target: target() } : { source: openDatabase('--source', 'source', options.source ?? ''), target: target() };
-      try {
-        const result = await detectDrift(sides, driftOptions);
-        process.stdout.write(options.json ? `${JSON.stringify(driftJson(result), null, 2)}\n` : renderDrift(result, 'source' in sides ? 'source' : 'snapshot'));
-        process.exitCode = result.differences.length > 0 ? 1 : 0;
-      } finally {
-        await Promise.all(['source' in sides ? sides.source.close() : undefined, sides.target.close()]);
-      }
-    });
+    .action(async (options: DriftCommandOptions) => ctx.exit(await run(options, ctx.io)));
 }

@@ -5,19 +5,23 @@ import { runPreflight, type PreflightReport } from '../../lambdas/shared/preflig
 import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
 import { CONFIG_DEFAULTS, MigrationSchema } from '../../lambdas/shared/migration-config';
 import { assertReplicationName } from '../../lambdas/shared/replication/native/names';
-import { openDatabase } from './databases';
+import { command, EXIT, type CommandContext } from './command';
+import { withDatabasePair } from './databases';
 import { positiveInt, tableSelection } from './options';
 import { renderPreflight } from './render-preflight';
 import { UsageError } from './usage-error';
 
-interface PreflightOptions {
+export interface PreflightOptions {
   source: string;
   target: string;
-  engine: 'native' | 'dms';
+  /** @default 'native' */
+  engine?: 'native' | 'dms';
   tables?: string[];
   exclude?: string[];
-  lobMaxSizeKb: number;
-  migrationId: string;
+  /** @default CONFIG_DEFAULTS.lobMaxSizeKb */
+  lobMaxSizeKb?: number;
+  /** @default CLI_MIGRATION_ID */
+  migrationId?: string;
   replicationName?: string;
   waive?: string[];
   json?: boolean;
@@ -46,8 +50,33 @@ export function preflightJson(report: PreflightReport): { checks: Array<{ id: st
   return { checks: report.checks.map(({ id, severity, message, objects }) => ({ id, severity, message, objects })) };
 }
 
-export function preflightCommand(): Command {
-  const ids = PREFLIGHT_CHECKS.map((c) => c.id);
+const CHECK_IDS = PREFLIGHT_CHECKS.map((c) => c.id);
+
+/** `ferry preflight`: exit 0 ready, 1 an error found, 2 a database could not be reached. */
+export const run = command(async (options: PreflightOptions, io) => {
+  const o = { engine: 'native' as const, lobMaxSizeKb: CONFIG_DEFAULTS.lobMaxSizeKb, migrationId: CLI_MIGRATION_ID, ...options };
+  const unknown = (o.waive ?? []).filter((id) => !CHECK_IDS.includes(id));
+  if (unknown.length > 0) throw new UsageError(`--waive: no check named ${unknown.map((u) => `'${u}'`).join(', ')} (checks: ${CHECK_IDS.join(', ')})`);
+  return withDatabasePair(o, undefined, async (source, target) => {
+    const report = await runPreflight(
+      {
+        source,
+        target,
+        engine: o.engine,
+        selection: tableSelection(o.tables, o.exclude) ?? ALL_USER_TABLES,
+        lobMaxSizeKb: o.lobMaxSizeKb,
+        ferrySlots: ferrySlotNames(o.migrationId, o.engine, o.replicationName),
+      },
+      { waive: o.waive ?? [] },
+    );
+    io.out(o.json ? `${JSON.stringify(preflightJson(report), null, 2)}\n` : renderPreflight(report));
+    // Unreachable databases mean the checks could not run at all: exit 2, after printing why.
+    const unreachable = report.checks.some((c) => c.id === 'connectivity' && c.severity === 'error');
+    return unreachable ? EXIT.error : report.passed ? EXIT.ok : EXIT.finding;
+  });
+});
+
+export function preflightCommand(ctx: CommandContext): Command {
   return new Command('preflight')
     .description('check that two PostgreSQL databases are ready for a migration (exit 0 ready, 1 an error found, 2 could not run)')
     .requiredOption('--source <postgres-url>', 'the database moved from')
@@ -58,31 +87,7 @@ export function preflightCommand(): Command {
     .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), CONFIG_DEFAULTS.lobMaxSizeKb)
     .option('--migration-id <id>', "the migration's id: slots Ferry already made for it count as in use, not as needed again", migrationId, CLI_MIGRATION_ID)
     .option('--replication-name <name>', 'native: the replicationName of the migration (default: ferry_<migration id>)', replicationName)
-    .option('--waive <check...>', `errors of these checks do not fail the run (${ids.join(', ')})`)
+    .option('--waive <check...>', `errors of these checks do not fail the run (${CHECK_IDS.join(', ')})`)
     .option('--json', 'print one JSON document')
-    .action(async (options: PreflightOptions) => {
-      const unknown = (options.waive ?? []).filter((id) => !ids.includes(id));
-      if (unknown.length > 0) throw new UsageError(`--waive: no check named ${unknown.map((u) => `'${u}'`).join(', ')} (checks: ${ids.join(', ')})`);
-      const source = openDatabase('--source', 'source', options.source);
-      const target = openDatabase('--target', 'target', options.target);
-      try {
-        const report = await runPreflight(
-          {
-            source,
-            target,
-            engine: options.engine,
-            selection: tableSelection(options.tables, options.exclude) ?? ALL_USER_TABLES,
-            lobMaxSizeKb: options.lobMaxSizeKb,
-            ferrySlots: ferrySlotNames(options.migrationId, options.engine, options.replicationName),
-          },
-          { waive: options.waive ?? [] },
-        );
-        process.stdout.write(options.json ? `${JSON.stringify(preflightJson(report), null, 2)}\n` : renderPreflight(report));
-        // Unreachable databases mean the checks could not run at all: exit 2, after printing why.
-        const unreachable = report.checks.some((c) => c.id === 'connectivity' && c.severity === 'error');
-        process.exitCode = unreachable ? 2 : report.passed ? 0 : 1;
-      } finally {
-        await Promise.all([source.close(), target.close()]);
-      }
-    });
+    .action(async (options: PreflightOptions) => ctx.exit(await run(options, ctx.io)));
 }

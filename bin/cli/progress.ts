@@ -1,14 +1,21 @@
 import type { CompareProgress } from '../../lambdas/shared/compare/data/types';
 
+/** Where progress goes: stderr (`errStream(io)`), or anything stream-like. */
+interface ProgressStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number | undefined;
+}
+
 /**
  * Progress of a long comparison on stderr: one line rewritten in place on a terminal, plain
  * lines at most every 10 s otherwise (CI logs, files). Silent when disabled.
  */
-export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): { update(p: CompareProgress): void; done(): void } {
+export function progressReporter(stream: ProgressStream, enabled: boolean, now: () => number = () => Date.now()): { update(p: CompareProgress): void; done(): void } {
   const tty = stream.isTTY === true;
   const state = new Map<string, CompareProgress>();
   // Plain lines only for runs long enough to need them.
-  let lastPlain = Date.now();
+  let lastPlain = now();
   let shown = false;
   const line = () => {
     const tables = [...state.values()];
@@ -24,8 +31,8 @@ export function progressReporter(stream: NodeJS.WriteStream, enabled: boolean): 
       if (tty) {
         stream.write(`\r\x1b[2K${line().slice(0, (stream.columns ?? 120) - 1)}`);
         shown = true;
-      } else if (Date.now() - lastPlain >= 10_000) {
-        lastPlain = Date.now();
+      } else if (now() - lastPlain >= 10_000) {
+        lastPlain = now();
         stream.write(`${line()}\n`);
       }
     },

@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ferry } from '../helpers/cli';
+import { run, type CompareOptions } from '../../bin/cli/compare-command';
+import { ferry, ferryInProcess, runCommand } from '../helpers/cli';
 import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
+
+/** `ferry compare` in-process. */
+const compare = (options: CompareOptions) => runCommand(run, options);
 
 describe('ferry compare', () => {
   const servers = usePostgresPair();
@@ -18,14 +22,14 @@ describe('ferry compare', () => {
   });
 
   it('exits 0 and says equal when both databases hold the same schema and rows', async () => {
-    const { code, stdout } = await ferry('compare', '--source', equal.sourceUrl, '--target', equal.targetUrl);
+    const { code, stdout } = await compare({ source: equal.sourceUrl, target: equal.targetUrl });
     expect(code).toBe(0);
     expect(stdout).toContain('Schema: equal');
     expect(stdout).toMatch(/ok public\.t\s+100 rows\s+equal/);
     expect(stdout).toContain('Result: equal');
   });
 
-  it('exits 1 and prints each difference readably', async () => {
+  it('exits 1 and prints each difference readably (end to end: the binary)', async () => {
     const { code, stdout } = await ferry('compare', '--source', different.sourceUrl, '--target', different.targetUrl);
     expect(code).toBe(1);
     expect(stdout).toMatch(/column-extra\s+public\.orders\.note/);
@@ -36,8 +40,16 @@ describe('ferry compare', () => {
     expect(stdout).toContain('Result: DIFFERENT');
   });
 
+  it('shows its progress on a terminal in one line rewritten in place, and clears it when done', async () => {
+    const { code, stdout, stderr } = await runCommand(run, { source: equal.sourceUrl, target: equal.targetUrl }, { terminalColumns: 80 });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Result: equal');
+    expect(stderr.startsWith('\r\x1b[2Kcomparing: ')).toBe(true);
+    expect(stderr.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
   it('prints one JSON document with --json, in the documented shape', async () => {
-    const { code, stdout } = await ferry('compare', '--source', different.sourceUrl, '--target', different.targetUrl, '--json', '--max-keys', '1');
+    const { code, stdout } = await compare({ source: different.sourceUrl, target: different.targetUrl, json: true, maxKeys: 1 });
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
     expect(Object.keys(doc)).toEqual(['schema', 'data', 'durationMs']);
@@ -47,29 +59,29 @@ describe('ferry compare', () => {
   });
 
   it('compares only what is asked: --tables, --schema-only and --data-only', async () => {
-    const tables = JSON.parse((await ferry('compare', '--source', different.sourceUrl, '--target', different.targetUrl, '--tables', 'skus', '--json')).stdout);
+    const tables = JSON.parse((await compare({ source: different.sourceUrl, target: different.targetUrl, tables: ['skus'], json: true })).stdout);
     expect(tables.data.tables.map((t: { table: string }) => t.table)).toEqual(['public.skus']);
-    const schemaOnly = JSON.parse((await ferry('compare', '--source', different.sourceUrl, '--target', different.targetUrl, '--schema-only', '--json')).stdout);
+    const schemaOnly = JSON.parse((await compare({ source: different.sourceUrl, target: different.targetUrl, schemaOnly: true, json: true })).stdout);
     expect(Object.keys(schemaOnly)).toEqual(['schema', 'durationMs']);
-    const dataOnly = await ferry('compare', '--source', equal.sourceUrl, '--target', equal.targetUrl, '--data-only', '--json');
+    const dataOnly = await compare({ source: equal.sourceUrl, target: equal.targetUrl, dataOnly: true, json: true });
     expect(Object.keys(JSON.parse(dataOnly.stdout))).toEqual(['data', 'durationMs']);
     expect(dataOnly.code).toBe(0);
   });
 
   it('exits 2 and names the database and the cause when it cannot connect', async () => {
     const unreachable = equal.targetUrl.replace(/:(\d+)\//, ':1/');
-    const { code, stderr } = await ferry('compare', '--source', equal.sourceUrl, '--target', unreachable);
+    const { code, stderr } = await compare({ source: equal.sourceUrl, target: unreachable });
     expect(code).toBe(2);
     expect(stderr).toMatch(/Could not connect to the target database \(127\.0\.0\.1:1\/t1\): connection refused/);
   });
 
   it('exits 2 on bad usage, naming the option', async () => {
-    const notUrl = await ferry('compare', '--source', 'orders-db', '--target', equal.targetUrl);
+    const notUrl = await compare({ source: 'orders-db', target: equal.targetUrl });
     expect(notUrl.code).toBe(2);
     expect(notUrl.stderr).toContain('--source: not a URL');
-    const both = await ferry('compare', '--source', equal.sourceUrl, '--target', equal.targetUrl, '--schema-only', '--data-only');
+    const both = await ferryInProcess(['compare', '--source', equal.sourceUrl, '--target', equal.targetUrl, '--schema-only', '--data-only']);
     expect(both.code).toBe(2);
-    const pattern = await ferry('compare', '--source', equal.sourceUrl, '--target', equal.targetUrl, '--tables', 'a.b.c');
+    const pattern = await compare({ source: equal.sourceUrl, target: equal.targetUrl, tables: ['a.b.c'] });
     expect(pattern.code).toBe(2);
     expect(pattern.stderr).toContain("table pattern 'a.b.c' must be 'schema.table'");
   });

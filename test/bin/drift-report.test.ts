@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DriftReport } from '../../lambdas/shared/drift/reports';
-import { runFerry } from '../helpers/cli';
+import { run, type DriftReportOptions } from '../../bin/cli/drift-report-command';
+import { runCommand } from '../helpers/cli';
 import { useDynalite } from '../helpers/dynalite';
 
 // dynalite checks no signature, but the SDK signs with something; these are not secrets.
-const ferry = (...args: string[]) => runFerry(args, { env: { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local' } });
+const driftReport = (options: DriftReportOptions) => runCommand(run, options, { env: { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'local' } });
 
 const report = (differences: DriftReport['differences'], checkedAt: string): DriftReport => ({
   mode: 'snapshot-target',
@@ -30,8 +31,8 @@ describe('ferry drift-report', () => {
     await store.putReport('orders', 'drift', report([missing], '2026-11-21T10:00:00.000Z'));
 
     // Act
-    const human = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint);
-    const json = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint, '--json');
+    const human = await driftReport({ migration: 'orders', table: tableName, endpoint: dynamo.endpoint });
+    const json = await driftReport({ migration: 'orders', table: tableName, endpoint: dynamo.endpoint, json: true });
 
     // Assess
     expect(human.code).toBe(1);
@@ -46,7 +47,7 @@ describe('ferry drift-report', () => {
     const tableName = await dynamo.newTable();
 
     // Act
-    const out = await ferry('drift-report', '--migration', 'orders', '--table', tableName, '--endpoint', dynamo.endpoint);
+    const out = await driftReport({ migration: 'orders', table: tableName, endpoint: dynamo.endpoint });
 
     // Assess
     expect(out.code).toBe(2);

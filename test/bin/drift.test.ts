@@ -2,10 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ferry } from '../helpers/cli';
+import { run as runDrift, type DriftCommandOptions } from '../../bin/cli/drift-command';
+import { run as runSnapshot, type SnapshotCommandOptions } from '../../bin/cli/snapshot-command';
+import { runCommand } from '../helpers/cli';
 import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
 
 const password = (url: string) => decodeURIComponent(new URL(url).password);
+
+/** `ferry snapshot <url>` and `ferry drift` in-process. */
+const takeSnapshot = (url: string, options: Omit<SnapshotCommandOptions, 'url'> = {}) => runCommand(runSnapshot, { ...options, url });
+const drift = (options: DriftCommandOptions) => runCommand(runDrift, options);
 
 describe('ferry snapshot and ferry drift', () => {
   const servers = usePostgresPair();
@@ -27,8 +33,8 @@ describe('ferry snapshot and ferry drift', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function snapshotTo(file: string, url: string, ...args: string[]): Promise<string> {
-    const { code, stdout, stderr } = await ferry('snapshot', url, ...args);
+  async function snapshotTo(file: string, url: string, options: Omit<SnapshotCommandOptions, 'url'> = {}): Promise<string> {
+    const { code, stdout, stderr } = await takeSnapshot(url, options);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const p = path.join(dir, file);
@@ -38,8 +44,8 @@ describe('ferry snapshot and ferry drift', () => {
 
   describe('snapshot', () => {
     it('prints the schema as one JSON document, limited by --tables', async () => {
-      const all = await ferry('snapshot', same.sourceUrl);
-      const some = await ferry('snapshot', same.sourceUrl, '--tables', 'orders');
+      const all = await takeSnapshot(same.sourceUrl);
+      const some = await takeSnapshot(same.sourceUrl, { tables: ['orders'] });
 
       expect(all.code).toBe(0);
       const snapshot = JSON.parse(all.stdout);
@@ -52,17 +58,17 @@ describe('ferry snapshot and ferry drift', () => {
     it('writes the snapshot to a file with --output, and nothing on stdout', async () => {
       const file = path.join(dir, 'output.json');
 
-      const { code, stdout } = await ferry('snapshot', same.sourceUrl, '--output', file);
+      const { code, stdout } = await takeSnapshot(same.sourceUrl, { output: file });
 
       expect(code).toBe(0);
       expect(stdout).toBe('');
-      expect(readFileSync(file, 'utf8')).toBe((await ferry('snapshot', same.sourceUrl)).stdout);
+      expect(readFileSync(file, 'utf8')).toBe((await takeSnapshot(same.sourceUrl)).stdout);
     });
 
     it('exits 2 and names the database, without its password, when it cannot connect', async () => {
       const unreachable = same.sourceUrl.replace(/:(\d+)\//, ':1/');
 
-      const { code, stdout, stderr } = await ferry('snapshot', unreachable);
+      const { code, stdout, stderr } = await takeSnapshot(unreachable);
 
       expect(code).toBe(2);
       expect(stdout).toBe('');
@@ -71,8 +77,8 @@ describe('ferry snapshot and ferry drift', () => {
     });
 
     it('exits 2 on a bad URL or a bad table pattern', async () => {
-      const notUrl = await ferry('snapshot', 'orders-db');
-      const pattern = await ferry('snapshot', same.sourceUrl, '--tables', 'a.b.c');
+      const notUrl = await takeSnapshot('orders-db');
+      const pattern = await takeSnapshot(same.sourceUrl, { tables: ['a.b.c'] });
 
       expect(notUrl.code).toBe(2);
       expect(notUrl.stderr).toContain('<postgres-url>: not a URL');
@@ -85,21 +91,21 @@ describe('ferry snapshot and ferry drift', () => {
     it('finds no drift between a snapshot and the database it was taken of', async () => {
       const file = await snapshotTo('same.json', same.sourceUrl);
 
-      const { code, stdout } = await ferry('drift', '--snapshot', file, '--target', same.sourceUrl);
+      const { code, stdout } = await drift({ snapshot: file, target: same.sourceUrl });
 
       expect(code).toBe(0);
       expect(stdout).toBe('No drift.\n');
     });
 
     it('finds no drift between two databases with the same schema', async () => {
-      const { code, stdout } = await ferry('drift', '--source', same.sourceUrl, '--target', same.targetUrl);
+      const { code, stdout } = await drift({ source: same.sourceUrl, target: same.targetUrl });
 
       expect(code).toBe(0);
       expect(stdout).toBe('No drift.\n');
     });
 
     it('exits 1 and lists each difference under its table, saying which side has what', async () => {
-      const { code, stdout, stderr } = await ferry('drift', '--source', drifted.sourceUrl, '--target', drifted.targetUrl);
+      const { code, stdout, stderr } = await drift({ source: drifted.sourceUrl, target: drifted.targetUrl });
 
       expect(code).toBe(1);
       expect(stdout).toMatch(/^table public\.orders\n/);
@@ -110,7 +116,7 @@ describe('ferry snapshot and ferry drift', () => {
     });
 
     it('prints exactly {differences: [{kind, object, source, target, severity}]} with --json', async () => {
-      const { code, stdout } = await ferry('drift', '--source', drifted.sourceUrl, '--target', drifted.targetUrl, '--json');
+      const { code, stdout } = await drift({ source: drifted.sourceUrl, target: drifted.targetUrl, json: true });
 
       expect(code).toBe(1);
       expect(JSON.parse(stdout)).toEqual({
@@ -122,8 +128,8 @@ describe('ferry snapshot and ferry drift', () => {
     });
 
     it('compares the rows too with --data full, naming the keys', async () => {
-      const schemaOnly = await ferry('drift', '--source', rows.sourceUrl, '--target', rows.targetUrl);
-      const { code, stdout } = await ferry('drift', '--source', rows.sourceUrl, '--target', rows.targetUrl, '--data', 'full');
+      const schemaOnly = await drift({ source: rows.sourceUrl, target: rows.targetUrl });
+      const { code, stdout } = await drift({ source: rows.sourceUrl, target: rows.targetUrl, data: 'full' });
 
       expect(schemaOnly.code).toBe(0);
       expect(code).toBe(1);
@@ -137,7 +143,7 @@ describe('ferry snapshot and ferry drift', () => {
     it('calls the left side "snapshot" when comparing with one', async () => {
       const file = await snapshotTo('drifted-source.json', drifted.sourceUrl);
 
-      const { code, stdout } = await ferry('drift', '--snapshot', file, '--target', drifted.targetUrl);
+      const { code, stdout } = await drift({ snapshot: file, target: drifted.targetUrl });
 
       expect(code).toBe(1);
       expect(stdout).toMatch(/column-missing +public\.orders\.note: the snapshot has "note text", the target has nothing +\[error\]/);
@@ -145,9 +151,9 @@ describe('ferry snapshot and ferry drift', () => {
     });
 
     it('checks only the snapshot’s own tables when it was taken with --tables', async () => {
-      const file = await snapshotTo('skus-only.json', same.sourceUrl, '--tables', 'skus');
+      const file = await snapshotTo('skus-only.json', same.sourceUrl, { tables: ['skus'] });
 
-      const { code, stdout } = await ferry('drift', '--snapshot', file, '--target', drifted.targetUrl);
+      const { code, stdout } = await drift({ snapshot: file, target: drifted.targetUrl });
 
       // drifted has no skus table, and its orders table is not in the snapshot's selection.
       expect(code).toBe(1);
@@ -158,8 +164,8 @@ describe('ferry snapshot and ferry drift', () => {
     it('exits 2 and names the options when both or neither of --source and --snapshot are given', async () => {
       const file = await snapshotTo('either.json', same.sourceUrl);
 
-      const both = await ferry('drift', '--source', same.sourceUrl, '--snapshot', file, '--target', same.targetUrl);
-      const neither = await ferry('drift', '--target', same.targetUrl);
+      const both = await drift({ source: same.sourceUrl, snapshot: file, target: same.targetUrl });
+      const neither = await drift({ target: same.targetUrl });
 
       for (const run of [both, neither]) {
         expect(run.code).toBe(2);
@@ -171,7 +177,7 @@ describe('ferry snapshot and ferry drift', () => {
     it('exits 2 when --data asks for rows a snapshot does not hold', async () => {
       const file = await snapshotTo('rows.json', same.sourceUrl);
 
-      const { code, stderr } = await ferry('drift', '--snapshot', file, '--target', same.targetUrl, '--data', 'sample');
+      const { code, stderr } = await drift({ snapshot: file, target: same.targetUrl, data: 'sample' });
 
       expect(code).toBe(2);
       expect(stderr).toContain('--data sample: needs --source; a schema snapshot holds no rows');
@@ -180,8 +186,8 @@ describe('ferry snapshot and ferry drift', () => {
     it('exits 2 and names the target, without its password, when it cannot connect', async () => {
       const unreachable = same.targetUrl.replace(/:(\d+)\//, ':1/');
 
-      const live = await ferry('drift', '--source', same.sourceUrl, '--target', unreachable);
-      const stored = await ferry('drift', '--snapshot', await snapshotTo('reach.json', same.sourceUrl), '--target', unreachable, '--json');
+      const live = await drift({ source: same.sourceUrl, target: unreachable });
+      const stored = await drift({ snapshot: await snapshotTo('reach.json', same.sourceUrl), target: unreachable, json: true });
 
       for (const run of [live, stored]) {
         expect(run.code).toBe(2);
@@ -207,7 +213,7 @@ describe('ferry snapshot and ferry drift', () => {
       ];
 
       for (const [file, message] of cases) {
-        const { code, stdout, stderr } = await ferry('drift', '--snapshot', file, '--target', same.targetUrl);
+        const { code, stdout, stderr } = await drift({ snapshot: file, target: same.targetUrl });
         expect(code).toBe(2);
         expect(stdout).toBe('');
         expect(stderr).toContain(message);

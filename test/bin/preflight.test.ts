@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ferry } from '../helpers/cli';
+import { run, type PreflightOptions } from '../../bin/cli/preflight-command';
+import { ferryInProcess, runCommand } from '../helpers/cli';
 import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
 import { findFreePort } from '../../local/postgres';
 
@@ -9,6 +10,9 @@ interface JsonCheck {
   message: string;
   objects: string[];
 }
+
+/** `ferry preflight` in-process. */
+const preflight = (options: PreflightOptions) => runCommand(run, options);
 
 describe('ferry preflight', () => {
   const servers = usePostgresPair();
@@ -24,14 +28,14 @@ describe('ferry preflight', () => {
   });
 
   it('exits 0 and says ready when nothing blocks the migration', async () => {
-    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl);
+    const { code, stdout } = await preflight({ source: ready.sourceUrl, target: ready.targetUrl });
 
     expect(code).toBe(0);
     expect(stdout).toContain('Result: ready');
   });
 
   it('prints every check as {id, severity, message, objects} with --json', async () => {
-    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--json');
+    const { code, stdout } = await preflight({ source: ready.sourceUrl, target: ready.targetUrl, json: true });
 
     expect(code).toBe(0);
     const { checks } = JSON.parse(stdout) as { checks: JsonCheck[] };
@@ -44,7 +48,7 @@ describe('ferry preflight', () => {
   });
 
   it('exits 1 and names the table when a table has no primary key or replica identity', async () => {
-    const { code, stdout } = await ferry('preflight', '--source', keyless.sourceUrl, '--target', keyless.targetUrl, '--json');
+    const { code, stdout } = await preflight({ source: keyless.sourceUrl, target: keyless.targetUrl, json: true });
 
     expect(code).toBe(1);
     const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'replica-identity');
@@ -52,7 +56,7 @@ describe('ferry preflight', () => {
   });
 
   it('exits 0 when the failing check is waived by name, and says it was waived', async () => {
-    const { code, stdout } = await ferry('preflight', '--source', keyless.sourceUrl, '--target', keyless.targetUrl, '--waive', 'replica-identity');
+    const { code, stdout } = await preflight({ source: keyless.sourceUrl, target: keyless.targetUrl, waive: ['replica-identity'] });
 
     expect(code).toBe(0);
     expect(stdout).toMatch(/replica-identity .*\(waived\)/);
@@ -60,8 +64,8 @@ describe('ferry preflight', () => {
   });
 
   it('checks LOB sizes only for the DMS engine', async () => {
-    const native = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--json');
-    const dms = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'dms', '--json');
+    const native = await preflight({ source: ready.sourceUrl, target: ready.targetUrl, json: true });
+    const dms = await preflight({ source: ready.sourceUrl, target: ready.targetUrl, engine: 'dms', json: true });
 
     const ids = (out: string) => (JSON.parse(out) as { checks: JsonCheck[] }).checks.map((c) => c.id);
     expect(ids(native.stdout)).not.toContain('lob-size');
@@ -70,7 +74,7 @@ describe('ferry preflight', () => {
 
   it('exits 2 when a database cannot be reached, after saying which one', async () => {
     const port = await findFreePort();
-    const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', `postgres://nobody:x@127.0.0.1:${port}/nothing`, '--json');
+    const { code, stdout } = await preflight({ source: ready.sourceUrl, target: `postgres://nobody:x@127.0.0.1:${port}/nothing`, json: true });
 
     expect(code).toBe(2);
     const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'connectivity');
@@ -79,7 +83,7 @@ describe('ferry preflight', () => {
   });
 
   it('exits 2 naming the option when a waived check does not exist', async () => {
-    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--waive', 'no-such-check');
+    const { code, stderr } = await preflight({ source: ready.sourceUrl, target: ready.targetUrl, waive: ['no-such-check'] });
 
     expect(code).toBe(2);
     expect(stderr).toMatch(/--waive: no check named 'no-such-check' \(checks: connectivity, /);
@@ -88,7 +92,7 @@ describe('ferry preflight', () => {
   it("with --migration-id, counts the slots that migration already made as its own, not as needed again", async () => {
     await ready.sourceSql(`select pg_create_logical_replication_slot('ferry_capture_orders_source', 'test_decoding')`);
     try {
-      const { code, stdout } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--migration-id', 'orders', '--json');
+      const { code, stdout } = await preflight({ source: ready.sourceUrl, target: ready.targetUrl, migrationId: 'orders', json: true });
 
       expect(code).toBe(0);
       const check = (JSON.parse(stdout) as { checks: JsonCheck[] }).checks.find((c) => c.id === 'replication-slots');
@@ -100,14 +104,14 @@ describe('ferry preflight', () => {
   });
 
   it('exits 2 naming the option when --migration-id is not a migration id', async () => {
-    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--migration-id', 'Orders!');
+    const { code, stderr } = await ferryInProcess(['preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--migration-id', 'Orders!']);
 
     expect(code).toBe(2);
     expect(stderr).toMatch(/--migration-id: must be 2-32 lower-case letters/);
   });
 
   it('exits 2 naming the option when the engine is unknown', async () => {
-    const { code, stderr } = await ferry('preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'mysql');
+    const { code, stderr } = await ferryInProcess(['preflight', '--source', ready.sourceUrl, '--target', ready.targetUrl, '--engine', 'mysql']);
 
     expect(code).toBe(2);
     expect(stderr).toMatch(/--engine/);

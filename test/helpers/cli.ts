@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Run } from '../../bin/cli/command';
+import type { CliIo } from '../../bin/cli/io';
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, '..', '..');
@@ -20,6 +22,61 @@ export interface CliOptions {
   readonly detached?: boolean;
   /** Called with all of stderr so far, each time more arrives. */
   readonly onStderr?: (stderr: string, child: ChildProcess) => void;
+}
+
+/** An io that keeps what a command writes, for running commands in-process. */
+export interface CapturingIo extends CliIo {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CapturingIoOptions {
+  /** The command's whole environment (default: none; nothing of this process's leaks in). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The clock (default: Date.now). */
+  readonly now?: () => number;
+  /** Pretend stderr is a terminal this wide. */
+  readonly terminalColumns?: number;
+}
+
+export function capturingIo(options: CapturingIoOptions = {}): CapturingIo {
+  let stdout = '';
+  let stderr = '';
+  return {
+    out: (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    env: options.env ?? {},
+    now: options.now ?? (() => Date.now()),
+    errTerminal: options.terminalColumns === undefined ? undefined : { columns: options.terminalColumns },
+    // Nothing interrupts a command run in-process.
+    onInterrupt: () => undefined,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+/** Runs one command in-process, `run(options, io)`, with a capturing io: the same result a spawned `ferry` gives. */
+export function runCommand<O>(run: Run<O>, options: O, io: CapturingIoOptions = {}): Promise<CliResult> {
+  return captured(io, (captor) => run(options, captor));
+}
+
+/**
+ * The whole program in-process, arguments and all (`main(args, io)`): for what commander itself
+ * decides (option parsers, choices, conflicts), which `runCommand` passes by.
+ */
+export function ferryInProcess(args: readonly string[], io: CapturingIoOptions = {}): Promise<CliResult> {
+  // Imported when used: the program loads every command, the rehearsal's local stack included.
+  return captured(io, async (captor) => (await import('../../bin/cli/program')).main(args, captor));
+}
+
+async function captured(options: CapturingIoOptions, body: (io: CapturingIo) => Promise<number>): Promise<CliResult> {
+  const io = capturingIo(options);
+  const code = await body(io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
 /**
