@@ -1,7 +1,9 @@
 import { CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { dmsEgressPeers } from '../lambdas/shared/migration-config';
 import type { EnvironmentConfig } from './config';
+import { pascalCase } from './ids';
 import { AsyncFunctionWatch } from './constructs/async-function-watch';
 import { CheckpointTable } from './constructs/checkpoint-table';
 import { DmsReplication } from './constructs/dms-replication';
@@ -81,7 +83,12 @@ export class FerryStack extends Stack {
       if (migration.replication.engine === 'native') continue;
       const name = `Dms${pascalCase(migration.id)}`;
       const replication = new DmsReplication(this, name, {
-        migration,
+        migrationId: migration.id,
+        source: migration.source,
+        target: migration.target,
+        replication: migration.replication,
+        egress: dmsEgressPeers(migration),
+        tables: migration.tables,
         vpc,
         subnetIds: config.network.subnetIds,
         encryptionKey: this.encryptionKey.key,
@@ -133,11 +140,11 @@ export class FerryStack extends Stack {
       const name = pascalCase(workflow.name);
       new CfnOutput(this, `${name}StateMachineArn`, {
         description: `The ${workflow.name} workflow: start an execution with {"migrationId": "<id>"} (examples in statemachines/examples/)`,
-        value: workflow.stateMachine.stateMachineArn,
+        value: workflow.stateMachineArn,
       });
       new CfnOutput(this, `${name}ConsoleUrl`, {
         description: `The ${workflow.name} workflow in the Step Functions console`,
-        value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${workflow.stateMachine.stateMachineArn}`,
+        value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${workflow.stateMachineArn}`,
       });
     }
 
@@ -185,9 +192,17 @@ export class FerryStack extends Stack {
       if (!rollback) {
         throw new Error(`FerryStack: migration '${migration.id}' has rollback enabled, but there is no ${ROLLBACK_WORKFLOW} workflow (statemachines/${ROLLBACK_WORKFLOW}.asl.json)`);
       }
+      const { maxLagSeconds, periodSeconds, evaluationPeriods, datapointsToAlarm, metrics, alarmNames } = migration.rollback;
       rollbackAlarms[migration.id] = new RollbackAlarms(this, `RollbackAlarms${pascalCase(migration.id)}`, {
-        migration,
-        rollbackStateMachine: rollback.stateMachine,
+        migrationId: migration.id,
+        engine: migration.replication.engine,
+        maxLagSeconds,
+        periodSeconds,
+        evaluationPeriods,
+        datapointsToAlarm,
+        metrics,
+        alarmNames,
+        rollbackStateMachine: rollback,
         topic: this.notifications.topic,
       });
     }
@@ -198,14 +213,18 @@ export class FerryStack extends Stack {
     const driftSchedules: Record<string, DriftSchedule> = {};
     for (const migration of config.migrations) {
       const name = `DriftSchedule${pascalCase(migration.id)}`;
+      const { schedule: expression, timeZone, enabled, data } = migration.drift;
       const schedule = new DriftSchedule(this, name, {
-        migration,
-        driftStateMachine: drift.stateMachine,
+        migrationId: migration.id,
+        schedule: expression,
+        timeZone,
+        enabled,
+        data,
+        driftStateMachine: drift,
         topic: this.notifications.topic,
         encryptionKey: this.encryptionKey.key,
       });
       driftSchedules[migration.id] = schedule;
-      const { schedule: expression, timeZone, enabled } = migration.drift;
       new CfnOutput(this, `${name}Name`, {
         description:
           `Migration ${migration.id}: EventBridge Scheduler schedule of the drift checks, ${expression} ${timeZone}, ` +
@@ -221,8 +240,3 @@ export class FerryStack extends Stack {
 const REPLICATION_MONITOR_STEP = 'replication-monitor';
 /** The step the verification schedule runs. */
 const VERIFY_CHANGES_STEP = 'verify-changes';
-
-/** `order-items` -> `OrderItems`, for construct and output ids. */
-function pascalCase(id: string): string {
-  return id.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
-}

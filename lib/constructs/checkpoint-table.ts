@@ -22,6 +22,8 @@ export interface CheckpointTableProps {
   readonly tableName?: string;
 }
 
+const DEFAULTS = { retain: true } as const satisfies Partial<CheckpointTableProps>;
+
 /**
  * The single table that makes Ferry's steps resumable and its workflows exclusive: migration
  * state, locks, step outputs, comparison progress and reports (see docs/architecture.md).
@@ -31,7 +33,7 @@ export class CheckpointTable extends Construct {
 
   constructor(scope: Construct, id: string, props: CheckpointTableProps = {}) {
     super(scope, id);
-    const retain = props.retain ?? true;
+    const retain = props.retain ?? DEFAULTS.retain;
     this.table = new dynamodb.TableV2(this, 'Table', {
       tableName: props.tableName,
       partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },

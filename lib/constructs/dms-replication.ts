@@ -4,15 +4,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { dmsEgressPeers, type DatabaseEndpoint, type MigrationConfig, type ReplicationConfig } from '../../lambdas/shared/migration-config';
+import { TablesSchema, type DatabaseEndpoint, type DmsEgressConfig, type MigrationConfig, type ReplicationConfig } from '../../lambdas/shared/migration-config';
 import { dmsReverseSlotName, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
 import { dmsTableMappings } from './dms/table-mappings';
 import { dmsTaskSettings } from './dms/task-settings';
 
 /** The replication settings of a migration that runs on DMS. */
 export type DmsReplicationConfig = Extract<ReplicationConfig, { engine: 'dms-serverless' | 'dms-instance' }>;
-
-/** DMS Serverless capacity units (DCU) that DMS accepts, for both ends of the range. */
 
 /** `SET` run by DMS on every connection to a target database (see `DmsReplication`). */
 export const TARGET_AFTER_CONNECT_SCRIPT = "SET session_replication_role = 'replica'";
@@ -21,8 +19,24 @@ export const TARGET_AFTER_CONNECT_SCRIPT = "SET session_replication_role = 'repl
 export const DMS_PLUGIN_NAME = 'test-decoding';
 
 export interface DmsReplicationProps {
-  /** The migration, as validated by the config schema. Its engine must be `dms-serverless` or `dms-instance`. */
-  readonly migration: MigrationConfig;
+  /** The migration's id: resource names, tags, the reverse slot's name and the table mapping rules. */
+  readonly migrationId: string;
+  /** `source`: the database replicated from (and back to, in reverse). */
+  readonly source: DatabaseEndpoint;
+  /** `target`: the database replicated to (and read from, in reverse). */
+  readonly target: DatabaseEndpoint;
+  /** `replication`, as validated: its engine must be `dms-serverless` or `dms-instance`. */
+  readonly replication: DmsReplicationConfig;
+  /**
+   * Where the security group lets DMS connect: `replication.egress` with its defaults applied
+   * (`dmsEgressPeers` in lambdas/shared/migration-config.ts).
+   */
+  readonly egress: Required<DmsEgressConfig>;
+  /**
+   * `tables`: what is replicated, as include and exclude patterns.
+   * @default { include: ['public.*'], exclude: [] } (the config's default)
+   */
+  readonly tables?: MigrationConfig['tables'];
   /** The VPC of the configured subnets; the security group is created in it. */
   readonly vpc: ec2.IVpc;
   /** Private subnets (at least two availability zones) for the replication subnet group. */
@@ -53,6 +67,14 @@ export interface DmsReplicationProps {
    */
   readonly controlSchema?: string;
 }
+
+/** `tables` defaults to the config's own (lambdas/shared/migration-config.ts); the schemas and the heartbeat to DMS's. */
+const DEFAULTS = {
+  tables: TablesSchema.parse({}),
+  heartbeatSchema: 'public',
+  heartbeatFrequencyMinutes: 5,
+  controlSchema: 'awsdms_control',
+} as const satisfies Partial<DmsReplicationProps>;
 
 /** The four DMS endpoints: each database once as a source and once as a target. */
 export interface DmsEndpoints {
@@ -145,26 +167,26 @@ export class DmsReplication extends Construct {
 
   constructor(scope: Construct, id: string, props: DmsReplicationProps) {
     super(scope, id);
-    const { migration, encryptionKey } = props;
-    const replication = dmsReplicationOf(migration);
-    const heartbeatSchema = props.heartbeatSchema ?? 'public';
-    const heartbeatFrequency = props.heartbeatFrequencyMinutes ?? 5;
-    const controlSchema = props.controlSchema ?? 'awsdms_control';
-    const where = `migration '${migration.id}'`;
+    const { migrationId, source, target, encryptionKey } = props;
+    const replication = dmsReplicationOf(migrationId, props.replication);
+    const heartbeatSchema = props.heartbeatSchema ?? DEFAULTS.heartbeatSchema;
+    const heartbeatFrequency = props.heartbeatFrequencyMinutes ?? DEFAULTS.heartbeatFrequencyMinutes;
+    const controlSchema = props.controlSchema ?? DEFAULTS.controlSchema;
+    const where = `migration '${migrationId}'`;
     if (!Number.isInteger(heartbeatFrequency) || heartbeatFrequency < 1) {
       throw new Error(`${where}: heartbeatFrequencyMinutes must be a whole number of minutes, at least 1, got ${heartbeatFrequency}`);
     }
     // Validated before anything is created, so a bad pattern names itself and nothing else.
-    const tableMappings = dmsTableMappings(migration.id, migration.tables);
+    const tableMappings = dmsTableMappings(migrationId, props.tables ?? DEFAULTS.tables);
     const settings = dmsTaskSettings({ lobMaxSizeKb: replication.lobMaxSizeKb, controlSchema });
-    Tags.of(this).add('ferry:migration', migration.id);
+    Tags.of(this).add('ferry:migration', migrationId);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       allowAllOutbound: false,
-      description: `Ferry DMS replication, migration ${migration.id}: no inbound; outbound to the databases and HTTPS`,
+      description: `Ferry DMS replication, migration ${migrationId}: no inbound; outbound to the databases and HTTPS`,
     });
-    const peers = dmsEgressPeers(migration);
+    const peers = props.egress;
     const egress = new Map<string, { peer: string; port: number; what: string[] }>();
     const allow = (destinations: readonly string[], port: number, what: string) => {
       for (const peer of destinations) {
@@ -173,36 +195,36 @@ export class DmsReplication extends Construct {
         egress.set(`${peer}:${port}`, rule);
       }
     };
-    allow(peers.source, migration.source.port, 'PostgreSQL source database');
-    allow(peers.target, migration.target.port, 'PostgreSQL target database');
+    allow(peers.source, source.port, 'PostgreSQL source database');
+    allow(peers.target, target.port, 'PostgreSQL target database');
     allow(peers.secretsManagerEndpoint, 443, 'HTTPS to Secrets Manager through its VPC endpoint');
     for (const { peer, port, what } of egress.values()) {
       const destination = peer.startsWith('sg-') ? ec2.Peer.securityGroupId(peer) : ec2.Peer.ipv4(peer);
-      this.securityGroup.addEgressRule(destination, ec2.Port.tcp(port), `${what.join(' and ')} (migration ${migration.id})`);
+      this.securityGroup.addEgressRule(destination, ec2.Port.tcp(port), `${what.join(' and ')} (migration ${migrationId})`);
     }
 
     this.subnetGroup = new dms.CfnReplicationSubnetGroup(this, 'SubnetGroup', {
-      replicationSubnetGroupDescription: `Ferry DMS replication, migration ${migration.id}`,
+      replicationSubnetGroupDescription: `Ferry DMS replication, migration ${migrationId}`,
       subnetIds: [...props.subnetIds],
     });
 
     this.secretsAccessRole = new iam.Role(this, 'SecretsAccessRole', {
       assumedBy: new iam.ServicePrincipal(`dms.${Stack.of(this).region}.amazonaws.com`),
-      description: `Ferry: lets DMS read the database secrets of migration ${migration.id}`,
+      description: `Ferry: lets DMS read the database secrets of migration ${migrationId}`,
       inlinePolicies: {
         ReadDatabaseSecrets: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
               actions: ['secretsmanager:GetSecretValue'],
-              resources: unique([migration.source.secretArn, migration.target.secretArn]),
+              resources: unique([source.secretArn, target.secretArn]),
             }),
           ],
         }),
       },
     });
 
-    const sourceTls = this.tls(where, 'source', migration.source);
-    const targetTls = this.tls(where, 'target', migration.target);
+    const sourceTls = this.tls(where, 'source', source);
+    const targetTls = this.tls(where, 'target', target);
     const reader = (endpointId: string, db: DatabaseEndpoint, tls: EndpointTls, slotName?: string) =>
       this.endpoint(endpointId, 'source', db, tls, encryptionKey, {
         ...(slotName ? { slotName } : {}),
@@ -216,11 +238,11 @@ export class DmsReplication extends Construct {
     const writer = (endpointId: string, db: DatabaseEndpoint, tls: EndpointTls) =>
       this.endpoint(endpointId, 'target', db, tls, encryptionKey, { afterConnectScript: TARGET_AFTER_CONNECT_SCRIPT });
     this.endpoints = {
-      sourceAsSource: reader('SourceAsSource', migration.source, sourceTls),
-      targetAsTarget: writer('TargetAsTarget', migration.target, targetTls),
+      sourceAsSource: reader('SourceAsSource', source, sourceTls),
+      targetAsTarget: writer('TargetAsTarget', target, targetTls),
       // The reverse direction reads a slot the cutover creates on the target at the switch point.
-      targetAsSource: reader('TargetAsSource', migration.target, targetTls, dmsReverseSlotName(migration.id)),
-      sourceAsTarget: writer('SourceAsTarget', migration.source, sourceTls),
+      targetAsSource: reader('TargetAsSource', target, targetTls, dmsReverseSlotName(migrationId)),
+      sourceAsTarget: writer('SourceAsTarget', source, sourceTls),
     };
 
     if (replication.engine === 'dms-serverless') {
@@ -233,21 +255,17 @@ export class DmsReplication extends Construct {
         vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
         kmsKeyId: encryptionKey.keyArn,
       };
-      const config = (configId: string, direction: Direction, source: dms.CfnEndpoint, target: dms.CfnEndpoint) => {
-        const replicationConfig = new dms.CfnReplicationConfig(this, configId, {
-          replicationConfigIdentifier: replicationConfigIdentifier(where, prefix, migration.id, direction),
-          replicationType: MIGRATION_TYPE[direction],
-          sourceEndpointArn: source.ref,
-          targetEndpointArn: target.ref,
-          computeConfig,
-          tableMappings,
-          replicationSettings: settings,
-        });
-        Tags.of(replicationConfig).add('ferry:direction', direction);
-        return replicationConfig;
-      };
-      const forward = config('ForwardReplication', 'forward', this.endpoints.sourceAsSource, this.endpoints.targetAsTarget);
-      const reverse = config('ReverseReplication', 'reverse', this.endpoints.targetAsSource, this.endpoints.sourceAsTarget);
+      const { forward, reverse } = this.bothDirections(
+        (direction, ends) =>
+          new dms.CfnReplicationConfig(this, `${DIRECTION_ID[direction]}Replication`, {
+            replicationConfigIdentifier: replicationConfigIdentifier(where, prefix, migrationId, direction),
+            replicationType: MIGRATION_TYPE[direction],
+            ...ends,
+            computeConfig,
+            tableMappings,
+            replicationSettings: settings,
+          }),
+      );
       this.forward = forward;
       this.reverse = reverse;
       this.resource = { kind: 'serverless', forwardArn: forward.attrReplicationConfigArn, reverseArn: reverse.attrReplicationConfigArn };
@@ -263,25 +281,34 @@ export class DmsReplication extends Construct {
         replicationSubnetGroupIdentifier: this.subnetGroup.ref,
         vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
       });
-      const task = (taskId: string, direction: Direction, source: dms.CfnEndpoint, target: dms.CfnEndpoint) => {
-        const replicationTask = new dms.CfnReplicationTask(this, taskId, {
-          replicationInstanceArn: instance.ref,
-          migrationType: MIGRATION_TYPE[direction],
-          sourceEndpointArn: source.ref,
-          targetEndpointArn: target.ref,
-          tableMappings: JSON.stringify(tableMappings),
-          replicationTaskSettings: JSON.stringify(settings),
-        });
-        Tags.of(replicationTask).add('ferry:direction', direction);
-        return replicationTask;
-      };
-      const forward = task('ForwardTask', 'forward', this.endpoints.sourceAsSource, this.endpoints.targetAsTarget);
-      const reverse = task('ReverseTask', 'reverse', this.endpoints.targetAsSource, this.endpoints.sourceAsTarget);
+      const { forward, reverse } = this.bothDirections(
+        (direction, ends) =>
+          new dms.CfnReplicationTask(this, `${DIRECTION_ID[direction]}Task`, {
+            replicationInstanceArn: instance.ref,
+            migrationType: MIGRATION_TYPE[direction],
+            ...ends,
+            tableMappings: JSON.stringify(tableMappings),
+            replicationTaskSettings: JSON.stringify(settings),
+          }),
+      );
       this.replicationInstance = instance;
       this.forward = forward;
       this.reverse = reverse;
       this.resource = { kind: 'instance', forwardArn: forward.ref, reverseArn: reverse.ref };
     }
+  }
+
+  /** The forward replication (source to target), then the reverse one (target to source), each tagged with its direction. */
+  private bothDirections<T extends Construct>(create: (direction: Direction, ends: { sourceEndpointArn: string; targetEndpointArn: string }) => T): Record<Direction, T> {
+    const { sourceAsSource, targetAsTarget, targetAsSource, sourceAsTarget } = this.endpoints;
+    const ends: Record<Direction, readonly [dms.CfnEndpoint, dms.CfnEndpoint]> = { forward: [sourceAsSource, targetAsTarget], reverse: [targetAsSource, sourceAsTarget] };
+    const made = (direction: Direction) => {
+      const [from, to] = ends[direction];
+      const replication = create(direction, { sourceEndpointArn: from.ref, targetEndpointArn: to.ref });
+      Tags.of(replication).add('ferry:direction', direction);
+      return replication;
+    };
+    return { forward: made('forward'), reverse: made('reverse') };
   }
 
   private endpoint(
@@ -324,6 +351,9 @@ export class DmsReplication extends Construct {
 
 type Direction = 'forward' | 'reverse';
 
+/** How a direction starts the ids of its construct: `ForwardTask`, `ReverseReplication`. */
+const DIRECTION_ID: Readonly<Record<Direction, string>> = { forward: 'Forward', reverse: 'Reverse' };
+
 interface EndpointTls {
   readonly sslMode: 'require' | 'verify-ca' | 'verify-full';
   readonly certificateArn?: string;
@@ -332,11 +362,11 @@ interface EndpointTls {
 /** The forward direction copies the existing rows first; the reverse one only carries changes made after cutover. */
 const MIGRATION_TYPE: Readonly<Record<Direction, string>> = { forward: 'full-load-and-cdc', reverse: 'cdc' };
 
-function dmsReplicationOf(migration: MigrationConfig): DmsReplicationConfig {
-  const replication = migration.replication;
+/** `replication`, refused when its engine is not a DMS one (the type says so; a caller in JavaScript may not). */
+function dmsReplicationOf(migrationId: string, replication: ReplicationConfig): DmsReplicationConfig {
   if (replication.engine !== 'dms-serverless' && replication.engine !== 'dms-instance') {
     throw new Error(
-      `migration '${migration.id}': replication.engine: '${replication.engine}' does not use DMS; DmsReplication needs 'dms-serverless' or 'dms-instance'`,
+      `migration '${migrationId}': replication.engine: '${replication.engine}' does not use DMS; DmsReplication needs 'dms-serverless' or 'dms-instance'`,
     );
   }
   return replication;

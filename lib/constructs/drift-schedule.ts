@@ -8,18 +8,40 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { MigrationConfig } from '../../lambdas/shared/migration-config';
-import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
+import { METRICS } from '../../lambdas/shared/catalog/metrics';
+import { CONFIG_DEFAULTS, type MigrationConfig } from '../../lambdas/shared/migration-config';
+import { ferryMetric } from '../metrics';
 import { RunbookAlarm } from './runbook-alarm';
 import { WatchedDeadLetterQueue } from './watched-dead-letter-queue';
 
 export interface DriftScheduleProps {
-  /** The migration, validated; its `drift` section says when to check and whether the schedule is on. */
-  readonly migration: MigrationConfig;
+  /** The migration the checks look at: the schedule's input `{"migrationId": "<id>"}`, and the names. */
+  readonly migrationId: string;
   /** The drift workflow (statemachines/drift.asl.json), started with `{"migrationId": "<id>"}`. */
   readonly driftStateMachine: sfn.IStateMachine;
   /** Told when the drift alarm goes to ALARM and back to OK, and when a scheduled check did not start. */
   readonly topic: sns.ITopic;
+  /**
+   * `drift.schedule`: when checks run, an EventBridge Scheduler expression (`cron(...)`, `rate(...)`, `at(...)`).
+   * @default 'cron(0 * * * ? *)' (hourly; the config's default)
+   */
+  readonly schedule?: string;
+  /**
+   * `drift.timeZone`: the time zone of `schedule`.
+   * @default 'UTC' (the config's default)
+   */
+  readonly timeZone?: string;
+  /**
+   * `drift.enabled`: false creates the schedule DISABLED (turning checks on is then a configuration
+   * change and a deploy; the alarm stays, for checks started from the console).
+   * @default true (the config's default)
+   */
+  readonly enabled?: boolean;
+  /**
+   * `drift.data`: what the checks compare besides the schema (for the alarm's description).
+   * @default 'none' (the config's default)
+   */
+  readonly data?: MigrationConfig['drift']['data'];
   /**
    * Encrypts the schedule's input (the only part of a schedule Scheduler encrypts with a
    * customer-managed key). The schedule's role may decrypt with it only for this schedule
@@ -58,21 +80,17 @@ export interface DriftScheduleProps {
 /** The workflow a drift schedule starts: statemachines/drift.asl.json. */
 export const DRIFT_WORKFLOW = 'drift';
 
-/**
- * Published by the drift step (lambdas/drift) with Powertools EMF after every check, 0 included:
- * the number of findings (schema, data and sequence) of that check.
- */
-export const DRIFT_DIFFERENCES_METRIC = 'DriftDifferences';
+/** The `drift` settings default to the config's own (CONFIG_DEFAULTS in lambdas/shared/migration-config.ts), so that the two cannot differ. */
+const DEFAULTS = {
+  ...CONFIG_DEFAULTS.drift,
+  maxEventAge: Duration.hours(1),
+  retryAttempts: 8,
+  alarmPeriod: Duration.hours(1),
+} as const satisfies Partial<DriftScheduleProps>;
 
-/** The drift findings of one migration, as the drift step publishes them; the worst check of each period. */
-export function driftDifferencesMetric(migrationId: string, period: Duration = Duration.hours(1)): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: FERRY_METRICS_NAMESPACE,
-    metricName: DRIFT_DIFFERENCES_METRIC,
-    dimensionsMap: ferryMetricDimensions(migrationId),
-    statistic: cloudwatch.Stats.MAXIMUM,
-    period,
-  });
+/** The drift findings of one migration, as the drift step publishes them: the worst check of each period. */
+export function driftDifferencesMetric(migrationId: string, period: Duration = DEFAULTS.alarmPeriod): cloudwatch.Metric {
+  return ferryMetric(METRICS.driftDifferences, { migrationId }, { statistic: cloudwatch.Stats.MAXIMUM, period });
 }
 
 /** EventBridge Scheduler's limit on schedule names, and the characters it allows. */
@@ -116,11 +134,16 @@ export class DriftSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftScheduleProps) {
     super(scope, id);
-    const { migration } = props;
-    const { drift } = migration;
+    const { migrationId } = props;
+    const drift: DriftSettings = {
+      schedule: props.schedule ?? DEFAULTS.schedule,
+      timeZone: props.timeZone ?? DEFAULTS.timeZone,
+      enabled: props.enabled ?? DEFAULTS.enabled,
+      data: props.data ?? DEFAULTS.data,
+    };
     const stack = Stack.of(this);
     const prefix = props.namePrefix ?? stack.stackName;
-    const name = `${prefix}-${migration.id}-drift`;
+    const name = `${prefix}-${migrationId}-drift`;
     this.name = name;
     if (!Token.isUnresolved(name) && (name.length > SCHEDULE_NAME_LIMIT || !SCHEDULE_NAME.test(name))) {
       throw new Error(
@@ -129,7 +152,7 @@ export class DriftSchedule extends Construct {
       );
     }
     const workflow = `${prefix}-${DRIFT_WORKFLOW}`;
-    const input = { migrationId: migration.id };
+    const input = { migrationId };
 
     const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     // Built from the name, not referenced: the role's policy names it, and the schedule waits for that policy.
@@ -138,15 +161,15 @@ export class DriftSchedule extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn },
       }),
-      description: `Ferry: lets EventBridge Scheduler start the drift checks of migration ${migration.id}`,
+      description: `Ferry: lets EventBridge Scheduler start the drift checks of migration ${migrationId}`,
     });
 
     // Id `Default`: the queue and its alarm keep the logical ids they had as children of this construct.
     const deadLetter = new WatchedDeadLetterQueue(this, 'Default', {
       namePrefix: prefix,
-      alarmName: `${migration.id}-drift-not-started`,
+      alarmName: `${migrationId}-drift-not-started`,
       describe: (queue) =>
-        `A scheduled drift check of migration ${migration.id} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
+        `A scheduled drift check of migration ${migrationId} was due, but EventBridge Scheduler could not start the drift workflow ${workflow} ` +
         `(schedule ${name}) and gave up: that check did not run. Start one by hand if it matters (Step Functions console, input ` +
         `${JSON.stringify(input)}). The start and Scheduler's error (message attributes ERROR_CODE, ERROR_MESSAGE) are in the SQS queue ` +
         `${queue}; purge it once handled.`,
@@ -159,7 +182,7 @@ export class DriftSchedule extends Construct {
     const timeZone = TimeZone.of(drift.timeZone);
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       scheduleName: name,
-      description: `Ferry: starts the drift workflow ${workflow} for migration ${migration.id}`,
+      description: `Ferry: starts the drift workflow ${workflow} for migration ${migrationId}`,
       schedule: scheduler.ScheduleExpression.expression(drift.schedule, timeZone),
       timeWindow: scheduler.TimeWindow.off(),
       enabled: drift.enabled,
@@ -167,8 +190,8 @@ export class DriftSchedule extends Construct {
         input: scheduler.ScheduleTargetInput.fromObject(input),
         role: this.role,
         deadLetterQueue: this.deadLetterQueue,
-        maxEventAge: props.maxEventAge ?? Duration.hours(1),
-        retryAttempts: props.retryAttempts ?? 8,
+        maxEventAge: props.maxEventAge ?? DEFAULTS.maxEventAge,
+        retryAttempts: props.retryAttempts ?? DEFAULTS.retryAttempts,
       }),
     });
     if (props.encryptionKey) {
@@ -186,13 +209,13 @@ export class DriftSchedule extends Construct {
     // The first start must not race the role's policy (StartExecution, SendMessage, Decrypt).
     this.schedule.node.addDependency(this.role);
 
-    const period = props.alarmPeriod ?? Duration.hours(1);
+    const period = props.alarmPeriod ?? DEFAULTS.alarmPeriod;
     this.driftAlarm = new RunbookAlarm(this, 'DriftAlarm', {
       namePrefix: prefix,
-      name: `${migration.id}-drift`,
-      ...driftRunbook(migration, workflow, name, timeZone),
+      name: `${migrationId}-drift`,
+      ...driftRunbook(migrationId, drift, workflow, name, timeZone),
       topic: props.topic,
-      metric: driftDifferencesMetric(migration.id, period),
+      metric: driftDifferencesMetric(migrationId, period),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -207,19 +230,21 @@ export class DriftSchedule extends Construct {
  * What an operator reads in the drift alarm and its notification: what it means, where the
  * report is, how to look again. Only the explanation (`means`) is shortened to fit CloudWatch's limit.
  */
-function driftRunbook(migration: MigrationConfig, workflow: string, scheduleName: string, timeZone: TimeZone): { means: string; runbook: string } {
-  const { drift } = migration;
+function driftRunbook(migrationId: string, drift: DriftSettings, workflow: string, scheduleName: string, timeZone: TimeZone): { means: string; runbook: string } {
   const rows = drift.data === 'none' ? 'not compared: drift.data is none' : `compared: drift.data is ${drift.data}`;
   const means =
-    `The last drift check of migration ${migration.id} found differences: before cutover between the source and the target, after ` +
+    `The last drift check of migration ${migrationId} found differences: before cutover between the source and the target, after ` +
     'cutover between the target and the schema snapshot taken at cutover. Schema drift (tables, columns, keys, indexes, constraints, ' +
     'sequences, ...) means DDL ran on one side only; data drift means rows missing, extra or changed on the target ' +
     `(rows are ${rows}); a sequence finding means a sequence has used most of its range. ` +
     'The alarm stays in ALARM until a later check finds none.';
   const runbook =
-    ` Report: checkpoint table (stack output CheckpointTableName), pk MIGRATION#${migration.id}, sk REPORT#drift#<time>, the newest is ` +
+    ` Report: checkpoint table (stack output CheckpointTableName), pk MIGRATION#${migrationId}, sk REPORT#drift#<time>, the newest is ` +
     'the last check. Reproduce: npm run ferry -- drift --source <postgres-url> --target <postgres-url> (after cutover --snapshot <file> ' +
-    `instead of --source), or start ${workflow} with {"migrationId":"${migration.id}"}. ` +
+    `instead of --source), or start ${workflow} with {"migrationId":"${migrationId}"}. ` +
     `Schedule ${scheduleName}: ${drift.schedule} ${timeZone.timezoneName}${drift.enabled ? '' : ', DISABLED (drift.enabled false)'}.`;
   return { means, runbook };
 }
+
+/** The `drift` settings, defaults applied. */
+type DriftSettings = Required<Pick<DriftScheduleProps, 'schedule' | 'timeZone' | 'enabled' | 'data'>>;

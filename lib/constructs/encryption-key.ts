@@ -14,6 +14,8 @@ export interface EncryptionKeyProps {
   readonly retain?: boolean;
 }
 
+const DEFAULTS = { retain: true } as const satisfies Partial<EncryptionKeyProps>;
+
 /**
  * The customer-managed KMS key that encrypts Ferry's data at rest: the checkpoint table, the
  * notification topic and the logs. One key per environment, rotated yearly.
@@ -30,7 +32,7 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    const retain = props.retain ?? true;
+    const retain = props.retain ?? DEFAULTS.retain;
     this.key = new kms.Key(this, 'Key', {
       description: `Ferry: encrypts checkpoints, reports, notifications and logs (${props.aliasName})`,
       enableKeyRotation: true,

@@ -26,6 +26,8 @@ export interface NotificationsProps {
   readonly extraTopicArn?: string;
 }
 
+const DEFAULTS = { emails: [] } as const satisfies Partial<NotificationsProps>;
+
 /** Where Ferry tells operators what happened and what to do next. */
 export class Notifications extends Construct {
   public readonly topic: sns.Topic;
@@ -39,7 +41,7 @@ export class Notifications extends Construct {
       masterKey: props.encryptionKey,
       enforceSSL: true,
     });
-    for (const email of props.emails ?? []) {
+    for (const email of props.emails ?? DEFAULTS.emails) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
     // CloudWatch alarms publish to the topic as the service: with enforceSSL the topic has a

@@ -9,15 +9,53 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RunbookAlarm } from './runbook-alarm';
 import { WatchedDeadLetterQueue } from './watched-dead-letter-queue';
-import type { MigrationConfig } from '../../lambdas/shared/migration-config';
+import { METRICS } from '../../lambdas/shared/catalog/metrics';
+import { RollbackSchema, type MigrationConfig, type RollbackConfig } from '../../lambdas/shared/migration-config';
+import { ferryMetric } from '../metrics';
 
 export interface RollbackAlarmsProps {
-  /** The migration, validated, with `rollback.enabled`; its `rollback` section says what to watch. */
-  readonly migration: MigrationConfig;
+  /** The migration whose rollback these alarms start (names, descriptions, the workflow's input). */
+  readonly migrationId: string;
   /** The rollback workflow, started with `{"migrationId", "reason", "alarmName"}` when an alarm fires. */
   readonly rollbackStateMachine: sfn.IStateMachine;
   /** Told when an alarm created here goes to ALARM and back to OK. */
   readonly topic: sns.ITopic;
+  /**
+   * `replication.engine`: where the descriptions tell an operator to look when replication lags or fails.
+   * @default 'native'
+   */
+  readonly engine?: ReplicationEngine;
+  /**
+   * `rollback.maxLagSeconds`: replication lag (of the direction in use) above this rolls back.
+   * @default 300 (the config's default)
+   */
+  readonly maxLagSeconds?: number;
+  /**
+   * `rollback.periodSeconds`: the length of one datapoint. Ferry's own metrics are read in periods
+   * of at least a minute (the monitor publishes once a minute).
+   * @default 60 (the config's default)
+   */
+  readonly periodSeconds?: number;
+  /**
+   * `rollback.evaluationPeriods`: N, the datapoints each alarm looks at.
+   * @default 5 (the config's default)
+   */
+  readonly evaluationPeriods?: number;
+  /**
+   * `rollback.datapointsToAlarm`: M, the breaching datapoints among the last N that fire an alarm.
+   * @default 3 (the config's default)
+   */
+  readonly datapointsToAlarm?: number;
+  /**
+   * `rollback.metrics`: the application's metrics to alarm on, with the same M of N.
+   * @default [] (the config's default)
+   */
+  readonly metrics?: readonly RollbackMetric[];
+  /**
+   * `rollback.alarmNames`: existing alarms (same account and region) that also start the rollback.
+   * @default [] (the config's default)
+   */
+  readonly alarmNames?: readonly string[];
   /**
    * Start of the alarm names: `<prefix>-<migration>-<what>`.
    * @default - the stack name (`Ferry-<env>`)
@@ -37,17 +75,24 @@ export interface RollbackAlarmsProps {
   readonly retryAttempts?: number;
 }
 
-/**
- * Ferry's own metrics, published by the replication-monitor step (lambdas/replication-monitor)
- * with Powertools EMF. Powertools adds its `service` dimension to every metric, so the alarms name
- * it too: a CloudWatch metric is identified by all of its dimensions.
- */
-export const FERRY_METRICS_NAMESPACE = 'Ferry';
-export const REPLICATION_LAG_METRIC = 'ReplicationLagSeconds';
-export const REPLICATION_HEALTHY_METRIC = 'ReplicationHealthy';
-export function ferryMetricDimensions(migrationId: string): Record<string, string> {
-  return { service: 'ferry', migrationId };
-}
+/** A metric of the application that rolls the migration back (an entry of `rollback.metrics`). */
+export type RollbackMetric = RollbackConfig['metrics'][number];
+/** The replication engines, for the descriptions. */
+export type ReplicationEngine = MigrationConfig['replication']['engine'];
+
+/** The `rollback` settings default to the config's own (RollbackSchema in lambdas/shared/migration-config.ts), so that the two cannot differ. */
+const CONFIG = RollbackSchema.parse({});
+const DEFAULTS = {
+  engine: 'native',
+  maxLagSeconds: CONFIG.maxLagSeconds,
+  periodSeconds: CONFIG.periodSeconds,
+  evaluationPeriods: CONFIG.evaluationPeriods,
+  datapointsToAlarm: CONFIG.datapointsToAlarm,
+  metrics: CONFIG.metrics,
+  alarmNames: CONFIG.alarmNames,
+  maxEventAge: Duration.minutes(30),
+  retryAttempts: 8,
+} as const satisfies Partial<RollbackAlarmsProps>;
 
 /** The monitor publishes once a minute at standard resolution: a shorter period would hold no datapoint. */
 const FERRY_METRIC_MIN_PERIOD_SECONDS = 60;
@@ -84,9 +129,16 @@ export class RollbackAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: RollbackAlarmsProps) {
     super(scope, id);
-    const { migration } = props;
-    const { rollback } = migration;
-    if (!rollback.enabled) throw new Error(`RollbackAlarms: migration '${migration.id}' has rollback.enabled false; create no RollbackAlarms for it`);
+    const { migrationId } = props;
+    const settings = {
+      maxLagSeconds: props.maxLagSeconds ?? DEFAULTS.maxLagSeconds,
+      periodSeconds: props.periodSeconds ?? DEFAULTS.periodSeconds,
+      evaluationPeriods: props.evaluationPeriods ?? DEFAULTS.evaluationPeriods,
+      datapointsToAlarm: props.datapointsToAlarm ?? DEFAULTS.datapointsToAlarm,
+    };
+    if (settings.datapointsToAlarm > settings.evaluationPeriods) {
+      throw new Error(`RollbackAlarms: datapointsToAlarm (${settings.datapointsToAlarm}) must not exceed evaluationPeriods (${settings.evaluationPeriods})`);
+    }
     const stack = Stack.of(this);
     const prefix = props.namePrefix ?? stack.stackName;
     const workflow = `${prefix}-rollback`;
@@ -94,46 +146,47 @@ export class RollbackAlarms extends Construct {
     const alarm = (constructId: string, what: string, metric: cloudwatch.IMetric, options: AlarmOptions) =>
       new RunbookAlarm(this, constructId, {
         namePrefix: prefix,
-        name: `${migration.id}-${what}`,
+        name: `${migrationId}-${what}`,
         means: options.means,
-        runbook: runbook(migration.id, workflow, options.lookAt),
+        runbook: runbook(migrationId, workflow, options.lookAt),
         topic: props.topic,
         metric,
         threshold: options.threshold,
         comparisonOperator: options.comparison,
-        evaluationPeriods: rollback.evaluationPeriods,
-        datapointsToAlarm: rollback.datapointsToAlarm,
+        evaluationPeriods: settings.evaluationPeriods,
+        datapointsToAlarm: settings.datapointsToAlarm,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
 
-    const ferryPeriod = Duration.seconds(Math.max(rollback.periodSeconds, FERRY_METRIC_MIN_PERIOD_SECONDS));
-    const ferryMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({ namespace: FERRY_METRICS_NAMESPACE, metricName, dimensionsMap: ferryMetricDimensions(migration.id), statistic, period: ferryPeriod });
+    const ferryPeriod = Duration.seconds(Math.max(settings.periodSeconds, FERRY_METRIC_MIN_PERIOD_SECONDS));
     const monitorLogs = `the replication-monitor function's log (/aws/lambda/${prefix}-replication-monitor)`;
-    const engine = migration.replication.engine === 'native' ? 'the subscription on the receiving database (pg_stat_subscription)' : 'the DMS replication in the DMS console';
+    const engine = (props.engine ?? DEFAULTS.engine) === 'native' ? 'the subscription on the receiving database (pg_stat_subscription)' : 'the DMS replication in the DMS console';
 
-    this.replicationLagAlarm = alarm('ReplicationLagAlarm', 'replication-lag', ferryMetric(REPLICATION_LAG_METRIC, cloudwatch.Stats.MAXIMUM), {
-      means: `Replication of migration ${migration.id} is more than ${rollback.maxLagSeconds} s behind (source to target before cutover, target to source after).`,
+    const lag = ferryMetric(METRICS.replicationLagSeconds, { migrationId }, { statistic: cloudwatch.Stats.MAXIMUM, period: ferryPeriod });
+    this.replicationLagAlarm = alarm('ReplicationLagAlarm', 'replication-lag', lag, {
+      means: `Replication of migration ${migrationId} is more than ${settings.maxLagSeconds} s behind (source to target before cutover, target to source after).`,
       lookAt: `${engine}, ${monitorLogs}`,
-      threshold: rollback.maxLagSeconds,
+      threshold: settings.maxLagSeconds,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    this.replicationFailedAlarm = alarm('ReplicationFailedAlarm', 'replication-failed', ferryMetric(REPLICATION_HEALTHY_METRIC, cloudwatch.Stats.MINIMUM), {
-      means: `Replication of migration ${migration.id} is not running while it should: failed, stopped, not set up, or its databases did not answer the monitor.`,
+    const healthy = ferryMetric(METRICS.replicationHealthy, { migrationId }, { statistic: cloudwatch.Stats.MINIMUM, period: ferryPeriod });
+    this.replicationFailedAlarm = alarm('ReplicationFailedAlarm', 'replication-failed', healthy, {
+      means: `Replication of migration ${migrationId} is not running while it should: failed, stopped, not set up, or its databases did not answer the monitor.`,
       lookAt: `${monitorLogs} (it says why), ${engine}`,
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
     });
-    this.metricAlarms = rollback.metrics.map((m, i) =>
+    this.metricAlarms = (props.metrics ?? DEFAULTS.metrics).map((m, i) =>
       alarm(
         `MetricAlarm${i + 1}`,
         `metric-${i + 1}-${m.metricName}`,
+        // The application's own metric, not Ferry's: its namespace and name come from the configuration.
         new cloudwatch.Metric({
           namespace: m.namespace,
           metricName: m.metricName,
           dimensionsMap: m.dimensions,
           statistic: m.statistic,
-          period: Duration.seconds(rollback.periodSeconds),
+          period: Duration.seconds(settings.periodSeconds),
         }),
         {
           means: `${m.description} (${m.namespace} ${m.metricName} ${m.statistic} ${COMPARISONS[m.comparison].text} ${m.threshold}, configured in rollback.metrics[${i}].)`,
@@ -143,15 +196,15 @@ export class RollbackAlarms extends Construct {
         },
       ),
     );
-    const existing = rollback.alarmNames.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    const existing = (props.alarmNames ?? DEFAULTS.alarmNames).map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     this.alarmArns = [this.replicationLagAlarm, this.replicationFailedAlarm, ...this.metricAlarms].map((a) => a.alarmArn).concat(existing);
 
     // Id `Default`: the queue and its alarm keep the logical ids they had as children of this construct.
     const deadLetter = new WatchedDeadLetterQueue(this, 'Default', {
       namePrefix: prefix,
-      alarmName: `${migration.id}-rollback-not-started`,
+      alarmName: `${migrationId}-rollback-not-started`,
       describe: (queue) =>
-        `A rollback alarm of migration ${migration.id} fired, but EventBridge could not start the rollback workflow ${workflow} and gave up: ` +
+        `A rollback alarm of migration ${migrationId} fired, but EventBridge could not start the rollback workflow ${workflow} and gave up: ` +
         'THE ROLLBACK DID NOT START. Decide now whether to start it by hand (Step Functions console; input in statemachines/examples/). ' +
         `The event and EventBridge's error are in the SQS queue ${queue}; purge it once handled.`,
       deadLetterOf: 'the rollback rule target',
@@ -162,7 +215,7 @@ export class RollbackAlarms extends Construct {
 
     const alarmName = events.EventField.fromPath('$.detail.alarmName');
     this.rule = new events.Rule(this, 'Rule', {
-      description: `Ferry: starts the rollback of migration ${migration.id} when one of its rollback alarms goes to ALARM`,
+      description: `Ferry: starts the rollback of migration ${migrationId} when one of its rollback alarms goes to ALARM`,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
@@ -173,7 +226,7 @@ export class RollbackAlarms extends Construct {
       targets: [
         new targets.SfnStateMachine(props.rollbackStateMachine, {
           input: events.RuleTargetInput.fromObject({
-            migrationId: migration.id,
+            migrationId: migrationId,
             reason: `alarm ${alarmName} went to ALARM at ${events.EventField.fromPath('$.time')}`,
             alarmName,
           }),
@@ -181,11 +234,11 @@ export class RollbackAlarms extends Construct {
           // states:StartExecution on the rollback state machine and nothing else.
           role: new iam.Role(this, 'StartRollbackRole', {
             assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': stack.account } }),
-            description: `Ferry: lets EventBridge start the rollback of migration ${migration.id}`,
+            description: `Ferry: lets EventBridge start the rollback of migration ${migrationId}`,
           }),
           deadLetterQueue: this.deadLetterQueue,
-          maxEventAge: props.maxEventAge ?? Duration.minutes(30),
-          retryAttempts: props.retryAttempts ?? 8,
+          maxEventAge: props.maxEventAge ?? DEFAULTS.maxEventAge,
+          retryAttempts: props.retryAttempts ?? DEFAULTS.retryAttempts,
         }),
       ],
     });
@@ -201,7 +254,7 @@ interface AlarmOptions {
   readonly comparison: cloudwatch.ComparisonOperator;
 }
 
-const COMPARISONS: Record<MigrationConfig['rollback']['metrics'][number]['comparison'], { operator: cloudwatch.ComparisonOperator; text: string }> = {
+const COMPARISONS: Record<RollbackMetric['comparison'], { operator: cloudwatch.ComparisonOperator; text: string }> = {
   GreaterThanThreshold: { operator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, text: '>' },
   GreaterThanOrEqualToThreshold: { operator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, text: '>=' },
   LessThanThreshold: { operator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, text: '<' },

@@ -2,9 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { MetricEntry } from '../../lambdas/shared/catalog/metrics';
 import { CONFIG_DEFAULTS } from '../../lambdas/shared/migration-config';
-import { CAPTURE_WAL_METRICS, VERIFICATION_METRICS } from '../../lambdas/shared/verification/metrics';
-import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from './rollback-alarms';
+import { CAPTURE_WAL_METRIC_ENTRIES, VERIFICATION_METRIC_ENTRIES } from '../../lambdas/shared/verification/metrics';
+import { ferryMetric } from '../metrics';
 import { RunbookAlarm, type RunbookAlarmProps } from './runbook-alarm';
 
 export interface VerificationAlarmsProps {
@@ -68,8 +69,7 @@ export class VerificationAlarms extends Construct {
       throw new Error(`VerificationAlarms: slotWalAlarmMb (${slotWalAlarmMb}) must be below maxSlotWalMb (${maxSlotWalMb}): the alarm warns before Ferry drops a slot`);
     }
     const prefix = props.namePrefix ?? Stack.of(this).stackName;
-    const metric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: FERRY_METRICS_NAMESPACE, metricName, dimensionsMap: ferryMetricDimensions(migrationId), statistic: cloudwatch.Stats.MAXIMUM, period: PERIOD });
+    const metric = (entry: MetricEntry<'migrationId'>) => ferryMetric(entry, { migrationId }, { statistic: cloudwatch.Stats.MAXIMUM, period: PERIOD });
     const alarm = (constructId: string, what: string, options: Omit<RunbookAlarmProps, 'name' | 'namePrefix' | 'topic' | 'treatMissingData' | 'actionsEnabled'>) =>
       new RunbookAlarm(this, constructId, {
         ...options,
@@ -81,7 +81,7 @@ export class VerificationAlarms extends Construct {
     const rounds = `the verify-changes function's log (/aws/lambda/${prefix}-verify-changes)`;
 
     this.differencesAlarm = alarm('DifferencesAlarm', 'verification-differences', {
-      metric: metric(VERIFICATION_METRICS.differences),
+      metric: metric(VERIFICATION_METRIC_ENTRIES.differences),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -93,7 +93,7 @@ export class VerificationAlarms extends Construct {
     });
     const walAlarm = (side: 'source' | 'target') =>
       alarm(`CaptureWal${side === 'source' ? 'Source' : 'Target'}Alarm`, `capture-wal-${side}`, {
-        metric: metric(CAPTURE_WAL_METRICS[side]),
+        metric: metric(CAPTURE_WAL_METRIC_ENTRIES[side]),
         threshold: slotWalAlarmMb * MB,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,

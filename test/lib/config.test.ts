@@ -18,12 +18,18 @@ function problemsOf(mutate: (env: any) => void, envName = 'dev'): string[] {
 
 describe('parseEnvironments', () => {
   it('accepts the dev and prod examples shipped in cdk.json', () => {
+    // GIVEN the environments in cdk.json
+    // WHEN
     const envs = parseEnvironments(cdkJson.context.environments);
+    // THEN
     expect(Object.keys(envs)).toEqual(['dev', 'prod']);
   });
 
   it('fills every default from the schema', () => {
+    // GIVEN an environment that sets only what it must
+    // WHEN
     const envs = parseEnvironments({ dev: validEnvironment() });
+    // THEN every default is filled in
     const env = envs.dev!;
     const migration = env.migrations[0]!;
     expect(env.retainStatefulResources).toBe(true);
@@ -42,10 +48,13 @@ describe('parseEnvironments', () => {
   });
 
   it('fills engine-specific defaults for each DMS engine', () => {
+    // GIVEN a migration on each DMS engine, with no engine settings
+    // WHEN
     const envs = parseEnvironments({
       dev: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, replication: { engine: 'dms-instance' } }] },
       prod: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, replication: { engine: 'dms-serverless' } }] },
     });
+    // THEN each gets its engine's defaults
     expect(envs.dev!.migrations[0]!.replication).toEqual({
       engine: 'dms-instance',
       instanceClass: 'dms.r6i.large',
@@ -63,8 +72,11 @@ describe('parseEnvironments', () => {
   });
 
   it('derives the capture-WAL alarm from the slot limit, and rejects an alarm at or above the limit', () => {
+    // GIVEN slots dropped at 1000 MB
     const [m] = validEnvironment().migrations;
+    // WHEN
     const envs = parseEnvironments({ dev: { ...validEnvironment(), migrations: [{ ...m!, verification: { maxSlotWalMb: 1000 } }] } });
+    // THEN the alarm is at half of it; at the limit, or under a removed key, the configuration is refused
     expect(envs.dev!.migrations[0]!.verification.slotWalAlarmMb).toBe(500);
     expect(problemsOf((env) => (env.migrations[0].verification = { maxSlotWalMb: 1000, slotWalAlarmMb: 1000 }))).toEqual([
       "environment 'dev': migrations[0].verification.slotWalAlarmMb: must be below maxSlotWalMb (1000): the alarm warns before Ferry drops a slot, got 1000",
@@ -75,9 +87,12 @@ describe('parseEnvironments', () => {
   });
 
   it('snapshots an RDS source before cutover by default, and refuses a snapshot of a database that is not RDS', () => {
+    // GIVEN an RDS source
     const env = validEnvironment();
     env.migrations[0]!.source = { ...env.migrations[0]!.source, rdsInstanceId: 'orders-db' };
+    // WHEN
     const rds = parseEnvironments({ dev: env });
+    // THEN it is snapshotted by default; a target snapshot of a database that is not RDS, two RDS identifiers, or a host name as identifier are refused
     expect(rds.dev!.migrations[0]!.backup).toEqual({ snapshotTarget: false, maxWaitMinutes: 30 });
     expect(problemsOf((env) => (env.migrations[0].backup = { snapshotTarget: true }))).toEqual([
       "environment 'dev': migrations[0].backup.snapshotTarget: needs target.rdsInstanceId or target.rdsClusterId: Ferry snapshots RDS and Aurora databases only, got true",
@@ -91,24 +106,32 @@ describe('parseEnvironments', () => {
   });
 
   it('rejects a missing field, naming environment and field', () => {
+    // GIVEN a source without a host
+    // WHEN / THEN the configuration is refused, naming environment and field
     expect(problemsOf((env) => delete env.migrations[0].source.host)).toEqual([
       "environment 'dev': migrations[0].source.host: missing (expected string)",
     ]);
   });
 
   it('rejects a value of the wrong type, showing what it got', () => {
+    // GIVEN a port given as a string
+    // WHEN / THEN the configuration is refused, showing the value
     expect(problemsOf((env) => (env.migrations[0].source.port = '5432'), 'prod')).toEqual([
       "environment 'prod': migrations[0].source.port: expected number, got \"5432\"",
     ]);
   });
 
   it('rejects an unknown replication engine and lists the known ones', () => {
+    // GIVEN the engine 'dms'
+    // WHEN / THEN the configuration is refused, listing the engines there are
     expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'dms' }))).toEqual([
       "environment 'dev': migrations[0].replication.engine: engine must be one of 'dms-serverless', 'dms-instance', 'native', got \"dms\"",
     ]);
   });
 
   it("rejects the removed replication.syncWorkers, saying that the target server's max_sync_workers_per_subscription governs the parallel copies", () => {
+    // GIVEN a native replication with syncWorkers, or a misspelt key
+    // WHEN / THEN the configuration is refused, saying what governs parallel copies instead
     expect(problemsOf((env) => (env.migrations[0].replication = { engine: 'native', syncWorkers: 4 }))).toEqual([
       "environment 'dev': migrations[0].replication.syncWorkers: replication.syncWorkers was removed: Ferry never applied it. " +
         "How many tables the initial copy runs at a time is the target server's max_sync_workers_per_subscription (within max_logical_replication_workers and max_worker_processes): " +
@@ -135,12 +158,17 @@ describe('parseEnvironments', () => {
     };
 
     it('accepts a file system with the databasesFile inside its mountPath, and no file system at all (the local runtime)', () => {
+      // GIVEN a PgBouncer switch with a file system
+      // WHEN
       const envs = parseEnvironments({ dev: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, switch: pgbouncer as never }] } });
+      // THEN it is accepted, with PgBouncer's default port; and without a file system too
       expect(envs.dev!.migrations[0]!.switch).toEqual({ ...pgbouncer, port: 6432 });
       expect(problemsOf(withSwitch((s) => ((s.databasesFile = '/etc/pgbouncer/orders.ini'), delete s.fileSystem)))).toEqual([]);
     });
 
     it('rejects an access point ARN that is not one, naming the field', () => {
+      // GIVEN a file system's ARN where an access point's belongs
+      // WHEN / THEN the configuration is refused, naming the field
       expect(problemsOf(withSwitch((s) => (s.fileSystem.accessPointArn = 'arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0')))).toEqual([
         "environment 'dev': migrations[0].switch.fileSystem.accessPointArn: must be an EFS access point ARN (arn:aws:elasticfilesystem:<region>:<account>:access-point/fsap-<id>), " +
           'got "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0"',
@@ -148,13 +176,18 @@ describe('parseEnvironments', () => {
     });
 
     it.each(['/efs/pgbouncer', 'mnt/pgbouncer', '/mnt/pgbouncer/files', '/mnt/', '/mnt/..'])('rejects the mount path %s: Lambda mounts directly under /mnt/', (mountPath) => {
+      // GIVEN a mount path that is not directly under /mnt/
+      // WHEN
       const problems = problemsOf(withSwitch((s) => (s.fileSystem.mountPath = mountPath)));
+      // THEN
       expect(problems).toEqual([
         `environment 'dev': migrations[0].switch.fileSystem.mountPath: must be an absolute path directly under /mnt/, where Lambda mounts file systems, such as '/mnt/pgbouncer', got ${JSON.stringify(mountPath)}`,
       ]);
     });
 
     it.each(['/etc/pgbouncer/orders.ini', '/mnt/pgbouncer-other/orders.ini', '/mnt/pgbouncer/../orders.ini'])('rejects the databasesFile %s outside the mounted file system', (databasesFile) => {
+      // GIVEN a databasesFile outside the mount path
+      // WHEN / THEN the configuration is refused
       expect(problemsOf(withSwitch((s) => (s.databasesFile = databasesFile)))).toEqual([
         `environment 'dev': migrations[0].switch.databasesFile: must be inside fileSystem.mountPath (/mnt/pgbouncer/...): only that file system is writable where the switch runs, ` +
           `and the PgBouncer host reads the same file from it, got ${JSON.stringify(databasesFile)}`,
@@ -163,21 +196,29 @@ describe('parseEnvironments', () => {
   });
 
   it('rejects an unknown switch strategy', () => {
+    // GIVEN the strategy 'dns'
+    // WHEN / THEN the configuration is refused, listing the strategies there are
     expect(problemsOf((env) => (env.migrations[0].switch = { strategy: 'dns' }))).toEqual([
       "environment 'dev': migrations[0].switch.strategy: strategy must be one of 'ssm-parameter', 'secrets-manager', 'route53', 'pgbouncer', got \"dns\"",
     ]);
   });
 
   it('rejects a duplicate migration id', () => {
+    // GIVEN two migrations with the id orders
+    // WHEN
     const problems = problemsOf((env) => env.migrations.push({ ...env.migrations[0], id: 'orders' }));
+    // THEN
     expect(problems).toEqual(["environment 'dev': migrations[1].id: duplicate migration id 'orders' (also migrations[0]), got \"orders\""]);
   });
 
   it('still reports a duplicate migration id when another field is also wrong', () => {
+    // GIVEN a duplicate id and a wrong region
+    // WHEN
     const problems = problemsOf((env) => {
       env.migrations.push({ ...env.migrations[0], id: 'orders' });
       env.region = 'nowhere';
     });
+    // THEN both are reported
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/region: must be an AWS region/);
     expect(problems[1]).toMatch(/duplicate migration id 'orders'/);
@@ -192,7 +233,10 @@ describe('parseEnvironments', () => {
     ['0 * * * *', "must be 'cron(minutes hours day-of-month month day-of-week year)' or 'rate(value unit)'"],
     ['rate(1 hours)', "use 'rate(1 hour)'"],
   ])('rejects the invalid drift schedule %s', (schedule, message) => {
+    // GIVEN an invalid schedule expression
+    // WHEN
     const problems = problemsOf((env) => (env.migrations[0].drift = { schedule }));
+    // THEN one problem names the field and says what is wrong
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("environment 'dev': migrations[0].drift.schedule: ");
     expect(problems[0]).toContain(message);
@@ -201,11 +245,15 @@ describe('parseEnvironments', () => {
   it.each(['cron(0 * * * ? *)', 'cron(15 2 ? * MON-FRI *)', 'cron(0/10 8-17 L * ? 2026-2030)', 'cron(0 12 ? * 6#3 *)', 'rate(5 minutes)', 'rate(1 day)'])(
     'accepts the valid drift schedule %s',
     (schedule) => {
+      // GIVEN a valid schedule expression
+      // WHEN / THEN it is accepted
       expect(problemsOf((env) => (env.migrations[0].drift = { schedule }))).toEqual([]);
     },
   );
 
   it('rejects an unknown time zone', () => {
+    // GIVEN a time zone IANA does not know
+    // WHEN / THEN the configuration is refused
     expect(problemsOf((env) => (env.migrations[0].drift = { timeZone: 'Europe/Atlantis' }))).toEqual([
       "environment 'dev': migrations[0].drift.timeZone: 'Europe/Atlantis' is not an IANA time zone name (for example 'UTC' or 'Europe/Berlin'), got \"Europe/Atlantis\"",
     ]);
@@ -216,13 +264,18 @@ describe('parseEnvironments', () => {
     ['an ARN of another service', 'arn:aws:s3:::orders-source'],
     ['an ARN with a short account', 'arn:aws:secretsmanager:eu-west-1:1234:secret:orders'],
   ])('rejects %s as a secret ARN', (_what, secretArn) => {
+    // GIVEN a target secret that is not a Secrets Manager ARN
+    // WHEN
     const problems = problemsOf((env) => (env.migrations[0].target.secretArn = secretArn));
+    // THEN
     expect(problems).toEqual([
       `environment 'dev': migrations[0].target.secretArn: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "${secretArn}"`,
     ]);
   });
 
   it('rejects an unknown key so that typos do not pass silently', () => {
+    // GIVEN misspelt keys, in a section and at the top level
+    // WHEN / THEN each is refused, naming it
     expect(problemsOf((env) => (env.migrations[0].thresholds = { maxLagSecond: 3 }))).toEqual([
       "environment 'dev': migrations[0].thresholds: unknown key 'maxLagSecond' (check the spelling; unknown keys are rejected)",
     ]);
@@ -232,14 +285,17 @@ describe('parseEnvironments', () => {
   });
 
   it('reports one message per problem across environments', () => {
+    // GIVEN dev without an account, and prod with one subnet
     const dev = validEnvironment();
     const prod = validEnvironment();
     delete (dev as any).account;
     (prod.network as any).subnetIds = ['subnet-0123456789abcdef0'];
     try {
+      // WHEN
       parseEnvironments({ dev, prod });
       expect.unreachable('a bad configuration must throw');
     } catch (error) {
+      // THEN the error lists every problem of both
       expect((error as ConfigError).problems).toEqual([
         "environment 'dev': account: missing (expected string)",
         "environment 'prod': network.subnetIds: must list at least 2 subnets (in different availability zones)",
@@ -250,28 +306,39 @@ describe('parseEnvironments', () => {
   });
 
   it('rejects a target that is the source', () => {
+    // GIVEN a target on the source's host, port and database
+    // WHEN
     const problems = problemsOf((env) => (env.migrations[0].target.host = env.migrations[0].source.host));
+    // THEN
     expect(problems).toEqual(["environment 'dev': migrations[0].target: must differ from source (same host, port and database)"]);
   });
 
   it('rejects a capacity that DMS Serverless does not offer, naming the field and the choices', () => {
+    // GIVEN 3 capacity units
+    // WHEN
     const problems = problemsOf(
       (env) => (env.migrations[0].replication = { engine: 'dms-serverless', minCapacityUnits: 3, maxCapacityUnits: 16 }),
     );
+    // THEN
     expect(problems).toEqual([
       "environment 'dev': migrations[0].replication.minCapacityUnits: must be a DMS Serverless capacity: one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384, got 3",
     ]);
   });
 
   it('rejects a DMS Serverless capacity range that is upside down', () => {
+    // GIVEN at least 8 and at most 4 capacity units
+    // WHEN
     const problems = problemsOf(
       (env) => (env.migrations[0].replication = { engine: 'dms-serverless', minCapacityUnits: 8, maxCapacityUnits: 4 }),
     );
+    // THEN
     expect(problems).toEqual(["environment 'dev': migrations[0].replication.minCapacityUnits: must not exceed maxCapacityUnits (4), got 8"]);
   });
 
   it('accepts a DMS certificate for a database and rejects anything that is not a DMS certificate ARN', () => {
+    // GIVEN a DMS certificate, and an ACM certificate
     const cert = 'arn:aws:dms:eu-west-1:123456789012:cert:ABCDEFGHIJKLMNOP';
+    // WHEN / THEN the first is accepted, the second refused
     expect(problemsOf((env) => (env.migrations[0].target.dmsCertificateArn = cert))).toEqual([]);
     expect(problemsOf((env) => (env.migrations[0].source.dmsCertificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc'))).toEqual([
       "environment 'dev': migrations[0].source.dmsCertificateArn: must be a DMS certificate ARN (arn:aws:dms:<region>:<account>:cert:<id>), got \"arn:aws:acm:eu-west-1:123456789012:certificate/abc\"",
@@ -279,6 +346,8 @@ describe('parseEnvironments', () => {
   });
 
   it('says what to add when the context has no environments at all', () => {
+    // GIVEN no environments key in the context
+    // WHEN / THEN the error says what to add
     expect(() => parseEnvironments(undefined)).toThrow(/add an "environments" object to the cdk.json context/);
   });
 });

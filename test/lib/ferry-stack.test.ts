@@ -4,7 +4,10 @@ import { ferryStack } from './stack.fixture';
 
 describe('FerryStack', () => {
   it('encrypts with its own rotating customer-managed key', () => {
+    // GIVEN the fixture environment
+    // WHEN
     const { template } = ferryStack();
+    // THEN
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/ferry-test' });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -14,14 +17,20 @@ describe('FerryStack', () => {
   });
 
   it('retains the key and the table, and protects the stack, when the environment retains stateful resources', () => {
+    // GIVEN an environment that retains stateful resources
+    // WHEN
     const { stack, template } = ferryStack((env) => (env.retainStatefulResources = true));
+    // THEN
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
     expect(stack.terminationProtection).toBe(true);
   });
 
   it('lets the stack delete the key and the table when the environment does not retain them', () => {
+    // GIVEN an environment that does not retain stateful resources
+    // WHEN
     const { stack, template } = ferryStack((env) => (env.retainStatefulResources = false));
+    // THEN
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
@@ -29,7 +38,10 @@ describe('FerryStack', () => {
   });
 
   it('exposes nothing publicly: no resource policy grants access to any principal', () => {
+    // GIVEN the fixture environment
+    // WHEN
     const { template } = ferryStack();
+    // THEN no topic or key policy allows everyone
     for (const type of ['AWS::SNS::TopicPolicy', 'AWS::KMS::Key']) {
       const resources = template.findResources(type);
       for (const resource of Object.values(resources)) {
@@ -46,7 +58,10 @@ describe('FerryStack', () => {
   });
 
   it('tags every resource with its environment and outputs the table and topic', () => {
+    // GIVEN the fixture environment
+    // WHEN
     const { template } = ferryStack();
+    // THEN
     template.hasResourceProperties('AWS::SNS::Topic', { Tags: Match.arrayWith([{ Key: 'ferry:environment', Value: 'test' }]) });
     template.hasOutput('CheckpointTableName', {});
     template.hasOutput('NotificationTopicArn', {});
@@ -54,6 +69,7 @@ describe('FerryStack', () => {
 
   it('creates no DMS resource for a native migration', () => {
     // GIVEN the fixture's only migration, which replicates natively
+    // WHEN
     const { stack, template } = ferryStack();
     // THEN
     for (const type of ['AWS::DMS::ReplicationConfig', 'AWS::DMS::ReplicationInstance', 'AWS::DMS::ReplicationTask', 'AWS::DMS::Endpoint', 'AWS::DMS::ReplicationSubnetGroup', 'AWS::EC2::SecurityGroup']) {
@@ -65,6 +81,7 @@ describe('FerryStack', () => {
 
   it('gives each DMS migration its replication, and outputs its ARNs and the security group to allow into the databases', () => {
     // GIVEN a native, a serverless and an instance migration
+    // WHEN
     const { stack, template } = ferryStack((env) => {
       const base = env.migrations[0]!;
       env.migrations.push(
@@ -90,6 +107,9 @@ describe('FerryStack', () => {
   });
 
   it('refuses, at synth time, a table pattern that DMS cannot express', () => {
+    // GIVEN a DMS migration excluding a pattern with a literal [
+    // WHEN it is synthesized
+    // THEN synth fails, naming migration, field and pattern
     expect(() =>
       ferryStack((env) => {
         const migration = env.migrations[0] as any;

@@ -2,7 +2,7 @@ import { Aws, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { SwitchConfig } from '../../../lambdas/shared/migration-config';
+import { rdsDatabaseOf, snapshotPlan, type MigrationConfig, type SwitchConfig } from '../../../lambdas/shared/migration-config';
 import type { DmsResource } from '../../../lambdas/shared/replication/dms/resources';
 import { snapshotNamePrefix } from '../../../lambdas/shared/restore-points/rds';
 import type { StepNeed } from './steps';
@@ -24,20 +24,43 @@ export interface StepResources {
    */
   readonly rollbackStateMachineArn?: string;
   /**
-   * What 'schedule-finish' may touch: this stack's finish schedules (an ARN pattern in the default
-   * schedule group) and the role they run as, which the step passes to EventBridge Scheduler.
-   * @default - no finish workflow is deployed, and 'schedule-finish' grants nothing
-   */
-  /**
    * The RDS instances and Aurora clusters the migrations name, and whether the cutover snapshots each.
    * @default [] - no migration names one: the 'rds-*' needs grant nothing
    */
   readonly rdsDatabases?: ReadonlyArray<{ readonly migrationId: string; readonly kind: 'instance' | 'cluster'; readonly id: string; readonly snapshot: boolean }>;
+  /**
+   * What 'schedule-finish' may touch: this stack's finish schedules (an ARN pattern in the default
+   * schedule group) and the role they run as, which the step passes to EventBridge Scheduler.
+   * @default - no finish workflow is deployed, and 'schedule-finish' grants nothing
+   */
   readonly finishSchedules?: {
     readonly scheduleArnPattern: string;
     /** The pattern as cdk-nag spells it in its IAM5 finding. */
     readonly scheduleArnFinding: string;
     readonly schedulerRoleArn: string;
+  };
+}
+
+/** What the step functions may touch in an environment: its migrations' databases, switches and RDS databases, and the stack's resources. */
+export function stepResourcesOf(
+  migrations: readonly MigrationConfig[],
+  stackResources: Pick<StepResources, 'checkpoints' | 'topic' | 'dms' | 'rollbackStateMachineArn' | 'finishSchedules'>,
+): StepResources {
+  return {
+    checkpoints: stackResources.checkpoints,
+    topic: stackResources.topic,
+    databaseSecretArns: migrations.flatMap((m) => [m.source.secretArn, m.target.secretArn]),
+    dms: stackResources.dms,
+    switches: migrations.map((m) => m.switch),
+    rdsDatabases: migrations.flatMap((m) => {
+      const snapshots = new Set(snapshotPlan(m).map((p) => p.side));
+      return (['source', 'target'] as const).flatMap((side) => {
+        const db = rdsDatabaseOf(m[side]);
+        return db ? [{ migrationId: m.id, ...db, snapshot: snapshots.has(side) }] : [];
+      });
+    }),
+    rollbackStateMachineArn: stackResources.rollbackStateMachineArn,
+    ...(stackResources.finishSchedules ? { finishSchedules: stackResources.finishSchedules } : {}),
   };
 }
 

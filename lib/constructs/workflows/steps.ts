@@ -3,7 +3,7 @@ import * as path from 'node:path';
 /**
  * The workflow steps that run in Lambda, as data: which `${Placeholder}` in statemachines/*.asl.json
  * each one answers, where its handler is, how long and how large it runs, and what its code does
- * with AWS. The `Workflows` construct makes one function per entry and turns `needs` into exact
+ * with AWS. The `Workflows` construct makes one `StepFunction` per entry and turns `needs` into exact
  * IAM grants; the local runner (local/steps.ts) maps the same step names to in-process steps; the
  * static checks in test/statemachines compare every definition's placeholders against this list.
  * A step's placeholder follows from its name (`placeholderOf`).

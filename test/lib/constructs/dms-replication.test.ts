@@ -1,12 +1,13 @@
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { type ConfigError, parseEnvironments } from '../../../lib/config';
-import { DMS_PLUGIN_NAME, DmsReplication, TARGET_AFTER_CONNECT_SCRIPT } from '../../../lib/constructs/dms-replication';
+import { DMS_PLUGIN_NAME, DmsReplication, TARGET_AFTER_CONNECT_SCRIPT, type DmsReplicationConfig, type DmsReplicationProps } from '../../../lib/constructs/dms-replication';
 import { dmsTableMappings } from '../../../lib/constructs/dms/table-mappings';
 import { validEnvironment } from '../config.fixture';
-import { emptyStack } from '../stack.fixture';
+import { emptyStack, synthesize } from '../stack.fixture';
+import { dmsEgressPeers, type MigrationConfig } from '../../../lambdas/shared/migration-config';
 import { dmsReverseSlotName } from '../../../lambdas/shared/replication/dms/resources';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
@@ -28,13 +29,19 @@ const instance = (extra: Record<string, unknown> = {}) => (m: any) => {
   m.replication = { engine: 'dms-instance', instanceClass: 'dms.r6i.xlarge', allocatedStorageGb: 200, multiAz: true, engineVersion: '3.5.4', ...extra };
 };
 
-/** A DmsReplication for the fixture migration in an empty stack. */
-function build(change: (migration: any) => void, props: { identifierPrefix?: string } = {}) {
-  const stack = emptyStack();
-  const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
-  const replication = new DmsReplication(stack, 'Dms', { migration: migrationWith(change), vpc, subnetIds: SUBNETS, encryptionKey, ...props });
-  return { stack, replication, template: Template.fromStack(stack) };
+/** What a migration's configuration gives a DmsReplication, as the stack maps it. */
+function propsOf(migration: MigrationConfig) {
+  const { id: migrationId, source, target, tables } = migration;
+  return { migrationId, source, target, tables, replication: migration.replication as DmsReplicationConfig, egress: dmsEgressPeers(migration) };
+}
+
+/** A DmsReplication for the fixture migration (`change` applied to its raw config first) in an empty stack, with a key and the VPC. */
+function build(change: (migration: any) => void, props: Partial<DmsReplicationProps> = {}) {
+  return synthesize((stack) => {
+    const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+    return { replication: new DmsReplication(stack, 'Dms', { ...propsOf(migrationWith(change)), vpc, subnetIds: SUBNETS, encryptionKey, ...props }) };
+  });
 }
 
 /** The values in first-seen order, each once (compared as JSON). */
@@ -92,7 +99,10 @@ describe('DmsReplication', () => {
     });
 
     it('runs forward from the source to the target, and reverse (CDC only) from the target back to the source', () => {
+      // GIVEN a DMS Serverless migration
+      // WHEN
       const { stack, replication } = build(serverless());
+      // THEN each direction reads one database and writes the other
       const resolve = (v: unknown) => stack.resolve(v);
       const { sourceAsSource, targetAsTarget, targetAsSource, sourceAsTarget } = replication.endpoints;
       const forward = replication.forward as any;
@@ -106,7 +116,10 @@ describe('DmsReplication', () => {
     });
 
     it('exposes the two replication config ARNs as a serverless DMS resource', () => {
+      // GIVEN a DMS Serverless migration
+      // WHEN
       const { stack, replication } = build(serverless());
+      // THEN
       expect(replication.resource.kind).toBe('serverless');
       expect(stack.resolve(replication.resource.forwardArn)).toEqual({
         'Fn::GetAtt': [expect.stringMatching(/^DmsForwardReplication/), 'ReplicationConfigArn'],
@@ -117,6 +130,8 @@ describe('DmsReplication', () => {
     });
 
     it('refuses a migration id that would give DMS an identifier with two hyphens in a row', () => {
+      // GIVEN a migration id with two hyphens in a row
+      // WHEN / THEN synth fails, naming the identifier
       expect(() =>
         build((m) => {
           serverless()(m);
@@ -128,6 +143,8 @@ describe('DmsReplication', () => {
     });
 
     it('refuses an identifier prefix DMS would reject', () => {
+      // GIVEN an identifier prefix with capitals and two hyphens in a row
+      // WHEN / THEN synth fails, naming the prefix
       expect(() => build(serverless(), { identifierPrefix: 'Ferry--prod' })).toThrow(
         "migration 'orders': identifierPrefix: 'Ferry--prod' must start with a lower-case letter and hold only lower-case letters, digits and single hyphens, not ending in a hyphen",
       );
@@ -136,7 +153,10 @@ describe('DmsReplication', () => {
 
   describe('replication instance', () => {
     it('provisions the configured class, storage, Multi-AZ and engine version, private and encrypted', () => {
+      // GIVEN a migration on a dms.r6i.xlarge instance with 200 GB, Multi-AZ, DMS 3.5.4
+      // WHEN
       const { template } = build(instance());
+      // THEN
       template.resourceCountIs('AWS::DMS::ReplicationInstance', 1);
       template.resourceCountIs('AWS::DMS::ReplicationConfig', 0);
       template.hasResourceProperties('AWS::DMS::ReplicationInstance', {
@@ -153,7 +173,10 @@ describe('DmsReplication', () => {
     });
 
     it('runs a full-load-and-CDC task forward and a CDC-only task in reverse on that instance', () => {
+      // GIVEN a migration on a replication instance
+      // WHEN
       const { stack, replication, template } = build(instance());
+      // THEN
       template.resourceCountIs('AWS::DMS::ReplicationTask', 2);
       const instanceRef = { Ref: Match.stringLikeRegexp('^DmsReplicationInstance') };
       template.hasResourceProperties('AWS::DMS::ReplicationTask', {
@@ -174,19 +197,28 @@ describe('DmsReplication', () => {
     });
 
     it('leaves the engine version to DMS when none is configured', () => {
+      // GIVEN an instance without an engine version
+      // WHEN
       const { template } = build(instance({ engineVersion: undefined }));
+      // THEN
       template.hasResourceProperties('AWS::DMS::ReplicationInstance', { EngineVersion: Match.absent() });
     });
   });
 
   it('puts the replication in a subnet group made of the configured subnets', () => {
+    // GIVEN two subnets
+    // WHEN
     const { template } = build(serverless());
+    // THEN
     template.hasResourceProperties('AWS::DMS::ReplicationSubnetGroup', { SubnetIds: SUBNETS });
   });
 
   describe('network', () => {
     it('has a security group with no inbound rule and outbound only to the database port and HTTPS', () => {
+      // GIVEN both databases on port 5432
+      // WHEN
       const { template } = build(instance());
+      // THEN
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
       template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
       const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
@@ -200,10 +232,13 @@ describe('DmsReplication', () => {
     });
 
     it('opens each database port when source and target listen on different ports', () => {
+      // GIVEN a source on 5433 and a target on 5432
+      // WHEN
       const { template } = build((m) => {
         serverless()(m);
         m.source.port = 5433;
       });
+      // THEN
       const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
       expect(unique(group!.SecurityGroupEgress.map((r: any) => r.FromPort))).toEqual([5433, 5432, 443]);
     });
@@ -229,6 +264,7 @@ describe('DmsReplication', () => {
 
     it('allows a database whose host is an IPv4 address at that address only', () => {
       // GIVEN a source at 10.1.2.3:5433 and a target named by DNS
+      // WHEN
       const { template } = build((m) => {
         serverless()(m);
         m.source.host = '10.1.2.3';
@@ -243,6 +279,7 @@ describe('DmsReplication', () => {
 
     it('allows exactly the configured security groups and CIDR blocks', () => {
       // GIVEN both databases behind one security group, and the Secrets Manager endpoint's subnets
+      // WHEN
       const { template } = build(
         instance({
           egress: {
@@ -268,7 +305,10 @@ describe('DmsReplication', () => {
     });
 
     it('keeps the default for each destination left out of the egress configuration', () => {
+      // GIVEN egress configured for the target only
+      // WHEN
       const { template } = build(serverless({ egress: { target: ['10.30.0.0/16'] } }));
+      // THEN the source and HTTPS keep the private ranges
       const [group] = propertiesOf(template, 'AWS::EC2::SecurityGroup');
       expect(group!.SecurityGroupEgress.map(({ CidrIp, FromPort }: any) => `${CidrIp}:${FromPort}`)).toEqual([
         '10.0.0.0/8:5432',
@@ -282,6 +322,7 @@ describe('DmsReplication', () => {
     });
 
     it('refuses an egress destination that is not a CIDR block or security group, or that allows the internet, naming the field', () => {
+      // GIVEN egress destinations that are host names, the whole internet, host addresses, impossible blocks, an empty list and a misspelt key
       const problems = (egress: unknown) => {
         try {
           migrationWith(serverless({ egress }));
@@ -290,6 +331,7 @@ describe('DmsReplication', () => {
         }
         return [];
       };
+      // WHEN / THEN the configuration is refused, one problem per field
       expect(problems({ source: ['db.internal', '0.0.0.0/0', '10.0.1.5/24', '10.0.300.0/24'] })).toEqual([
         `environment 'test': migrations[0].replication.egress.source[0]: must be an IPv4 CIDR block such as '10.0.12.0/24' or a security group id such as 'sg-0123456789abcdef0', got "db.internal"`,
         `environment 'test': migrations[0].replication.egress.source[1]: must not allow every IPv4 address: name the database's own address range or security group, got "0.0.0.0/0"`,
@@ -305,7 +347,10 @@ describe('DmsReplication', () => {
     });
 
     it('is never publicly accessible', () => {
+      // GIVEN a replication instance
+      // WHEN
       const { template } = build(instance());
+      // THEN
       for (const props of propertiesOf(template, 'AWS::DMS::ReplicationInstance')) expect(props.PubliclyAccessible).toBe(false);
       template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     });
@@ -313,7 +358,10 @@ describe('DmsReplication', () => {
 
   describe('endpoints', () => {
     it('has the source and target once each as a DMS source and once each as a DMS target', () => {
+      // GIVEN a migration with a source and a target secret
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       const endpoints = propertiesOf(template, 'AWS::DMS::Endpoint').map((e) => [e.EndpointType, e.PostgreSqlSettings.SecretsManagerSecretId]);
       expect(endpoints).toEqual([
         ['source', SOURCE_SECRET],
@@ -324,7 +372,10 @@ describe('DmsReplication', () => {
     });
 
     it('take credentials from Secrets Manager through the access role, with no credential in the template', () => {
+      // GIVEN the databases' secrets
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
         expect(endpoint).toMatchObject({
           EngineName: 'postgres',
@@ -343,14 +394,20 @@ describe('DmsReplication', () => {
     });
 
     it('encrypt their connection settings with the key', () => {
+      // GIVEN a key
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
         expect(endpoint.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] });
       }
     });
 
     it('read a database with the WAL heartbeat on, test_decoding, no DDL capture, and failing on LOB truncation', () => {
+      // GIVEN the default heartbeat settings
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       const readers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'source');
       expect(readers).toHaveLength(2);
       for (const reader of readers) {
@@ -366,14 +423,20 @@ describe('DmsReplication', () => {
     });
 
     it('read the target in reverse from the slot the cutover creates, and let DMS manage the forward slot', () => {
+      // GIVEN a DMS migration
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       const readers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'source');
       const slots = readers.map((r) => r.PostgreSqlSettings.SlotName);
       expect(slots.filter((s) => s !== undefined)).toEqual([dmsReverseSlotName('orders')]);
     });
 
     it('write a database as a replica, so its triggers and foreign keys do not fire for replicated rows', () => {
+      // GIVEN a DMS migration
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       const writers = propertiesOf(template, 'AWS::DMS::Endpoint').filter((e) => e.EndpointType === 'target');
       expect(writers).toHaveLength(2);
       for (const writer of writers) {
@@ -386,6 +449,7 @@ describe('DmsReplication', () => {
   describe('TLS', () => {
     it('encrypts and warns that the server is not verified when verification is asked for without a DMS certificate', () => {
       // GIVEN the default sslMode (verify-full) and no DMS certificate
+      // WHEN
       const { stack, template } = build(serverless());
       // THEN every endpoint encrypts without verification, and synth says so for each database
       for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) {
@@ -400,12 +464,15 @@ describe('DmsReplication', () => {
     });
 
     it('verifies the server with the configured mode when a DMS certificate is given', () => {
+      // GIVEN a DMS certificate for both databases, the target verified by CA only
+      // WHEN
       const { stack, template } = build((m) => {
         serverless()(m);
         m.source.dmsCertificateArn = CERT;
         m.target.dmsCertificateArn = CERT;
         m.target.sslMode = 'verify-ca';
       });
+      // THEN
       const modes = propertiesOf(template, 'AWS::DMS::Endpoint').map((e) => [e.EndpointType, e.SslMode, e.CertificateArn]);
       expect(modes).toEqual([
         ['source', 'verify-full', CERT],
@@ -417,11 +484,14 @@ describe('DmsReplication', () => {
     });
 
     it('uses require without a warning when the configuration asks for require', () => {
+      // GIVEN sslMode require on both databases
+      // WHEN
       const { stack, template } = build((m) => {
         serverless()(m);
         m.source.sslMode = 'require';
         m.target.sslMode = 'require';
       });
+      // THEN
       for (const endpoint of propertiesOf(template, 'AWS::DMS::Endpoint')) expect(endpoint.SslMode).toBe('require');
       Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
     });
@@ -429,10 +499,13 @@ describe('DmsReplication', () => {
 
   describe('what is replicated, and how', () => {
     it('maps the include and exclude patterns to the same selection rules in both directions', () => {
+      // GIVEN two schemas included and one table pattern excluded
+      // WHEN
       const { template } = build((m) => {
         serverless()(m);
         m.tables = { include: ['public.*', 'billing.*'], exclude: ['public.session_*'] };
       });
+      // THEN
       const expected = dmsTableMappings('orders', { include: ['public.*', 'billing.*'], exclude: ['public.session_*'] });
       const mappings = propertiesOf(template, 'AWS::DMS::ReplicationConfig').map((c) => c.TableMappings);
       expect(mappings).toEqual([expected, expected]);
@@ -445,13 +518,18 @@ describe('DmsReplication', () => {
     });
 
     it('gives instance tasks the same mappings as JSON', () => {
+      // GIVEN a migration on a replication instance, all of public
+      // WHEN
       const { template } = build(instance());
+      // THEN
       for (const task of propertiesOf(template, 'AWS::DMS::ReplicationTask')) {
         expect(JSON.parse(task.TableMappings)).toEqual(dmsTableMappings('orders', { include: ['public.*'] }));
       }
     });
 
     it('refuses a pattern DMS cannot express, naming migration and field', () => {
+      // GIVEN a pattern with a literal %
+      // WHEN / THEN synth fails, naming migration, field and pattern
       expect(() =>
         build((m) => {
           serverless()(m);
@@ -464,7 +542,10 @@ describe('DmsReplication', () => {
       ['serverless', serverless({ lobMaxSizeKb: 64 }), 'AWS::DMS::ReplicationConfig', 'ReplicationSettings'],
       ['instance', instance({ lobMaxSizeKb: 64 }), 'AWS::DMS::ReplicationTask', 'ReplicationTaskSettings'],
     ] as const)('%s: loads into an existing schema, limited LOB mode at the configured size, logging on', (_kind, change, type, key) => {
+      // GIVEN LOBs up to 64 KB
+      // WHEN
       const { template } = build(change);
+      // THEN
       const all = propertiesOf(template, type).map((p) => (typeof p[key] === 'string' ? JSON.parse(p[key]) : p[key]));
       expect(all).toHaveLength(2);
       for (const settings of all) {
@@ -482,7 +563,10 @@ describe('DmsReplication', () => {
       ['serverless', serverless()],
       ['instance', instance()],
     ] as const)('%s: no custom resource or function that could start a replication, and no CDC start position', (_kind, change) => {
+      // GIVEN a DMS migration
+      // WHEN
       const { template } = build(change);
+      // THEN
       const types = new Set(Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type));
       for (const type of types) {
         expect(type, type).toMatch(/^AWS::(DMS|EC2::SecurityGroup$|IAM::Role$|KMS::Key$)/);
@@ -497,7 +581,10 @@ describe('DmsReplication', () => {
 
   describe('secrets access role', () => {
     it('is assumed only by the regional DMS service principal and reads exactly the two secrets', () => {
+      // GIVEN the databases' secrets
+      // WHEN
       const { template } = build(serverless());
+      // THEN
       template.resourceCountIs('AWS::IAM::Policy', 0);
       const [role] = propertiesOf(template, 'AWS::IAM::Role');
       expect(role!.AssumeRolePolicyDocument.Statement).toEqual([
@@ -517,10 +604,13 @@ describe('DmsReplication', () => {
   });
 
   it('refuses a native migration, which has no DMS resources', () => {
+    // GIVEN a migration that replicates natively
     const stack = emptyStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
     const encryptionKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    expect(() => new DmsReplication(stack, 'Dms', { migration: migrationWith(() => {}), vpc, subnetIds: SUBNETS, encryptionKey })).toThrow(
+    const native = migrationWith(() => {});
+    // WHEN / THEN synth fails, saying that it does not use DMS
+    expect(() => new DmsReplication(stack, 'Dms', { ...propsOf(native), replication: native.replication as never, vpc, subnetIds: SUBNETS, encryptionKey })).toThrow(
       "migration 'orders': replication.engine: 'native' does not use DMS; DmsReplication needs 'dms-serverless' or 'dms-instance'",
     );
   });

@@ -1,22 +1,23 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DRIFT_DIFFERENCES_METRIC, DriftSchedule, type DriftScheduleProps } from '../../../lib/constructs/drift-schedule';
-import { FERRY_METRICS_NAMESPACE, ferryMetricDimensions } from '../../../lib/constructs/rollback-alarms';
+import { describe, expect, it, vi } from 'vitest';
+import { DriftSchedule, type DriftScheduleProps } from '../../../lib/constructs/drift-schedule';
 import { STATEMACHINES_DIR } from '../../../lib/constructs/workflows/steps';
-import { DriftInputSchema, driftStep } from '../../../lambdas/drift/step';
+import { driftStep } from '../../../lambdas/drift/step';
+import { FERRY_NAMESPACE, FERRY_SERVICE, METRICS } from '../../../lambdas/shared/catalog/metrics';
 import type { DriftResult } from '../../../lambdas/shared/drift/types';
-import { MigrationSchema, type MigrationConfig, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import { MigrationSchema, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { emfMetrics } from '../../../lambdas/shared/observability';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
+import { DriftInputSchema } from '../../../lambdas/shared/workflow-inputs';
 import { validEnvironment } from '../config.fixture';
-import { emptyStack, ferryStack, TEST_CONTEXT } from '../stack.fixture';
+import { alarmMetric, alarmNamed, dimensionsOf, ferryStack, nagFindings, notifies, publishedMetrics, roleStatements, synthesize } from '../stack.fixture';
 
 type Json = any;
 
@@ -29,31 +30,19 @@ vi.mock('../../../lambdas/shared/drift/detect', async (importOriginal) => ({
 
 const DRIFT = { schedule: 'cron(15 */6 * * ? *)', timeZone: 'Europe/Berlin' } as const;
 
-function migrationConfig(drift: Record<string, unknown> = DRIFT, id = 'orders'): MigrationConfig {
-  const base = validEnvironment().migrations[0] as MigrationConfigInput;
-  return MigrationSchema.parse({ ...base, id, drift });
-}
+/** A stand-in drift workflow. */
+const driftMachine = (scope: Construct, name?: string) =>
+  new sfn.StateMachine(scope, 'Drift', { stateMachineName: name, definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(scope, 'Check')) });
 
-/** DriftSchedule in an empty stack, with a key, a topic and a stand-in drift state machine. */
+/** DriftSchedule for `orders`, checked at DRIFT's schedule unless `props` say otherwise, in an empty stack with a key, a topic and a stand-in drift state machine. */
 function standalone(props: Partial<DriftScheduleProps> = {}) {
-  const stack = emptyStack();
-  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-  const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
-  const driftStateMachine = new sfn.StateMachine(stack, 'Drift', {
-    stateMachineName: 'Ferry-test-drift',
-    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Check')),
+  return synthesize((stack) => {
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
+    const driftStateMachine = driftMachine(stack, 'Ferry-test-drift');
+    const drift = new DriftSchedule(stack, 'DriftSchedule', { migrationId: 'orders', ...DRIFT, driftStateMachine, topic, encryptionKey: key, namePrefix: 'Ferry-test', ...props });
+    return { drift, key, topic, driftStateMachine };
   });
-  const drift = new DriftSchedule(stack, 'DriftSchedule', {
-    migration: migrationConfig(),
-    driftStateMachine,
-    topic,
-    encryptionKey: key,
-    namePrefix: 'Ferry-test',
-    ...props,
-  });
-  const template = Template.fromStack(stack);
-  const ref = (value: unknown) => stack.resolve(value);
-  return { stack, drift, key, topic, driftStateMachine, template, ref };
 }
 
 /** The only schedule's properties. */
@@ -63,24 +52,10 @@ function theSchedule(template: Template): Json {
   return schedules[0]!.Properties;
 }
 
-function alarmNamed(template: Template, name: string): Json {
-  const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
-  expect(found, name).toHaveLength(1);
-  return found[0]!.Properties;
-}
-
-/** Every statement of the policies attached to the role with this logical id. */
-function roleStatements(template: Template, roleId: string): Json[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement);
-}
-
-const dimensionsOf = (map: Record<string, string>) => Object.entries(map).map(([Name, Value]) => ({ Name, Value }));
-
 describe('DriftSchedule: the schedule', () => {
   it('runs at drift.schedule in drift.timeZone, when due (no flexible window), named <prefix>-<migration>-drift', () => {
     // GIVEN a migration checked every 6 hours, Berlin time
+    // WHEN
     const { template } = standalone();
     // THEN
     expect(theSchedule(template)).toMatchObject({
@@ -95,13 +70,17 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('takes the defaults of the configuration: hourly, UTC, enabled', () => {
-    const { template } = standalone({ migration: migrationConfig({}) });
+    // GIVEN no drift settings
+    // WHEN
+    const { template } = standalone({ schedule: undefined, timeZone: undefined });
+    // THEN
     expect(theSchedule(template)).toMatchObject({ ScheduleExpression: 'cron(0 * * * ? *)', ScheduleExpressionTimezone: 'UTC', State: 'ENABLED' });
   });
 
   it('keeps the schedule of a migration with drift.enabled false, DISABLED, and its alarm', () => {
-    // GIVEN
-    const { template } = standalone({ migration: migrationConfig({ ...DRIFT, enabled: false }) });
+    // GIVEN drift.enabled false
+    // WHEN
+    const { template } = standalone({ enabled: false });
     // THEN enabling checks is a configuration change, nothing to create
     expect(theSchedule(template)).toMatchObject({ Name: 'Ferry-test-orders-drift', ScheduleExpression: 'cron(15 */6 * * ? *)', State: 'DISABLED' });
     // and the alarm still watches checks started from the console
@@ -109,10 +88,11 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('starts the drift state machine with exactly the console input {"migrationId":"orders"}', () => {
-    // GIVEN
+    // GIVEN a drift state machine
+    // WHEN the schedule is added
     const { template, driftStateMachine, ref } = standalone();
-    const target = theSchedule(template).Target;
     // THEN
+    const target = theSchedule(template).Target;
     expect(target.Arn).toEqual(ref(driftStateMachine.stateMachineArn));
     expect(typeof target.Input).toBe('string');
     expect(JSON.parse(target.Input)).toEqual({ migrationId: 'orders' });
@@ -121,10 +101,11 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('starts it with its own role: trusted by Scheduler of this account only, allowed to start exactly that state machine', () => {
-    // GIVEN
+    // GIVEN a drift state machine and a key
+    // WHEN the schedule is added
     const { template, drift, driftStateMachine, key, ref } = standalone();
-    const roleId = theSchedule(template).Target.RoleArn['Fn::GetAtt'][0];
     // THEN
+    const roleId = theSchedule(template).Target.RoleArn['Fn::GetAtt'][0];
     expect(ref(drift.role.roleArn)).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     expect(template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -161,7 +142,10 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('encrypts its input with the given key, and waits for its role’s policy before the first start', () => {
+    // GIVEN a key
+    // WHEN
     const { template, key, ref } = standalone();
+    // THEN
     expect(theSchedule(template).KmsKeyArn).toEqual(ref(key.keyArn));
     const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0]!;
     const policyIds = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('StartDriftRole') } }));
@@ -170,7 +154,10 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('uses an AWS owned key and grants no key without an encryptionKey', () => {
+    // GIVEN no key
+    // WHEN
     const { template } = standalone({ encryptionKey: undefined });
+    // THEN
     const schedule = theSchedule(template);
     expect(schedule.KmsKeyArn).toBeUndefined();
     const roleId = schedule.Target.RoleArn['Fn::GetAtt'][0];
@@ -178,10 +165,11 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('retries a start, then keeps it in an encrypted, TLS-only dead-letter queue that alarms', () => {
-    // GIVEN
+    // GIVEN the default retry policy
+    // WHEN
     const { template, drift, topic, ref } = standalone();
-    const target = theSchedule(template).Target;
     // THEN
+    const target = theSchedule(template).Target;
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 3600 });
     expect(target.DeadLetterConfig).toEqual({ Arn: ref(drift.deadLetterQueue.queueArn) });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
@@ -199,14 +187,16 @@ describe('DriftSchedule: the schedule', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...notifies(ref(topic.topicArn)),
     });
     expect(JSON.stringify(alarm.AlarmDescription)).toMatch(/could not start the drift workflow Ferry-test-drift \(schedule Ferry-test-orders-drift\) and gave up: that check did not run/);
   });
 
   it('takes the retry policy it is given', () => {
+    // GIVEN 2 retries within 10 minutes
+    // WHEN
     const { template } = standalone({ retryAttempts: 2, maxEventAge: Duration.minutes(10) });
+    // THEN
     expect(theSchedule(template).Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 });
   });
 
@@ -214,22 +204,23 @@ describe('DriftSchedule: the schedule', () => {
     // GIVEN the longest migration id and a long prefix: 65 characters
     const id = 'a'.repeat(32);
     const prefix = `Ferry-${'e'.repeat(20)}`;
-    expect(() => standalone({ migration: migrationConfig(DRIFT, id), namePrefix: prefix })).toThrow(
+    // WHEN / THEN synth fails, naming it
+    expect(() => standalone({ migrationId: id, namePrefix: prefix })).toThrow(
       `DriftSchedule: schedule name '${prefix}-${id}-drift' must be at most 64 letters, digits, '.', '_' and '-' (EventBridge Scheduler); ` +
         'shorten the environment name or the migration id',
     );
     // and one character less fits
-    expect(() => standalone({ migration: migrationConfig(DRIFT, id.slice(1)), namePrefix: prefix })).not.toThrow();
+    expect(() => standalone({ migrationId: id.slice(1), namePrefix: prefix })).not.toThrow();
   });
 
   it('names the schedule and its alarms after the stack by default', () => {
-    // GIVEN no name prefix
-    const app = new App({ context: TEST_CONTEXT });
-    const stack = new Stack(app, 'Ferry-dev', { env: { account: '123456789012', region: 'eu-west-1' } });
-    const machine = new sfn.StateMachine(stack, 'Drift', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
-    const drift = new DriftSchedule(stack, 'DriftSchedule', { migration: migrationConfig(), driftStateMachine: machine, topic: new sns.Topic(stack, 'Topic') });
+    // GIVEN no name prefix, in the stack Ferry-dev
+    // WHEN
+    const { template, drift } = synthesize(
+      (stack) => ({ drift: new DriftSchedule(stack, 'DriftSchedule', { migrationId: 'orders', ...DRIFT, driftStateMachine: driftMachine(stack), topic: new sns.Topic(stack, 'Topic') }) }),
+      { stackName: 'Ferry-dev' },
+    );
     // THEN
-    const template = Template.fromStack(stack);
     expect(drift.name).toBe('Ferry-dev-orders-drift');
     expect(theSchedule(template).Name).toBe('Ferry-dev-orders-drift');
     alarmNamed(template, 'Ferry-dev-orders-drift');
@@ -237,18 +228,18 @@ describe('DriftSchedule: the schedule', () => {
   });
 
   it('brings no cdk-nag AwsSolutions finding', () => {
+    // GIVEN a key and a drift state machine
+    // WHEN the schedule is added
     const { stack } = standalone();
-    const findings = new AwsSolutionsChecks()
-      .validateScope(stack)
-      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`))
-      .filter((finding) => finding.includes('/DriftSchedule/'));
-    expect(findings).toEqual([]);
+    // THEN
+    expect(nagFindings(stack).filter((finding) => finding.includes('/DriftSchedule/'))).toEqual([]);
   });
 });
 
 describe('DriftSchedule: the drift alarm', () => {
   it('alarms when the last check found any difference, on the drift step’s metric, notifying the topic on ALARM and OK', () => {
-    // GIVEN
+    // GIVEN the drift step's metric
+    // WHEN the schedule is added
     const { template, topic, ref } = standalone();
     // THEN
     const alarm = alarmNamed(template, 'Ferry-test-orders-drift');
@@ -263,8 +254,7 @@ describe('DriftSchedule: the drift alarm', () => {
       DatapointsToAlarm: 1,
       // checks publish only when they run: a period without one keeps the last check's verdict
       TreatMissingData: 'ignore',
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...notifies(ref(topic.topicArn)),
     });
     // the whole dimension set Powertools publishes, not a part of it
     expect(alarm.Dimensions).toHaveLength(2);
@@ -272,7 +262,10 @@ describe('DriftSchedule: the drift alarm', () => {
   });
 
   it('describes what drift means, where the report is and how to reproduce it', () => {
+    // GIVEN checks every 6 hours, Berlin time, schema only
+    // WHEN
     const { template } = standalone();
+    // THEN
     const description: string = alarmNamed(template, 'Ferry-test-orders-drift').AlarmDescription;
     expect(description).toMatch(/^The last drift check of migration orders found differences: before cutover between the source and the target, after cutover between the target and the schema snapshot taken at cutover\./);
     expect(description).toContain('DDL ran on one side only');
@@ -285,7 +278,10 @@ describe('DriftSchedule: the drift alarm', () => {
   });
 
   it('says when rows are compared', () => {
-    const { template } = standalone({ migration: migrationConfig({ ...DRIFT, data: 'sample' }) });
+    // GIVEN checks that compare a sample of the rows
+    // WHEN
+    const { template } = standalone({ data: 'sample' });
+    // THEN
     expect(alarmNamed(template, 'Ferry-test-orders-drift').AlarmDescription).toContain('(rows are compared: drift.data is sample)');
   });
 
@@ -293,7 +289,8 @@ describe('DriftSchedule: the drift alarm', () => {
     // GIVEN the longest id and a long schedule and zone
     const id = 'm'.repeat(32);
     const schedule = 'cron(0,5,10,15,20,25,30,35,40,45,50,55 0,2,4,6,8,10,12,14,16,18,20,22 ? JAN-DEC MON-FRI 2030-2199)';
-    const { template } = standalone({ migration: migrationConfig({ schedule, timeZone: 'America/Argentina/ComodRivadavia' }, id), namePrefix: 'Ferry-e' });
+    // WHEN
+    const { template } = standalone({ migrationId: id, schedule, timeZone: 'America/Argentina/ComodRivadavia', namePrefix: 'Ferry-e' });
     // THEN
     const description: string = alarmNamed(template, `Ferry-e-${id}-drift`).AlarmDescription;
     expect(description.length).toBeLessThanOrEqual(1024);
@@ -302,21 +299,17 @@ describe('DriftSchedule: the drift alarm', () => {
   });
 
   it('reads the metric in the period it is given', () => {
+    // GIVEN a period of 15 minutes
+    // WHEN
     const { template } = standalone({ alarmPeriod: Duration.minutes(15) });
+    // THEN
     expect(alarmNamed(template, 'Ferry-test-orders-drift').Period).toBe(900);
   });
 });
 
 describe('DriftSchedule and the drift step agree on the metric', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it('alarms on the very metric, dimensions and all, that the step publishes through Powertools', async () => {
     // GIVEN the drift step publishing with the Lambda metrics adapter (EMF on stdout), finding two differences
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
     const result: DriftResult = {
       mode: 'source-target',
       differences: [
@@ -328,7 +321,7 @@ describe('DriftSchedule and the drift step agree on the metric', () => {
       fingerprint: 'f'.repeat(64),
     };
     detected.result = result;
-    const migration = migrationConfig();
+    const migration = MigrationSchema.parse({ ...(validEnvironment().migrations[0] as MigrationConfigInput), drift: DRIFT });
     const runtime = {
       store: {
         getState: async () => ({ phase: 'ready' }),
@@ -341,20 +334,13 @@ describe('DriftSchedule and the drift step agree on the metric', () => {
       now: () => Date.parse('2030-01-01T00:00:00Z'),
       openDatabases: async () => ({ close: async () => undefined }),
     } as unknown as StepRuntime;
-    // WHEN
-    await driftStep({ migrationId: 'orders' }, runtime);
-    vi.restoreAllMocks();
+    // WHEN it runs a check
+    const published = await publishedMetrics(() => driftStep({ migrationId: 'orders' }, runtime));
     // THEN the step published DriftDifferences, the total of the check, with service and migrationId
-    const published = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Json);
-    const identities = published.map((emf) => {
-      const { Namespace, Dimensions, Metrics } = emf._aws.CloudWatchMetrics[0];
-      return { namespace: Namespace, name: Metrics[0].Name, dimensions: Object.fromEntries(Dimensions[0].map((d: string) => [d, emf[d]])), value: emf[Metrics[0].Name] };
-    });
-    expect(identities).toContainEqual({ namespace: FERRY_METRICS_NAMESPACE, name: DRIFT_DIFFERENCES_METRIC, dimensions: ferryMetricDimensions('orders'), value: 2 });
+    const driftDifferences = { namespace: FERRY_NAMESPACE, name: METRICS.driftDifferences.name, dimensions: { service: FERRY_SERVICE, migrationId: 'orders' } };
+    expect(published).toContainEqual({ ...driftDifferences, value: 2 });
     // and that is what the alarm reads
-    const alarm = alarmNamed(standalone().template, 'Ferry-test-orders-drift');
-    const identity = { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: Object.fromEntries(alarm.Dimensions.map((d: Json) => [d.Name, d.Value])) };
-    expect(identity).toEqual({ namespace: FERRY_METRICS_NAMESPACE, name: DRIFT_DIFFERENCES_METRIC, dimensions: ferryMetricDimensions('orders') });
+    expect(alarmMetric(alarmNamed(standalone().template, 'Ferry-test-orders-drift'))).toEqual(driftDifferences);
   });
 });
 
@@ -368,11 +354,12 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'drift.asl.json')))('Ferr
 
   it('gives every migration a schedule of the drift workflow and a drift alarm, the disabled ones DISABLED', () => {
     // GIVEN orders with the default drift settings and catalog with drift disabled
-    const { stack, template } = twoMigrations();
+    // WHEN
+    const { stack, template, ref } = twoMigrations();
     // THEN
     expect(Object.keys(stack.driftSchedules)).toEqual(['orders', 'catalog']);
-    const drift = stack.resolve(stack.workflows.workflows.drift!.stateMachine.stateMachineArn);
-    const key = stack.resolve(stack.encryptionKey.key.keyArn);
+    const drift = ref(stack.workflows.workflows.drift!.stateMachineArn);
+    const key = ref(stack.encryptionKey.key.keyArn);
     template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'Ferry-test-orders-drift',
@@ -388,21 +375,27 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'drift.asl.json')))('Ferr
       State: 'DISABLED',
       Target: Match.objectLike({ Arn: drift, Input: JSON.stringify({ migrationId: 'catalog' }) }),
     });
-    const topic = stack.resolve(stack.notifications.topic.topicArn);
+    const topic = ref(stack.notifications.topic.topicArn);
     for (const id of ['orders', 'catalog']) {
-      expect(alarmNamed(template, `Ferry-test-${id}-drift`)).toMatchObject({ MetricName: 'DriftDifferences', AlarmActions: [topic], OKActions: [topic] });
+      expect(alarmNamed(template, `Ferry-test-${id}-drift`)).toMatchObject({ MetricName: 'DriftDifferences', ...notifies(topic) });
     }
   });
 
   it('says in an output where each migration’s schedule is and whether it runs', () => {
+    // GIVEN catalog checked every 6 hours, disabled
+    // WHEN
     const { template } = twoMigrations();
+    // THEN
     template.hasOutput('DriftScheduleCatalogName', {
       Description: 'Migration catalog: EventBridge Scheduler schedule of the drift checks, rate(6 hours) UTC, DISABLED (drift.enabled in cdk.json); alarm Ferry-test-catalog-drift',
     });
   });
 
   it('grants the drift step what it needs: the checkpoint table, the database secrets and the topic', () => {
+    // GIVEN two migrations
+    // WHEN
     const { stack, template } = twoMigrations();
+    // THEN
     const role = stack.workflows.functions.drift!.role!;
     const roleId = stack.getLogicalId(role.node.defaultChild as never);
     const actions = roleStatements(template, roleId).flatMap((s) => [s.Action].flat());

@@ -1,16 +1,18 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EncryptionKey } from '../../../lib/constructs/encryption-key';
-import { emptyStack } from '../stack.fixture';
+import { synthesize } from '../stack.fixture';
+
+/** An EncryptionKey `ferry-test` in an empty stack, synthesized. */
+const encryptionKey = () => synthesize((stack) => ({ key: new EncryptionKey(stack, 'Key', { aliasName: 'ferry-test' }) }));
 
 describe('EncryptionKey', () => {
   it('lets CloudWatch Logs of its own account and region encrypt log groups with it', () => {
-    // GIVEN
-    const stack = emptyStack();
-    // WHEN
-    new EncryptionKey(stack, 'Key', { aliasName: 'ferry-test' });
+    // GIVEN an empty stack
+    // WHEN the key is added
+    const { template } = encryptionKey();
     // THEN
-    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+    template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -27,12 +29,11 @@ describe('EncryptionKey', () => {
   });
 
   it('lets nobody create a grant on it except for an AWS resource or as an AWS service (Control Tower CT.KMS.PR.3)', () => {
-    // GIVEN
-    const stack = emptyStack();
-    // WHEN
-    new EncryptionKey(stack, 'Key', { aliasName: 'ferry-test' });
+    // GIVEN an empty stack
+    // WHEN the key is added
+    const { template } = encryptionKey();
     // THEN the statement Control Tower looks for: Deny kms:CreateGrant to everyone, unless either key is true
-    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+    template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
           {
@@ -49,12 +50,11 @@ describe('EncryptionKey', () => {
   });
 
   it('still lets the account administer and use the key through IAM', () => {
-    // GIVEN
-    const stack = emptyStack();
-    // WHEN
-    new EncryptionKey(stack, 'Key', { aliasName: 'ferry-test' });
+    // GIVEN an empty stack
+    // WHEN the key is added
+    const { template } = encryptionKey();
     // THEN the deny above is the only Deny, and the account's own statement is untouched
-    const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'));
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
     const statements = key!.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>;
     expect(statements.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).toEqual(['DenyCreateGrantExceptForAwsResources']);
     expect(statements).toContainEqual({

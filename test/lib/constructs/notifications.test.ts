@@ -1,18 +1,19 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
-import { Notifications } from '../../../lib/constructs/notifications';
-import { emptyStack } from '../stack.fixture';
+import { Notifications, type NotificationsProps } from '../../../lib/constructs/notifications';
+import { synthesize } from '../stack.fixture';
+
+/** Notifications in an empty stack, with a key of their own. */
+const notifications = (props: Omit<NotificationsProps, 'encryptionKey'> = {}) =>
+  synthesize((stack) => ({ notifications: new Notifications(stack, 'Notifications', { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }), ...props }) }));
 
 describe('Notifications', () => {
   it('creates a KMS-encrypted topic that refuses unencrypted transport', () => {
-    // GIVEN
-    const stack = emptyStack();
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    // GIVEN a key
     // WHEN
-    new Notifications(stack, 'Notifications', { encryptionKey: key });
+    const { template } = notifications();
     // THEN
-    const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -24,24 +25,23 @@ describe('Notifications', () => {
   });
 
   it('subscribes each configured email address', () => {
-    const stack = emptyStack();
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    new Notifications(stack, 'Notifications', { encryptionKey: key, emails: ['a@example.com', 'b@example.com'] });
-    const template = Template.fromStack(stack);
+    // GIVEN two addresses
+    // WHEN
+    const { template } = notifications({ emails: ['a@example.com', 'b@example.com'] });
+    // THEN
     template.resourceCountIs('AWS::SNS::Subscription', 2);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'b@example.com' });
   });
 
   it("lets only this stack's alarms of this account publish: in the topic policy and in the key policy", () => {
-    const stack = emptyStack();
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    new Notifications(stack, 'Notifications', { encryptionKey: key });
-    const template = Template.fromStack(stack);
+    // GIVEN no alarm name prefix
+    // WHEN
+    const { stack, template } = notifications();
+    // THEN
     const fromTheseAlarms = {
       StringEquals: { 'aws:SourceAccount': '123456789012' },
       ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:eu-west-1:123456789012:alarm:${stack.stackName}-*`]] } },
     };
-
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -56,17 +56,18 @@ describe('Notifications', () => {
         ]),
       },
     });
-    // No service but CloudWatch may use the key for the topic.
+    // and no service but CloudWatch may use the key for the topic
     const keyPolicy = JSON.stringify(Object.values(template.findResources('AWS::KMS::Key'))[0]);
     expect(keyPolicy).not.toContain('events.amazonaws.com');
   });
 
   it('lists an extra topic after its own', () => {
-    const stack = emptyStack();
-    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    // GIVEN an existing topic
     const arn = 'arn:aws:sns:eu-west-1:123456789012:chatops';
-    const notifications = new Notifications(stack, 'Notifications', { encryptionKey: key, extraTopicArn: arn });
-    expect(notifications.topics).toHaveLength(2);
-    expect(notifications.topics[1]!.topicArn).toBe(arn);
+    // WHEN
+    const { notifications: created } = notifications({ extraTopicArn: arn });
+    // THEN
+    expect(created.topics).toHaveLength(2);
+    expect(created.topics[1]!.topicArn).toBe(arn);
   });
 });

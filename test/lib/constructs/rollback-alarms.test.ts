@@ -1,31 +1,25 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ReplicationMonitor } from '../../../lib/constructs/replication-monitor';
-import {
-  FERRY_METRICS_NAMESPACE,
-  REPLICATION_HEALTHY_METRIC,
-  REPLICATION_LAG_METRIC,
-  RollbackAlarms,
-  ferryMetricDimensions,
-  type RollbackAlarmsProps,
-} from '../../../lib/constructs/rollback-alarms';
+import { RollbackAlarms, type RollbackAlarmsProps } from '../../../lib/constructs/rollback-alarms';
 import { STATEMACHINES_DIR } from '../../../lib/constructs/workflows/steps';
 import { replicationMonitorStep } from '../../../lambdas/replication-monitor/step';
-import { MigrationSchema, type MigrationConfig, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
-import { RollbackInputSchema } from '../../../lambdas/validate-input/switch-workflows';
+import { FERRY_NAMESPACE, FERRY_SERVICE, METRICS } from '../../../lambdas/shared/catalog/metrics';
+import { MigrationSchema, RollbackSchema, type MigrationConfig, type MigrationConfigInput } from '../../../lambdas/shared/migration-config';
+import { RollbackInputSchema } from '../../../lambdas/shared/workflow-inputs';
 import { emfMetrics } from '../../../lambdas/shared/observability';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
 import { validEnvironment } from '../config.fixture';
-import { emptyStack, ferryStack } from '../stack.fixture';
+import { alarmMetric, alarmNamed, dimensionsOf, emptyStack, ferryStack, identityOf, nagFindings, notifies, publishedMetrics, roleStatements, synthesize } from '../stack.fixture';
 
 type Json = any;
 
@@ -55,37 +49,40 @@ const ROLLBACK = {
   ],
 } as const;
 
-function migrationConfig(rollback: Record<string, unknown> = ROLLBACK, id = 'orders'): MigrationConfig {
+/** The props a `rollback` section of the configuration gives (as the stack maps it), its defaults applied by the schema. */
+function settings(rollback: Record<string, unknown> = ROLLBACK): Partial<RollbackAlarmsProps> {
+  const { enabled: _, ...props } = RollbackSchema.parse(rollback);
+  return props;
+}
+
+/** The fixture migration with this `rollback` section, as the replication monitor reads it. */
+function migrationConfig(rollback: Record<string, unknown> = ROLLBACK): MigrationConfig {
   const base = validEnvironment().migrations[0] as MigrationConfigInput;
-  return MigrationSchema.parse({ ...base, id, rollback });
+  return MigrationSchema.parse({ ...base, rollback });
 }
 
-/** RollbackAlarms in an empty stack, with a topic and a stand-in rollback state machine. */
+/** A stand-in rollback workflow. */
+const rollbackMachine = (scope: Construct, name?: string) =>
+  new sfn.StateMachine(scope, 'Rollback', { stateMachineName: name, definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(scope, 'Roll back')) });
+
+/** RollbackAlarms for `orders` (ROLLBACK's settings unless `props` say otherwise) in an empty stack, with a topic and a stand-in rollback state machine. */
 function standalone(props: Partial<RollbackAlarmsProps> = {}) {
-  const stack = emptyStack();
-  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-  const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
-  const rollbackStateMachine = new sfn.StateMachine(stack, 'Rollback', {
-    stateMachineName: 'Test-rollback',
-    definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Roll back')),
+  return synthesize((stack) => {
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
+    const rollbackStateMachine = rollbackMachine(stack, 'Test-rollback');
+    const alarms = new RollbackAlarms(stack, 'RollbackAlarms', { migrationId: 'orders', ...settings(), rollbackStateMachine, topic, namePrefix: 'Ferry-test', ...props });
+    return { alarms, topic, rollbackStateMachine };
   });
-  const alarms = new RollbackAlarms(stack, 'RollbackAlarms', { migration: migrationConfig(), rollbackStateMachine, topic, namePrefix: 'Ferry-test', ...props });
-  const template = Template.fromStack(stack);
-  const ref = (value: unknown) => stack.resolve(value);
-  return { stack, alarms, topic, rollbackStateMachine, template, ref };
 }
 
-function alarmNamed(template: Template, name: string): Json {
-  const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
-  expect(found, name).toHaveLength(1);
-  return found[0]!.Properties;
-}
-
-const dimensionsOf = (map: Record<string, string>) => Object.entries(map).map(([Name, Value]) => ({ Name, Value }));
+/** What each alarm created here has: M of N as configured, missing data not breaching, the topic told on ALARM and on OK. */
+const rollbackAlarm = (topic: Json, m = 3, n = 5) => ({ EvaluationPeriods: n, DatapointsToAlarm: m, TreatMissingData: 'notBreaching', ...notifies(topic) });
 
 describe('RollbackAlarms: the alarms', () => {
   it('alarms on replication lag above maxLagSeconds, M of N, notifying the topic on ALARM and OK', () => {
     // GIVEN a migration that rolls back past 90 s of lag, 3 of 5 datapoints of 2 minutes
+    // WHEN
     const { template, topic, ref } = standalone();
     // THEN
     const lag = alarmNamed(template, 'Ferry-test-orders-replication-lag');
@@ -97,11 +94,7 @@ describe('RollbackAlarms: the alarms', () => {
       Period: 120,
       Threshold: 90,
       ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 5,
-      DatapointsToAlarm: 3,
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...rollbackAlarm(ref(topic.topicArn)),
     });
     expect(lag.Dimensions).toHaveLength(2);
     // and its description is a runbook: what it means, what the rollback does, where to look
@@ -111,7 +104,10 @@ describe('RollbackAlarms: the alarms', () => {
   });
 
   it('alarms when replication is not healthy: the minimum of ReplicationHealthy below 1', () => {
+    // GIVEN 3 of 5 datapoints
+    // WHEN
     const { template, topic, ref } = standalone();
+    // THEN
     const failed = alarmNamed(template, 'Ferry-test-orders-replication-failed');
     expect(failed).toMatchObject({
       Namespace: 'Ferry',
@@ -119,25 +115,35 @@ describe('RollbackAlarms: the alarms', () => {
       Statistic: 'Minimum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
-      EvaluationPeriods: 5,
-      DatapointsToAlarm: 3,
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...rollbackAlarm(ref(topic.topicArn)),
     });
     expect(failed.Dimensions).toEqual(expect.arrayContaining(dimensionsOf({ service: 'ferry', migrationId: 'orders' })));
     expect(failed.AlarmDescription).toMatch(/^Replication of migration orders is not running while it should/);
   });
 
+  it('says where to look for a DMS replication', () => {
+    // GIVEN a migration replicated by DMS
+    // WHEN
+    const { template } = standalone({ engine: 'dms-serverless' });
+    // THEN
+    expect(alarmNamed(template, 'Ferry-test-orders-replication-lag').AlarmDescription).toMatch(/Look at: the DMS replication in the DMS console, the replication-monitor function's log/);
+  });
+
   it('reads Ferry metrics in periods of at least a minute: the monitor publishes once a minute', () => {
-    const { template } = standalone({ migration: migrationConfig({ ...ROLLBACK, periodSeconds: 10 }) });
+    // GIVEN datapoints of 10 seconds
+    // WHEN
+    const { template } = standalone(settings({ ...ROLLBACK, periodSeconds: 10 }));
+    // THEN
     expect(alarmNamed(template, 'Ferry-test-orders-replication-lag').Period).toBe(60);
     // while the application's metrics keep the configured period (they may be high-resolution)
     expect(alarmNamed(template, 'Ferry-test-orders-metric-1-HTTPCode_Target_5XX_Count').Period).toBe(10);
   });
 
   it('alarms on each configured metric with its statistic, threshold, comparison and description', () => {
+    // GIVEN the application's error count and checkout latency
+    // WHEN
     const { template, topic, ref } = standalone();
+    // THEN
     const errors = alarmNamed(template, 'Ferry-test-orders-metric-1-HTTPCode_Target_5XX_Count');
     expect(errors).toMatchObject({
       Namespace: 'AWS/ApplicationELB',
@@ -147,14 +153,10 @@ describe('RollbackAlarms: the alarms', () => {
       Period: 120,
       Threshold: 50,
       ComparisonOperator: 'GreaterThanThreshold',
-      EvaluationPeriods: 5,
-      DatapointsToAlarm: 3,
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...rollbackAlarm(ref(topic.topicArn)),
     });
     expect(errors.AlarmDescription).toMatch(/^The orders API answers with server errors\. \(AWS\/ApplicationELB HTTPCode_Target_5XX_Count Sum > 50, configured in rollback\.metrics\[0\]\.\) On ALARM/);
-    // a percentile is an extended statistic
+    // and a percentile is an extended statistic
     const latency = alarmNamed(template, 'Ferry-test-orders-metric-2-CheckoutLatency');
     expect(latency).toMatchObject({ Namespace: 'Orders', MetricName: 'CheckoutLatency', ExtendedStatistic: 'p99', Threshold: 2000, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(latency.Statistic).toBeUndefined();
@@ -162,44 +164,53 @@ describe('RollbackAlarms: the alarms', () => {
   });
 
   it('creates no alarm for the existing alarms it is given by name', () => {
+    // GIVEN two existing alarms
+    // WHEN
     const { template } = standalone();
-    // lag, failed, two metrics, and the dead-letter alarm
+    // THEN it has lag, failed, two metrics, and the dead-letter alarm
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     for (const name of ROLLBACK.alarmNames) expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } })).toEqual({});
   });
 
   it('keeps a long configured description within CloudWatch’s 1024 characters, the runbook whole', () => {
+    // GIVEN a metric described in 500 characters
     const long = { ...ROLLBACK, metrics: [{ ...ROLLBACK.metrics[0], description: 'x'.repeat(500) }] };
-    const { template } = standalone({ migration: migrationConfig(long) });
+    // WHEN
+    const { template } = standalone(settings(long));
+    // THEN
     const description: string = alarmNamed(template, 'Ferry-test-orders-metric-1-HTTPCode_Target_5XX_Count').AlarmDescription;
     expect(description.length).toBeLessThanOrEqual(1024);
     expect(description).toMatch(/Look at: the AWS\/ApplicationELB HTTPCode_Target_5XX_Count metric and the application; the Ferry-test-rollback executions \(Step Functions console\)\.$/);
   });
 
   it('names its alarms after the stack by default', () => {
-    // GIVEN no name prefix
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'Ferry-dev', { env: { account: '123456789012', region: 'eu-west-1' } });
-    const machine = new sfn.StateMachine(stack, 'Rollback', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
-    new RollbackAlarms(stack, 'Alarms', { migration: migrationConfig({}), rollbackStateMachine: machine, topic: new sns.Topic(stack, 'Topic') });
+    // GIVEN no name prefix, in the stack Ferry-dev
+    // WHEN
+    const { template } = synthesize(
+      (stack) => ({ alarms: new RollbackAlarms(stack, 'Alarms', { migrationId: 'orders', rollbackStateMachine: rollbackMachine(stack), topic: new sns.Topic(stack, 'Topic') }) }),
+      { stackName: 'Ferry-dev' },
+    );
     // THEN
-    alarmNamed(Template.fromStack(stack), 'Ferry-dev-orders-replication-lag');
+    alarmNamed(template, 'Ferry-dev-orders-replication-lag');
   });
 
-  it('refuses a migration whose rollback is disabled', () => {
-    expect(() => standalone({ migration: migrationConfig({ enabled: false }) })).toThrow("RollbackAlarms: migration 'orders' has rollback.enabled false");
+  it('refuses more breaching datapoints than it looks at', () => {
+    // GIVEN 4 of 3 datapoints
+    // WHEN / THEN synth fails, saying so
+    expect(() => standalone({ evaluationPeriods: 3, datapointsToAlarm: 4 })).toThrow('RollbackAlarms: datapointsToAlarm (4) must not exceed evaluationPeriods (3)');
   });
 });
 
 describe('RollbackAlarms: the rule that starts the rollback', () => {
   it('matches exactly the state changes to ALARM of these alarms, created and named', () => {
-    // GIVEN
+    // GIVEN four alarms created and two named
+    // WHEN
     const { template, alarms, ref } = standalone();
+    // THEN
     const created = [alarms.replicationLagAlarm, alarms.replicationFailedAlarm, ...alarms.metricAlarms].map((a) => ref(a.alarmArn));
     const named = ROLLBACK.alarmNames.map((name) => ({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:eu-west-1:123456789012:alarm:${name}`]],
     }));
-    // THEN
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -217,10 +228,10 @@ describe('RollbackAlarms: the rule that starts the rollback', () => {
   });
 
   it('starts the rollback state machine with the migration id, the alarm name and a reason', () => {
-    // GIVEN
+    // GIVEN the rule's target
     const { template, rollbackStateMachine, ref } = standalone();
     const target = ruleTarget(template);
-    // THEN
+    // THEN it names the rollback state machine and builds the input from the event
     expect(target.Arn).toEqual(ref(rollbackStateMachine.stateMachineArn));
     expect(target.InputTransformer).toEqual({
       InputPathsMap: { 'detail-alarmName': '$.detail.alarmName', time: '$.time' },
@@ -241,7 +252,10 @@ describe('RollbackAlarms: the rule that starts the rollback', () => {
   });
 
   it('starts it with a role that may start exactly that state machine, trusted by EventBridge of this account', () => {
+    // GIVEN a rollback state machine
+    // WHEN the alarms are added
     const { template, rollbackStateMachine, ref } = standalone();
+    // THEN
     const roleId = ruleTarget(template).RoleArn['Fn::GetAtt'][0];
     const role = template.toJSON().Resources[roleId].Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([
@@ -252,17 +266,15 @@ describe('RollbackAlarms: the rule that starts the rollback', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
       },
     ]);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: ref(rollbackStateMachine.stateMachineArn) }]);
+    expect(roleStatements(template, roleId)).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: ref(rollbackStateMachine.stateMachineArn) }]);
   });
 
   it('retries the start, then keeps the event in an encrypted, TLS-only dead-letter queue that alarms', () => {
-    // GIVEN
+    // GIVEN the default retry policy
+    // WHEN
     const { template, alarms, topic, ref } = standalone();
-    const target = ruleTarget(template);
     // THEN
+    const target = ruleTarget(template);
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 1800 });
     expect(target.DeadLetterConfig).toEqual({ Arn: ref(alarms.deadLetterQueue.queueArn) });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
@@ -281,36 +293,30 @@ describe('RollbackAlarms: the rule that starts the rollback', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
-      AlarmActions: [ref(topic.topicArn)],
-      OKActions: [ref(topic.topicArn)],
+      ...notifies(ref(topic.topicArn)),
     });
   });
 
   it('takes the retry policy it is given', () => {
+    // GIVEN 2 retries within 5 minutes
+    // WHEN
     const { template } = standalone({ retryAttempts: 2, maxEventAge: Duration.minutes(5) });
+    // THEN
     expect(ruleTarget(template).RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
   });
 
   it('brings no cdk-nag AwsSolutions finding', () => {
+    // GIVEN the settings of ROLLBACK
+    // WHEN the alarms are added
     const { stack } = standalone();
-    const findings = new AwsSolutionsChecks()
-      .validateScope(stack)
-      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath ?? r.resourceLogicalId}`))
-      .filter((finding) => finding.includes('/RollbackAlarms/'));
-    expect(findings).toEqual([]);
+    // THEN
+    expect(nagFindings(stack).filter((finding) => finding.includes('/RollbackAlarms/'))).toEqual([]);
   });
 });
 
 describe('RollbackAlarms and the replication monitor agree on the metrics', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it('alarms on the very metric, dimensions and all, that the monitor publishes through Powertools', async () => {
     // GIVEN the monitor step publishing with the Lambda metrics adapter (EMF on stdout)
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
     const migration = migrationConfig();
     const runtime = {
       store: { getState: async () => ({ phase: 'ready' }) },
@@ -319,23 +325,17 @@ describe('RollbackAlarms and the replication monitor agree on the metrics', () =
       openDatabases: async () => ({ close: async () => undefined }),
       engine: async () => new ScriptedEngine({ status: { state: 'cdc', tables: [] }, lag: { seconds: 3 } }),
     } as unknown as StepRuntime;
-    // WHEN
-    await replicationMonitorStep({ migrationIds: ['orders'] }, runtime);
-    vi.restoreAllMocks();
+    // WHEN it runs
+    const identities = (await publishedMetrics(() => replicationMonitorStep({ migrationIds: ['orders'] }, runtime))).map(identityOf);
     // THEN each published metric is what an alarm reads
-    const published = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Json);
-    const identities = published.map((emf) => {
-      const { Namespace, Dimensions, Metrics } = emf._aws.CloudWatchMetrics[0];
-      return { namespace: Namespace, name: Metrics[0].Name, dimensions: Object.fromEntries(Dimensions[0].map((d: string) => [d, emf[d]])) };
-    });
+    const dimensions = { service: FERRY_SERVICE, migrationId: 'orders' };
     expect(identities).toEqual([
-      { namespace: FERRY_METRICS_NAMESPACE, name: REPLICATION_HEALTHY_METRIC, dimensions: ferryMetricDimensions('orders') },
-      { namespace: FERRY_METRICS_NAMESPACE, name: REPLICATION_LAG_METRIC, dimensions: ferryMetricDimensions('orders') },
+      { namespace: FERRY_NAMESPACE, name: METRICS.replicationHealthy.name, dimensions },
+      { namespace: FERRY_NAMESPACE, name: METRICS.replicationLagSeconds.name, dimensions },
     ]);
     const { template } = standalone();
-    for (const [what, metric] of [['replication-failed', REPLICATION_HEALTHY_METRIC], ['replication-lag', REPLICATION_LAG_METRIC]] as const) {
-      const alarm = alarmNamed(template, `Ferry-test-orders-${what}`);
-      const identity = { namespace: alarm.Namespace, name: alarm.MetricName, dimensions: Object.fromEntries(alarm.Dimensions.map((d: Json) => [d.Name, d.Value])) };
+    for (const [what, metric] of [['replication-failed', METRICS.replicationHealthy.name], ['replication-lag', METRICS.replicationLagSeconds.name]] as const) {
+      const identity = alarmMetric(alarmNamed(template, `Ferry-test-orders-${what}`));
       expect(identities).toContainEqual(identity);
       expect(identity.name).toBe(metric);
     }
@@ -344,29 +344,33 @@ describe('RollbackAlarms and the replication monitor agree on the metrics', () =
 
 describe('ReplicationMonitor', () => {
   it('runs the monitor function every minute with the migrations to look at', () => {
-    // GIVEN
-    const stack = emptyStack();
-    const fn = new lambda.Function(stack, 'Monitor', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    // GIVEN the monitor function and two migrations
     // WHEN
-    new ReplicationMonitor(stack, 'ReplicationMonitor', { monitorFunction: fn, migrationIds: ['orders', 'catalog'] });
+    const { template, fn, ref } = synthesize((stack) => {
+      const monitorFunction = new lambda.Function(stack, 'Monitor', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+      new ReplicationMonitor(stack, 'ReplicationMonitor', { monitorFunction, migrationIds: ['orders', 'catalog'] });
+      return { fn: monitorFunction };
+    });
     // THEN
-    const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [
         Match.objectLike({
-          Arn: stack.resolve(fn.functionArn),
+          Arn: ref(fn.functionArn),
           Input: JSON.stringify({ migrationIds: ['orders', 'catalog'] }),
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
         }),
       ],
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: stack.resolve(fn.functionArn) });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: ref(fn.functionArn) });
   });
 
   it('refuses an empty list of migrations', () => {
+    // GIVEN the monitor function
     const stack = emptyStack();
     const fn = lambda.Function.fromFunctionName(stack, 'Monitor', 'monitor');
+    // WHEN it has no migrations to look at
+    // THEN synth fails
     expect(() => new ReplicationMonitor(stack, 'ReplicationMonitor', { monitorFunction: fn, migrationIds: [] })).toThrow('ReplicationMonitor: no migrations to monitor');
   });
 });
@@ -381,15 +385,16 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'rollback.asl.json')))('F
 
   it('gives each migration with rollback enabled its alarms and a rule that starts the rollback workflow', () => {
     // GIVEN two migrations with rollback enabled (the default)
-    const { stack, template } = twoMigrations(false);
+    // WHEN
+    const { stack, template, ref } = twoMigrations(false);
     // THEN
     expect(Object.keys(stack.rollbackAlarms)).toEqual(['orders', 'catalog']);
-    const rollback = stack.resolve(stack.workflows.workflows.rollback!.stateMachine.stateMachineArn);
+    const rollback = ref(stack.workflows.workflows.rollback!.stateMachineArn);
     for (const id of ['orders', 'catalog']) {
       const alarms = stack.rollbackAlarms[id]!;
       alarmNamed(template, `Ferry-test-${id}-replication-lag`);
       template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: Match.objectLike({ resources: alarms.alarmArns.map((a) => stack.resolve(a)) }),
+        EventPattern: Match.objectLike({ resources: alarms.alarmArns.map((a) => ref(a)) }),
         Targets: [Match.objectLike({ Arn: rollback, InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp(`^\\{"migrationId":"${id}"`) }) })],
       });
     }
@@ -397,6 +402,7 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'rollback.asl.json')))('F
 
   it('creates nothing for a migration whose rollback is disabled', () => {
     // GIVEN catalog with rollback disabled
+    // WHEN
     const { stack, template } = twoMigrations(true);
     // THEN
     expect(Object.keys(stack.rollbackAlarms)).toEqual(['orders']);
@@ -414,12 +420,31 @@ describe.runIf(existsSync(path.join(STATEMACHINES_DIR, 'rollback.asl.json')))('F
     expect(rules).not.toContain('"migrationId":"catalog"');
   });
 
+  it("maps each migration's rollback section onto its alarms", () => {
+    // GIVEN orders with its own rollback settings and a DMS engine
+    // WHEN
+    const { template } = ferryStack((env) => {
+      env.migrations[0] = { ...env.migrations[0]!, replication: { engine: 'dms-serverless' }, rollback: structuredClone(ROLLBACK) as never };
+    });
+    // THEN the alarms read them as a RollbackAlarms given them directly does
+    const { template: direct } = standalone({ engine: 'dms-serverless' });
+    for (const what of ['replication-lag', 'replication-failed', 'metric-1-HTTPCode_Target_5XX_Count', 'metric-2-CheckoutLatency']) {
+      // (each stack has its own topic, and tags its resources its own way)
+      const { AlarmActions: _a, OKActions: _o, Tags: _t, ...stackAlarm } = alarmNamed(template, `Ferry-test-orders-${what}`);
+      const { AlarmActions: _da, OKActions: _do, ...directAlarm } = alarmNamed(direct, `Ferry-test-orders-${what}`);
+      expect(stackAlarm, what).toEqual(directAlarm);
+    }
+  });
+
   it('runs the replication-monitor function every minute for every migration', () => {
-    const { stack, template } = twoMigrations(true);
+    // GIVEN two migrations
+    // WHEN
+    const { stack, template, ref } = twoMigrations(true);
+    // THEN
     const monitor = stack.workflows.functions['replication-monitor']!;
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({ Arn: stack.resolve(monitor.functionArn), Input: JSON.stringify({ migrationIds: ['orders', 'catalog'] }) })],
+      Targets: [Match.objectLike({ Arn: ref(monitor.functionArn), Input: JSON.stringify({ migrationIds: ['orders', 'catalog'] }) })],
     });
   });
 });

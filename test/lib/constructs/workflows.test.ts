@@ -1,8 +1,7 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +17,7 @@ import type { MigrationConfig } from '../../../lambdas/shared/migration-config';
 import { DmsResourcesSchema } from '../../../lambdas/shared/replication/dms/resources';
 import { decodeMigrations, loadMigration, ROLLBACK_STATE_MACHINE_ARN_ENV } from '../../../lambdas/shared/runtime-config';
 import { validEnvironment } from '../config.fixture';
-import { emptyStack, ferryStack } from '../stack.fixture';
+import { ferryStack, nagFindings, roleStatements, synthesize } from '../stack.fixture';
 
 // ---------------------------------------------------------------------------------------------
 // Reading the template
@@ -30,13 +29,6 @@ function functionNamed(template: Template, name: string): { id: string; props: J
   expect(found.map(([id]) => id), `function ${name}`).toHaveLength(1);
   const [id, resource] = found[0]!;
   return { id, props: resource.Properties };
-}
-
-/** Every statement of the policies attached to a role. */
-function statementsOfRole(template: Template, roleId: string): Json[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(JSON.stringify({ Ref: roleId })))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
 /** A role's permissions as `action resource-json` lines, one per action and resource. */
@@ -52,7 +44,7 @@ function permissionsOf(statements: Json[]): string[] {
 
 function functionPermissions(template: Template, name: string): string[] {
   const fn = functionNamed(template, name);
-  return permissionsOf(statementsOfRole(template, fn.props.Role['Fn::GetAtt'][0]));
+  return permissionsOf(roleStatements(template, fn.props.Role['Fn::GetAtt'][0]));
 }
 
 const ENI_ACTIONS = [
@@ -213,10 +205,8 @@ function switchPermissions(s: MigrationConfig['switch']): string[] {
 
 /** A FerryStack for the fixture environment (changed by `change`), with the migrations it was given. */
 function fixture(change?: (env: ReturnType<typeof validEnvironment>) => void) {
-  const raw = validEnvironment();
-  change?.(raw);
-  const migrations = parseEnvironments({ test: raw }).test!.migrations;
-  return { ...ferryStack(change), migrations };
+  const synthesized = ferryStack(change);
+  return { ...synthesized, migrations: synthesized.config.migrations };
 }
 
 const NATIVE = () => fixture();
@@ -293,30 +283,31 @@ function smallWorkflow(extra: Record<string, unknown> = {}) {
 
 /** Workflows in an empty stack, with a table key, a topic key and a logs key of their own. */
 function standalone(props: Partial<WorkflowsProps> = {}) {
-  const stack = emptyStack();
-  const tableKey = new kms.Key(stack, 'TableKey', { enableKeyRotation: true });
-  const topicKey = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
-  const logsKey = new kms.Key(stack, 'LogsKey', { enableKeyRotation: true });
-  const checkpoints = new CheckpointTable(stack, 'Checkpoints', { encryptionKey: tableKey }).table;
-  const topic = new sns.Topic(stack, 'Topic', { masterKey: topicKey, enforceSSL: true });
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
-  const subnets = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((subnetId, i) =>
-    ec2.Subnet.fromSubnetAttributes(stack, `Subnet${i}`, { subnetId, availabilityZone: `eu-west-1${'ab'[i]}` }),
-  );
-  const securityGroups = [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0', { mutable: false })];
-  const migrations = parseEnvironments({ test: validEnvironment() }).test!.migrations;
-  const workflows = new Workflows(stack, 'Workflows', {
-    migrations,
-    checkpoints,
-    topic,
-    logsKey,
-    vpc,
-    subnets,
-    securityGroups,
-    namePrefix: 'Test',
-    ...props,
+  return synthesize((stack) => {
+    const tableKey = new kms.Key(stack, 'TableKey', { enableKeyRotation: true });
+    const topicKey = new kms.Key(stack, 'TopicKey', { enableKeyRotation: true });
+    const logsKey = new kms.Key(stack, 'LogsKey', { enableKeyRotation: true });
+    const checkpoints = new CheckpointTable(stack, 'Checkpoints', { encryptionKey: tableKey }).table;
+    const topic = new sns.Topic(stack, 'Topic', { masterKey: topicKey, enforceSSL: true });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a', 'eu-west-1b'] });
+    const subnets = ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((subnetId, i) =>
+      ec2.Subnet.fromSubnetAttributes(stack, `Subnet${i}`, { subnetId, availabilityZone: `eu-west-1${'ab'[i]}` }),
+    );
+    const securityGroups = [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0', { mutable: false })];
+    const migrations = parseEnvironments({ test: validEnvironment() }).test!.migrations;
+    const workflows = new Workflows(stack, 'Workflows', {
+      migrations,
+      checkpoints,
+      topic,
+      logsKey,
+      vpc,
+      subnets,
+      securityGroups,
+      namePrefix: 'Test',
+      ...props,
+    });
+    return { workflows, tableKey, topicKey, logsKey, checkpoints, topic };
   });
-  return { stack, workflows, tableKey, topicKey, logsKey, checkpoints, topic, template: () => Template.fromStack(stack) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,6 +315,7 @@ function standalone(props: Partial<WorkflowsProps> = {}) {
 describe('Workflows: the step functions', () => {
   it('makes one function per registered step, on a current Node.js runtime, arm64, traced, sized as registered', () => {
     // GIVEN the fixture environment
+    // WHEN
     const { template } = NATIVE();
     // THEN
     template.resourceCountIs('AWS::Lambda::Function', STEP_FUNCTIONS.length);
@@ -341,6 +333,9 @@ describe('Workflows: the step functions', () => {
   });
 
   it('registers every step with a handler file and a placeholder named after it', () => {
+    // GIVEN the step registry
+    // WHEN each step is looked up under lambdas/
+    // THEN it has a handler, and its placeholder is its name in PascalCase
     for (const spec of STEP_FUNCTIONS) {
       expect(readdirSync(path.join(LAMBDAS_DIR, spec.step)), spec.step).toContain('handler.ts');
       const pascal = spec.step.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
@@ -350,8 +345,9 @@ describe('Workflows: the step functions', () => {
 
   it('runs every function in the configured subnets with the configured security groups', () => {
     // GIVEN the fixture's network
-    const { template } = NATIVE();
     const network = validEnvironment().network;
+    // WHEN
+    const { template } = NATIVE();
     // THEN
     for (const spec of STEP_FUNCTIONS) {
       expect(functionNamed(template, `Ferry-test-${spec.step}`).props.VpcConfig).toEqual({
@@ -365,8 +361,9 @@ describe('Workflows: the step functions', () => {
   });
 
   it('gives every function the configuration it reads, with secret ARNs but no secret values', () => {
-    // GIVEN
-    const { stack, template } = NATIVE();
+    // GIVEN the fixture environment
+    // WHEN
+    const { stack, template, ref } = NATIVE();
     for (const spec of STEP_FUNCTIONS) {
       const env = functionNamed(template, `Ferry-test-${spec.step}`).props.Environment.Variables;
       // THEN the runtime finds the migration in FERRY_MIGRATIONS, as configured
@@ -374,8 +371,8 @@ describe('Workflows: the step functions', () => {
       expect(migration.source.secretArn).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf');
       expect(JSON.stringify(decodeMigrations(env.FERRY_MIGRATIONS))).not.toMatch(/password|passwd|"username"/i);
       expect(env).toMatchObject({
-        FERRY_TABLE_NAME: stack.resolve(stack.checkpoints.table.tableName),
-        FERRY_TOPIC_ARN: stack.resolve(stack.notifications.topic.topicArn),
+        FERRY_TABLE_NAME: ref(stack.checkpoints.table.tableName),
+        FERRY_TOPIC_ARN: ref(stack.notifications.topic.topicArn),
         FERRY_DMS: '{}',
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         NODE_OPTIONS: '--enable-source-maps',
@@ -387,7 +384,7 @@ describe('Workflows: the step functions', () => {
 
   it('puts the deployed DMS ARNs in FERRY_DMS in the form the DMS adapter parses', () => {
     // GIVEN a serverless and an instance migration
-    const { stack, template } = ALL_ENGINES();
+    const { stack, template, ref } = ALL_ENGINES();
     const value = functionNamed(template, 'Ferry-test-start-replication').props.Environment.Variables.FERRY_DMS;
     // WHEN CloudFormation resolves the references (here: to ARNs named after the resources)
     const resolved = resolveJoin(value);
@@ -396,15 +393,16 @@ describe('Workflows: the step functions', () => {
     expect(Object.keys(resources).sort()).toEqual(['catalog', 'order-items']);
     expect(resources['order-items']).toEqual({
       kind: 'serverless',
-      forwardArn: fakeArn(stack.resolve(stack.dmsReplications['order-items']!.resource.forwardArn)),
-      reverseArn: fakeArn(stack.resolve(stack.dmsReplications['order-items']!.resource.reverseArn)),
+      forwardArn: fakeArn(ref(stack.dmsReplications['order-items']!.resource.forwardArn)),
+      reverseArn: fakeArn(ref(stack.dmsReplications['order-items']!.resource.reverseArn)),
     });
     expect(resources.catalog!.kind).toBe('instance');
   });
 
   it('logs each function to its own log group, encrypted with the stack key, retained with the data', () => {
     // GIVEN an environment that retains stateful resources
-    const { stack, template } = fixture((env) => (env.retainStatefulResources = true));
+    // WHEN
+    const { stack, template, ref } = fixture((env) => (env.retainStatefulResources = true));
     // THEN
     for (const spec of STEP_FUNCTIONS) {
       const fn = functionNamed(template, `Ferry-test-${spec.step}`).props;
@@ -414,7 +412,7 @@ describe('Workflows: the step functions', () => {
         DeletionPolicy: 'Retain',
         Properties: {
           LogGroupName: `/aws/lambda/Ferry-test-${spec.step}`,
-          KmsKeyId: stack.resolve(stack.encryptionKey.key.keyArn),
+          KmsKeyId: ref(stack.encryptionKey.key.keyArn),
           RetentionInDays: 365,
         },
       });
@@ -423,6 +421,7 @@ describe('Workflows: the step functions', () => {
 
   it('gives each function exactly the permissions its registered needs name, and no managed policy', () => {
     // GIVEN one migration per engine, so that every kind of DMS grant is made
+    // WHEN
     const { stack, template, migrations } = ALL_ENGINES();
     for (const spec of STEP_FUNCTIONS) {
       const name = `Ferry-test-${spec.step}`;
@@ -435,13 +434,14 @@ describe('Workflows: the step functions', () => {
   });
 
   it('keeps writes, secrets, DMS and SNS away from the steps that do not use them', () => {
-    // GIVEN
-    const { stack, template } = ALL_ENGINES();
+    // GIVEN one migration per engine
+    // WHEN
+    const { stack, template, ref } = ALL_ENGINES();
     const permissions = (step: string) => functionPermissions(template, `Ferry-test-${step}`).join('\n');
     // THEN list-tables only reads the databases
     expect(permissions('list-tables')).not.toMatch(/dynamodb:|dms:|sns:/);
     // start-replication starts exactly the deployed replications, and nothing else by ARN
-    const dmsArns = Object.values(stack.dmsReplications).flatMap((r) => [r.resource.forwardArn, r.resource.reverseArn].map((a) => JSON.stringify(stack.resolve(a))));
+    const dmsArns = Object.values(stack.dmsReplications).flatMap((r) => [r.resource.forwardArn, r.resource.reverseArn].map((a) => JSON.stringify(ref(a))));
     const starts = functionPermissions(template, 'Ferry-test-start-replication').filter((p) => /^dms:Start/.test(p));
     expect(starts.map((p) => p.slice(p.indexOf(' ') + 1)).sort()).toEqual([...dmsArns].sort());
     expect(permissions('replication-status')).not.toMatch(/dms:Start|dms:Stop/);
@@ -452,7 +452,10 @@ describe('Workflows: the step functions', () => {
   });
 
   it('grants no DMS or CloudWatch permission in an environment without DMS migrations', () => {
+    // GIVEN only a native migration
+    // WHEN
     const { template } = NATIVE();
+    // THEN
     for (const spec of STEP_FUNCTIONS) {
       expect(functionPermissions(template, `Ferry-test-${spec.step}`).join('\n'), spec.step).not.toMatch(/dms:|cloudwatch:/);
     }
@@ -467,10 +470,10 @@ describe('Workflows: the step functions', () => {
       { step: 'set-phase', placeholder: 'SetPhaseFunctionArn', description: 'x', timeoutSeconds: 60, memoryMb: 256, needs: ['notify'] as StepNeed[] },
       STEP_FUNCTIONS.find((s) => s.step === 'execution-ended')!,
     ];
-    const { stack, template, tableKey, topicKey, checkpoints, topic } = standalone({ steps, dmsResources: dms, definitionsDir: definitionsDir({ small: smallWorkflow() }) });
-    const t = template();
-    const ref = (v: unknown) => JSON.stringify(stack.resolve(v));
+    // WHEN
+    const { template: t, tableKey, topicKey, checkpoints, topic, ref: resolve } = standalone({ steps, dmsResources: dms, definitionsDir: definitionsDir({ small: smallWorkflow() }) });
     // THEN
+    const ref = (v: unknown) => JSON.stringify(resolve(v));
     const reader = functionPermissions(t, 'Test-compare');
     expect(reader.filter((p) => /^(dynamodb|kms|dms):/.test(p))).toEqual(
       [
@@ -491,9 +494,12 @@ describe('Workflows: the step functions', () => {
 
 describe('Workflows: the state machines', () => {
   it('deploys one standard state machine per definition file, named after the environment', () => {
-    const { template } = NATIVE();
+    // GIVEN the definition files in statemachines/
     const names = workflowNames(STATEMACHINES_DIR);
     expect(names).toContain('migrate');
+    // WHEN
+    const { template } = NATIVE();
+    // THEN
     template.resourceCountIs('AWS::StepFunctions::StateMachine', names.length);
     for (const name of names) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: `Ferry-test-${name}`, StateMachineType: 'STANDARD' });
@@ -501,22 +507,24 @@ describe('Workflows: the state machines', () => {
   });
 
   it('logs every event with execution data to a log group encrypted with the stack key, and traces with X-Ray', () => {
-    // GIVEN
-    const { stack, template } = NATIVE();
-    const machine = stateMachineNamed(template, 'Ferry-test-migrate');
+    // GIVEN the migrate workflow
+    // WHEN
+    const { stack, template, ref } = NATIVE();
     // THEN
+    const machine = stateMachineNamed(template, 'Ferry-test-migrate');
     expect(machine.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
     expect(machine.TracingConfiguration).toEqual({ Enabled: true });
     const logGroupId = machine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
     expect(template.toJSON().Resources[logGroupId].Properties).toMatchObject({
       LogGroupName: '/aws/vendedlogs/states/Ferry-test-migrate',
-      KmsKeyId: stack.resolve(stack.encryptionKey.key.keyArn),
+      KmsKeyId: ref(stack.encryptionKey.key.keyArn),
       RetentionInDays: 365,
     });
   });
 
   it('substitutes every placeholder of each definition with the ARN of its step function', () => {
-    // GIVEN the deployed definitions
+    // GIVEN the definitions
+    // WHEN they are deployed
     const { template } = NATIVE();
     for (const name of workflowNames(STATEMACHINES_DIR)) {
       const definition = readDefinition(STATEMACHINES_DIR, name);
@@ -531,19 +539,22 @@ describe('Workflows: the state machines', () => {
   });
 
   it('has an overall timeout: the definition file sets TimeoutSeconds', () => {
+    // GIVEN the definition files in statemachines/
     for (const name of workflowNames(STATEMACHINES_DIR)) {
+      // WHEN each is read
       const { timeoutSeconds } = readDefinition(STATEMACHINES_DIR, name);
+      // THEN
       expect(timeoutSeconds, name).toBeGreaterThan(0);
     }
   });
 
   it('lets each state machine invoke exactly the functions its file references', () => {
-    // GIVEN
+    // GIVEN the deployed workflows
     const { template } = NATIVE();
     for (const name of workflowNames(STATEMACHINES_DIR)) {
       const machine = stateMachineNamed(template, `Ferry-test-${name}`);
-      // WHEN
-      const invokes = permissionsOf(statementsOfRole(template, machine.RoleArn['Fn::GetAtt'][0])).filter((p) => p.startsWith('lambda:'));
+      // WHEN its role's invoke permissions are read
+      const invokes = permissionsOf(roleStatements(template, machine.RoleArn['Fn::GetAtt'][0])).filter((p) => p.startsWith('lambda:'));
       // THEN
       const expected = readDefinition(STATEMACHINES_DIR, name).placeholders.map(
         (placeholder) => `lambda:InvokeFunction ${JSON.stringify({ 'Fn::GetAtt': [functionFor(template, placeholder), 'Arn'] })}`,
@@ -555,23 +566,25 @@ describe('Workflows: the state machines', () => {
   it('deploys a workflow for each file added, invoking only what that file calls', () => {
     // GIVEN a second, smaller definition next to migrate
     const dir = definitionsDir({ migrate: readFileSync(path.join(STATEMACHINES_DIR, 'migrate.asl.json'), 'utf8'), small: smallWorkflow() });
-    const { workflows, template } = standalone({ definitionsDir: dir });
-    const t = template();
+    // WHEN
+    const { workflows, template: t } = standalone({ definitionsDir: dir });
     // THEN
     expect(Object.keys(workflows.workflows).sort()).toEqual(['migrate', 'small']);
     expect(workflows.workflows.small!.steps).toEqual(['lock', 'set-phase']);
     const small = stateMachineNamed(t, 'Test-small');
     expect(Object.keys(small.DefinitionSubstitutions)).toEqual(['LockFunctionArn', 'SetPhaseFunctionArn']);
-    const invokes = permissionsOf(statementsOfRole(t, small.RoleArn['Fn::GetAtt'][0])).filter((p) => p.startsWith('lambda:'));
+    const invokes = permissionsOf(roleStatements(t, small.RoleArn['Fn::GetAtt'][0])).filter((p) => p.startsWith('lambda:'));
     expect(invokes).toEqual(
       [functionNamed(t, 'Test-lock').id, functionNamed(t, 'Test-set-phase').id].map((id) => `lambda:InvokeFunction ${JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })}`).sort(),
     );
   });
 
   it('refuses, naming the file, a placeholder that no step function provides', () => {
+    // GIVEN a definition that calls an unlock step, which the registry does not have
     const dir = definitionsDir({
       broken: smallWorkflow({ States: { Lock: { Type: 'Task', Resource: '${UnlockFunctionArn}', End: true } }, StartAt: 'Lock' }),
     });
+    // WHEN / THEN synth fails, naming the file and the steps there are
     expect(() => standalone({ definitionsDir: dir })).toThrow(
       `${path.basename(dir)}/broken.asl.json uses \${UnlockFunctionArn}, which no step function provides ` +
         `(add the step to lib/constructs/workflows/steps.ts; known: ${STEP_FUNCTIONS.map((s) => s.placeholder).sort().join(', ')})`,
@@ -579,16 +592,20 @@ describe('Workflows: the state machines', () => {
   });
 
   it('refuses a definition without an overall timeout', () => {
+    // GIVEN a definition without TimeoutSeconds
     const withoutTimeout = smallWorkflow();
     delete (withoutTimeout as Record<string, unknown>).TimeoutSeconds;
     const dir = definitionsDir({ endless: withoutTimeout });
+    // WHEN / THEN synth fails, naming the file
     expect(() => standalone({ definitionsDir: dir })).toThrow(
       `${path.basename(dir)}/endless.asl.json: TimeoutSeconds must be a whole number of seconds from 1 to 31536000 (one year): every workflow needs an overall timeout, got none`,
     );
   });
 
   it('refuses a folder without definitions', () => {
+    // GIVEN an empty folder
     const dir = definitionsDir({});
+    // WHEN / THEN synth fails, naming it
     expect(() => standalone({ definitionsDir: dir })).toThrow(`Workflows: no workflow definitions (*.asl.json) in ${dir}`);
   });
 
@@ -610,21 +627,25 @@ describe('Workflows: the state machines', () => {
   };
 
   it('fits ten distinct migrations in the functions’ environment variables, compressed', () => {
+    // GIVEN ten migrations with distinct hosts and secrets
+    // WHEN / THEN they fit
     expect(() => standalone({ migrations: distinctMigrations(10) })).not.toThrow();
   });
 
   it('refuses an environment whose configuration would not fit in the functions’ environment variables', () => {
     // GIVEN more migrations than 4 KB can hold even compressed
     const many = distinctMigrations(60);
-    // THEN
+    // WHEN / THEN synth fails, saying how large the environment would be
     expect(() => standalone({ migrations: many })).toThrow(/^Workflows: the functions' environment would take about \d+ bytes, over Lambda's limit of 4096: FERRY_MIGRATIONS holds all 60 migrations/);
   });
 });
 
 describe('Workflows: stopped executions', () => {
   it('sends aborted, timed-out and failed executions of its state machines to the execution-ended step', () => {
-    // GIVEN
+    // GIVEN the fixture environment
+    // WHEN
     const { template } = NATIVE();
+    // THEN
     const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).map((id) => ({ Ref: id }));
     const executionEnded = functionNamed(template, 'Ferry-test-execution-ended').id;
     // THEN
@@ -646,7 +667,10 @@ describe('Workflows: stopped executions', () => {
 
 describe('Workflows: the stack outputs', () => {
   it('outputs each state machine ARN and its console link', () => {
+    // GIVEN the fixture environment
+    // WHEN
     const { template } = NATIVE();
+    // THEN
     const machine = Object.keys(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'Ferry-test-migrate' } }))[0]!;
     template.hasOutput('MigrateStateMachineArn', { Value: { Ref: machine } });
     template.hasOutput('MigrateConsoleUrl', {
@@ -658,10 +682,11 @@ describe('Workflows: the stack outputs', () => {
 describe('Workflows: the switch and the rollback', () => {
   /** Every statement of the function's role that names `action`. */
   const statementsWith = (template: Template, step: string, action: string) =>
-    statementsOfRole(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) => [s.Action].flat().includes(action));
+    roleStatements(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) => [s.Action].flat().includes(action));
 
   it('lets the switch change exactly the configured record, as a CNAME, by UPSERT', () => {
     // GIVEN a migration switched by a Route 53 record with capitals in its name
+    // WHEN
     const { template } = ALL_ENGINES();
     // THEN
     expect(statementsWith(template, 'switch', 'route53:ChangeResourceRecordSets')).toEqual([
@@ -682,6 +707,7 @@ describe('Workflows: the switch and the rollback', () => {
 
   it("uses a parameter's or secret's key only through its service and only for that parameter or secret", () => {
     // GIVEN an SSM parameter, a Secrets Manager and a PgBouncer switch
+    // WHEN
     const { template } = ALL_ENGINES();
     // THEN
     const keyStatements = statementsWith(template, 'switch', 'kms:Decrypt').filter((s) => s.Resource === '*');
@@ -716,9 +742,10 @@ describe('Workflows: the switch and the rollback', () => {
   });
 
   it('gives only the steps that start a rollback its state machine ARN, without referencing the state machine', () => {
-    // GIVEN
-    const { stack, template } = NATIVE();
-    const rollbackId = stack.resolve(stack.workflows.workflows.rollback!.stateMachine.stateMachineArn).Ref;
+    // GIVEN the fixture environment, with its rollback workflow
+    // WHEN
+    const { stack, template, ref } = NATIVE();
+    const rollbackId = ref(stack.workflows.workflows.rollback!.stateMachineArn).Ref;
     // THEN the variable names the deployed rollback state machine
     expect(template.toJSON().Resources[rollbackId].Properties.StateMachineName).toBe('Ferry-test-rollback');
     for (const spec of STEP_FUNCTIONS) {
@@ -737,8 +764,8 @@ describe('Workflows: the switch and the rollback', () => {
 
   it('grants no start of a rollback when no rollback workflow is deployed', () => {
     // GIVEN only a small workflow
-    const { template } = standalone({ definitionsDir: definitionsDir({ small: smallWorkflow() }) });
-    const t = template();
+    // WHEN
+    const { template: t } = standalone({ definitionsDir: definitionsDir({ small: smallWorkflow() }) });
     // THEN
     const executionEnded = functionNamed(t, 'Test-execution-ended').props;
     expect(executionEnded.Environment.Variables[ROLLBACK_STATE_MACHINE_ARN_ENV]).toBeUndefined();
@@ -746,11 +773,11 @@ describe('Workflows: the switch and the rollback', () => {
   });
 
   it('has no unacknowledged cdk-nag finding with every switch strategy', () => {
-    // GIVEN
+    // GIVEN one migration per switch strategy
+    // WHEN
     const { stack } = ALL_ENGINES();
     // THEN
-    const findings = new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
-    expect(findings).toEqual([]);
+    expect(nagFindings(stack)).toEqual([]);
   });
 });
 
@@ -766,6 +793,7 @@ describe("Workflows: the PgBouncer switch's file system", () => {
 
   it('mounts the access point at its mountPath in every function that switches or reads the switch, and in no other', () => {
     // GIVEN one migration per switch strategy, PgBouncer's with a file system
+    // WHEN
     const { template } = ALL_ENGINES();
     // THEN
     const switching = STEP_FUNCTIONS.filter((s) => s.needs.includes('switch') || s.needs.includes('switch-read')).map((s) => s.step);
@@ -777,11 +805,12 @@ describe("Workflows: the PgBouncer switch's file system", () => {
   });
 
   it('lets a switching function mount and write the file system only through that access point, never as root', () => {
-    // GIVEN
+    // GIVEN a PgBouncer switch with a file system
+    // WHEN
     const { template } = ALL_ENGINES();
     for (const step of ['switch', 'back-out', 'rollback-plan', 'finish']) {
       // THEN
-      const efsStatements = statementsOfRole(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) =>
+      const efsStatements = roleStatements(template, functionNamed(template, `Ferry-test-${step}`).props.Role['Fn::GetAtt'][0]).filter((s) =>
         JSON.stringify(s.Action).includes('elasticfilesystem:'),
       );
       expect(efsStatements, step).toEqual([
@@ -799,7 +828,10 @@ describe("Workflows: the PgBouncer switch's file system", () => {
   });
 
   it('mounts nothing when no migration switches through PgBouncer', () => {
+    // GIVEN only an SSM parameter switch
+    // WHEN
     const { template } = NATIVE();
+    // THEN
     for (const spec of STEP_FUNCTIONS) {
       expect(functionNamed(template, `Ferry-test-${spec.step}`).props.FileSystemConfigs, spec.step).toBeUndefined();
     }
@@ -807,7 +839,7 @@ describe("Workflows: the PgBouncer switch's file system", () => {
 
   it('refuses a PgBouncer switch without a file system, saying why and what to add', () => {
     // GIVEN a PgBouncer switch whose databasesFile is on the local disk (fine for the local runtime)
-    // WHEN / THEN
+    // WHEN / THEN synth fails, saying why and what to add
     expect(() => pgbouncerOnly(undefined, '/etc/pgbouncer/ferry-databases.ini')).toThrow(
       "Workflows: migration 'orders' switches through PgBouncer without switch.fileSystem. The switch functions must write its databasesFile " +
         '(/etc/pgbouncer/ferry-databases.ini) and Lambda has no writable persistent disk: add switch.fileSystem with an EFS access point that the PgBouncer host also mounts, ' +

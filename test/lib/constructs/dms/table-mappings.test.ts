@@ -75,7 +75,10 @@ describe('dmsTableMappings', () => {
   });
 
   it('lists every include rule before every exclude rule, with unique ids and names', () => {
+    // GIVEN two includes and an exclude
+    // WHEN
     const mappings = dmsTableMappings('orders', { include: ['public.*', 'billing.*'], exclude: ['public.session_*'] });
+    // THEN
     expect(mappings.rules).toEqual([
       {
         'rule-type': 'selection',
@@ -123,6 +126,7 @@ describe('dmsTableMappings', () => {
 
   it("ends with an explicit rule for Ferry's cutover marker table, for both directions (one mapping serves both tasks)", () => {
     // WHEN
+    // GIVEN all of public
     const mappings = dmsTableMappings('orders', { include: ['public.*'] });
     // THEN
     expect(mappings.rules.at(-1)).toEqual(markerRule(2));
@@ -130,6 +134,8 @@ describe('dmsTableMappings', () => {
   });
 
   it('refuses an exclude pattern that would exclude the marker table (DMS lets an exclude win)', () => {
+    // GIVEN an exclude pattern that matches ferry.cutover_marker, and two that only come close
+    // WHEN / THEN the first is refused, the others are not
     expect(() => dmsTableMappings('orders', { include: ['*.*'], exclude: ['public.tmp_*', '*.cutover_*'] })).toThrow(
       new TableMappingError(
         "migration 'orders': tables.exclude[1]: '*.cutover_*' matches Ferry's cutover marker table ferry.cutover_marker, which DMS must " +
@@ -140,6 +146,8 @@ describe('dmsTableMappings', () => {
   });
 
   it('refuses a literal % (a DMS wildcard with no escape), naming migration, field and pattern', () => {
+    // GIVEN a pattern with a literal %
+    // WHEN / THEN it is refused, naming migration, field and pattern
     expect(() => dmsTableMappings('orders', { include: ['public.*', 'public.growth_100%'] })).toThrow(
       new TableMappingError(
         "migration 'orders': tables.include[1]: 'public.growth_100%' cannot be expressed as a DMS table mapping: DMS reads '%' as a wildcard and has no escape for it",
@@ -148,12 +156,16 @@ describe('dmsTableMappings', () => {
   });
 
   it('refuses brackets in an exclude pattern, which DMS reads as a character set', () => {
+    // GIVEN an exclude pattern with brackets
+    // WHEN / THEN it is refused
     expect(() => dmsTableMappings('catalog', { include: ['public.*'], exclude: ['public.[old]*'] })).toThrow(
       "migration 'catalog': tables.exclude[0]: 'public.[old]*' cannot be expressed as a DMS table mapping: DMS reads '[' as the start of a character set and has no escape for it",
     );
   });
 
   it('refuses a pattern that is not schema.table', () => {
+    // GIVEN a pattern without a schema
+    // WHEN / THEN it is refused, saying what a pattern looks like
     expect(() => dmsTableMappings('orders', { include: ['orders'] })).toThrow(
       "migration 'orders': tables.include[0]: 'orders' must be 'schema.table' (wildcards * and ? allowed)",
     );

@@ -5,26 +5,35 @@ describe('dmsTaskSettings', () => {
   const settings = dmsTaskSettings({ lobMaxSizeKb: 64, controlSchema: 'awsdms_control' }) as Record<string, any>;
 
   it('loads into tables created beforehand, never creating or truncating them', () => {
+    // GIVEN the settings for LOBs up to 64 KB, control tables in awsdms_control
+    // WHEN / THEN the full load prepares no table
     expect(settings.FullLoadSettings.TargetTablePrepMode).toBe('DO_NOTHING');
     expect(settings.TargetMetadata.TargetSchema).toBe('');
   });
 
   it('copies LOBs in limited LOB mode up to the configured size', () => {
+    // GIVEN LOBs up to 64 KB
+    // WHEN / THEN
     expect(settings.TargetMetadata).toMatchObject({ SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true, LobMaxSize: 64 });
   });
 
   it('logs every component to CloudWatch', () => {
+    // GIVEN the settings
+    // WHEN / THEN
     expect(settings.Logging.EnableLogging).toBe(true);
     expect(settings.Logging.LogComponents.map((c: { Id: string }) => c.Id)).toEqual([...DMS_LOG_COMPONENTS]);
     expect(settings.Logging.LogComponents.every((c: { Severity: string }) => c.Severity === 'LOGGER_SEVERITY_DEFAULT')).toBe(true);
   });
 
   it('leaves validation to Ferry and applies changes in commit order', () => {
+    // GIVEN the settings
+    // WHEN / THEN
     expect(settings.ValidationSettings).toEqual({ EnableValidation: false });
     expect(settings.TargetMetadata.BatchApplyEnabled).toBe(false);
   });
 
   it('stops the task on a data, table or apply error instead of skipping rows or suspending a table', () => {
+    // GIVEN the settings
     const errors = settings.ErrorBehavior;
     for (const policy of [
       'DataErrorPolicy',
@@ -37,6 +46,7 @@ describe('dmsTaskSettings', () => {
       'ApplyErrorUpdatePolicy',
       'ApplyErrorEscalationPolicy',
     ]) {
+    // WHEN / THEN every error policy stops the task
       expect(errors[policy], policy).toBe('STOP_TASK');
     }
     expect(errors.FailOnNoTablesCaptured).toBe(true);
@@ -45,6 +55,8 @@ describe('dmsTaskSettings', () => {
   });
 
   it('keeps DMS control tables in their own schema and replicates no DDL', () => {
+    // GIVEN control tables in awsdms_control
+    // WHEN / THEN
     expect(settings.ControlTablesSettings.ControlSchema).toBe('awsdms_control');
     expect(settings.ChangeProcessingDdlHandlingPolicy).toEqual({
       HandleSourceTableDropped: false,
@@ -54,6 +66,8 @@ describe('dmsTaskSettings', () => {
   });
 
   it('refuses a LOB size DMS does not accept', () => {
+    // GIVEN LOBs of at most 0 KB
+    // WHEN / THEN the settings are refused
     expect(() => dmsTaskSettings({ lobMaxSizeKb: 0, controlSchema: 'x' })).toThrow(
       'lobMaxSizeKb must be a whole number of KB from 1 to 102400, got 0',
     );
