@@ -98,11 +98,16 @@ describe('compare handler', () => {
     });
   });
 
-  it('fails with a retryable SecretsTransientError when Secrets Manager throttles', async () => {
+  it('fails with a retryable SecretsTransientError, reported to Step Functions as TransientError, when Secrets Manager throttles', async () => {
     secrets.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).rejects(
       Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
     );
-    await expect(handler({ migrationId: 'orders', runId: 'r-throttled' }, context)).rejects.toMatchObject({ name: 'SecretsTransientError', retryable: true });
+    await expect(handler({ migrationId: 'orders', runId: 'r-throttled' }, context)).rejects.toMatchObject({
+      name: 'TransientError',
+      retryable: true,
+      message: expect.stringMatching(/^SecretsTransientError: /),
+      cause: expect.objectContaining({ name: 'SecretsTransientError' }),
+    });
   });
 
   it('names the database it could not connect to', async () => {
