@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { selectedTables } from '../shared/cutover/tables';
-import { migrationId } from '../shared/cutover/inputs';
+import { migrationId } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
 import { displayName, qualifiedName } from '../shared/pg/identifiers';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lease, migrationId, runId } from '../shared/cutover/inputs';
+import { lease, migrationId, runId } from '../shared/workflow-schemas';
 import { waitForMarker, writeMarker } from '../shared/cutover/marker';
 import { selectedTables } from '../shared/cutover/tables';
 import { FerryError } from '../shared/errors';

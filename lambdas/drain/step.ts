@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { waitForMarker, writeMarker } from '../shared/cutover/marker';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { deadline, migrationId, other, runId, side } from '../shared/cutover/inputs';
+import { deadline, migrationId, other, runId, side } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 

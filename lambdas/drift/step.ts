@@ -1,6 +1,4 @@
-import { z } from 'zod';
 import { METRICS, publishMetric } from '../shared/catalog/metrics';
-import { migrationId } from '../shared/cutover/inputs';
 import { detectDrift } from '../shared/drift/detect';
 import { DRIFT_KIND, DRIFT_REPORT_TTL_DAYS, SCHEMA_SNAPSHOT_KIND, SNAPSHOT_TTL_DAYS, type DriftReport } from '../shared/drift/reports';
 import { readDriftSnapshot } from '../shared/drift/schema-drift';
@@ -9,14 +7,8 @@ import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import type { MigrationConfig } from '../shared/migration-config';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
+import { DriftInputSchema } from '../shared/workflow-inputs';
 import { driftNotification } from './messages';
-
-/** `{"migrationId": "orders"}`; `data` overrides the configured `drift.data` for one check; `action: "snapshot"` is what the cutover calls. */
-export const DriftInputSchema = z.strictObject({
-  migrationId,
-  action: z.enum(['check', 'snapshot'], { error: "action must be 'check' or 'snapshot'" }).default('check'),
-  data: z.enum(['none', 'sample', 'full'], { error: "data must be 'none', 'sample' or 'full'" }).optional(),
-});
 
 /**
  * What a data comparison may use of the function's 15-minute timeout (lib/constructs/workflows/steps.ts),

@@ -3,7 +3,7 @@ import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
 import { ComparisonFailedError } from '../shared/comparison/summary';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { deadline, migrationId, runId } from '../shared/cutover/inputs';
+import { deadline, migrationId, runId } from '../shared/workflow-schemas';
 import { FreezeExpiredError } from '../shared/freeze/errors';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';

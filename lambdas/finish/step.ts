@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FINISH_IGNORED_KIND, FINISH_REPORT_KIND } from '../shared/catalog/reports';
-import { lease, migrationId, runId } from '../shared/cutover/inputs';
+import { lease, migrationId, runId } from '../shared/workflow-schemas';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deadline, lease, migrationId, runId, side } from '../shared/cutover/inputs';
+import { deadline, lease, migrationId, runId, side } from '../shared/workflow-schemas';
 import { selectedTables } from '../shared/cutover/tables';
 import { endSessions, freezeWrites, thawWrites, type FreezeOutcome, type ThawOutcome } from '../shared/freeze/freeze';
 import { parseInput } from '../shared/input';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COMPARISON_SUMMARY_KIND, GUARDRAILS_KIND } from '../shared/catalog/reports';
-import { migrationId, runId } from '../shared/cutover/inputs';
+import { migrationId, runId } from '../shared/workflow-schemas';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { withEngine, type StepRuntime } from '../shared/runtime';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RESTORE_POINTS_KIND, type RestorePoint } from '../shared/catalog/reports';
-import { migrationId, runId } from '../shared/cutover/inputs';
+import { migrationId, runId } from '../shared/workflow-schemas';
 import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { snapshotPlan, type MigrationConfig } from '../shared/migration-config';

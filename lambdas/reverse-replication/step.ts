@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { migrationId } from '../shared/cutover/inputs';
+import { migrationId } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import type { ReverseReplication } from '../shared/replication/engine';
 import { undoReverse, type UndoReverseOutput } from '../shared/replication/undo-reverse';

@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { ROLLBACK_IGNORED_KIND } from '../shared/catalog/reports';
-import { lease, migrationId, runId } from '../shared/cutover/inputs';
+import { lease, runId, TriggerSchema } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
 import type { StepRuntime } from '../shared/runtime';
 import { decideRollback, type RollbackDecision } from './plan';
-
-/** What started the rollback, as validate-input returns it in `$.run.trigger`. */
-export const TriggerSchema = z.strictObject({
-  migrationId,
-  reason: z.string().min(1, 'is required').max(1000),
-  alarmName: z.string().min(1).max(255).optional(),
-  executionId: z.string().min(1, 'is required'),
-});
 
 /**
  * `{"action": "plan", ..., "runId", "lease"}`: decide under the lock what this trigger does.

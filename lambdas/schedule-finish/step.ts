@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { migrationId } from '../shared/cutover/inputs';
+import { migrationId } from '../shared/workflow-schemas';
 import { TransientError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';

@@ -3,7 +3,7 @@
  *
  * A Standard workflow keeps at most 25,000 history events per execution; past that the execution
  * fails outright (no Catch runs). The polling loops and the comparison Map all spend events, so
- * the defaults are chosen from this budget (the test in test/lambdas/validate-input checks the
+ * the defaults are chosen from this budget (test/lambdas/validate-input/step.test.ts checks the
  * arithmetic):
  *
  * - one turn of a wait loop (Wait, two Pass states, the Lambda Task, the Choice) costs 13 events:

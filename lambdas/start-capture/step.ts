@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { migrationId, runId } from '../shared/cutover/inputs';
+import { migrationId, runId } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 import { applyProofFor } from '../shared/verification/applied';

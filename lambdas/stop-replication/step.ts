@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { migrationId } from '../shared/cutover/inputs';
+import { migrationId } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { withEngine, type StepRuntime } from '../shared/runtime';
 import { dropCapture } from '../shared/verification/capture';

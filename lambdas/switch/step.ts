@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { deadline, migrationId, side } from '../shared/cutover/inputs';
+import { deadline, migrationId, side } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
 import type { SwitchOutcome } from '../shared/switch/switch';

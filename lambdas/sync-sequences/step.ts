@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { deadline, migrationId, other, side } from '../shared/cutover/inputs';
+import { deadline, migrationId, other, side } from '../shared/workflow-schemas';
 import { syncSequences, type SequenceSyncReport } from '../shared/cutover/sequences';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';

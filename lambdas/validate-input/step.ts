@@ -1,31 +1,13 @@
 import { z } from 'zod';
-import { CHECK_IDS } from '../shared/preflight/checks';
 import { isAllowedTransition, PHASES, type Phase } from '../shared/checkpoints';
 import { FerryError } from '../shared/errors';
 import { InvalidInputError, parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
-import { validateFinish, type FinishRun } from './finish-workflow';
+import { MIGRATE_DEFAULTS } from '../shared/migrate-limits';
+import { MigrateInputSchema, WORKFLOW_INPUT_EXAMPLES } from '../shared/workflow-inputs';
+import { MigrateRunSchema, type CutoverRun, type FinishRun, type MigrateRun, type RollbackRun } from '../shared/workflow-schemas';
 import { resolveRun } from './run-pointer';
-import { MIGRATE_DEFAULTS } from './run-settings';
-import { validateCutover, validateRollback, type CutoverRun, type RollbackRun } from './switch-workflows';
-
-/**
- * What an operator types into the console to start the migrate workflow:
- * `{"migrationId": "orders"}`, optionally `waive` (preflight check ids), `restart` and `settleMs`.
- * Strict: a misspelt field is an error, never a silently ignored option.
- */
-export const MigrateInputSchema = z.strictObject({
-  migrationId: z.string().min(1, 'is required'),
-  waive: z
-    .array(z.string().refine((id) => CHECK_IDS.includes(id), { error: (issue) => `no check named '${String(issue.input)}' (checks: ${CHECK_IDS.join(', ')})` }))
-    .default([]),
-  /** false: resume the migration's current run; true: start a new run (preflight and every comparison again). */
-  restart: z.boolean().default(false),
-  /** Delay before a difference found under live replication is compared again. */
-  settleMs: z.number().int().min(0).max(600_000).default(MIGRATE_DEFAULTS.settleMs),
-});
-
-export type MigrateInput = z.infer<typeof MigrateInputSchema>;
+import { validateCutover, validateFinish, validateRollback } from './runs';
 
 /** What the workflow passes: the raw execution input plus who is running it. */
 export const ValidateInputEventSchema = z.strictObject({
@@ -34,26 +16,6 @@ export const ValidateInputEventSchema = z.strictObject({
   executionId: z.string().min(1, 'is required'),
   executionName: z.string().min(1, 'is required').max(80),
 });
-
-/** The workflow's `$.run`: every later state reads its ids and limits from here. */
-export interface MigrateRun {
-  readonly migrationId: string;
-  /** Checkpoints (steps, comparison segments) are kept per run; the same run id resumes them. */
-  readonly runId: string;
-  /** True when this execution continues the run an earlier execution started. */
-  readonly resumed: boolean;
-  /** The lock owner: this execution's ARN. */
-  readonly owner: string;
-  readonly waive: readonly string[];
-  readonly settleMs: number;
-  readonly leaseSeconds: number;
-  readonly pollSeconds: number;
-  /** thresholds.maxLagSecondsForCutover of the migration. */
-  readonly lagThresholdSeconds: number;
-  /** Counters the workflow increments in its wait loops. */
-  readonly polls: { readonly fullLoad: number; readonly lag: number };
-  readonly maxPolls: { readonly fullLoad: number; readonly lag: number; readonly compareRounds: number };
-}
 
 /**
  * The migrate workflow's first step: validates the operator's input, resolves the migration (an
@@ -81,7 +43,7 @@ async function validateMigrate(envelope: z.infer<typeof ValidateInputEventSchema
     restart: input.restart,
     now: runtime.now(),
   });
-  return {
+  return MigrateRunSchema.parse({
     migrationId: input.migrationId,
     runId,
     resumed,
@@ -93,7 +55,7 @@ async function validateMigrate(envelope: z.infer<typeof ValidateInputEventSchema
     lagThresholdSeconds: migration.thresholds.maxLagSecondsForCutover,
     polls: { fullLoad: 0, lag: 0 },
     maxPolls: { ...MIGRATE_DEFAULTS.maxPolls },
-  };
+  });
 }
 
 /** The migrate workflow leads to `replicating`: it may start where that move is allowed, or where it already is. */
@@ -118,5 +80,5 @@ export class MigratePhaseError extends FerryError {
 }
 
 function missingInput(): never {
-  throw new InvalidInputError(['(input): the execution input must be a JSON object such as {"migrationId": "orders"}']);
+  throw new InvalidInputError([`(input): the execution input must be a JSON object such as ${WORKFLOW_INPUT_EXAMPLES.migrate}`]);
 }

@@ -1,11 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DriftInputSchema } from '../../lambdas/drift/step';
 import { STEP_FUNCTIONS } from '../../lib/constructs/workflows/steps';
-import { MigrateInputSchema } from '../../lambdas/validate-input/step';
-import { CutoverInputSchema, RollbackInputSchema } from '../../lambdas/validate-input/switch-workflows';
-import { FinishInputSchema } from '../../lambdas/validate-input/finish-workflow';
+import { CutoverInputSchema, DriftInputSchema, FinishInputSchema, MigrateInputSchema, RollbackInputSchema } from '../../lambdas/shared/workflow-inputs';
 import { LOCAL_STEPS } from '../../local/steps';
 import { placeholdersOf, STATEMACHINES_DIR } from '../../local/workflow-runner';
 

@@ -3,7 +3,7 @@ import { CHECK_IDS } from '../../../lambdas/shared/preflight/checks';
 import type { Phase } from '../../../lambdas/shared/checkpoints';
 import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { RUN_POINTER_KIND } from '../../../lambdas/validate-input/run-pointer';
-import { EVENTS_PER_TABLE, HISTORY_EVENT_LIMIT, MIGRATE_DEFAULTS, worstCasePollingEvents } from '../../../lambdas/validate-input/run-settings';
+import { EVENTS_PER_TABLE, HISTORY_EVENT_LIMIT, MIGRATE_DEFAULTS, worstCasePollingEvents } from '../../../lambdas/shared/migrate-limits';
 import { validateInputStep } from '../../../lambdas/validate-input/step';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
 import { useDynalite } from '../../helpers/dynalite';
