@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { lease, migrationId, runId } from '../shared/workflow-schemas';
-import { waitForMarker, writeMarker } from '../shared/cutover/marker';
-import { selectedTables } from '../shared/cutover/tables';
-import { FerryError } from '../shared/errors';
-import { freezeWrites, thawWrites } from '../shared/freeze/freeze';
+import { MarkerTimeoutError } from '../shared/cutover/marker';
+import { freezeSide, proveDrained, thawSide } from '../shared/cutover/sides';
 import { parseInput } from '../shared/input';
+import type { MigrationConfig } from '../shared/migration-config';
 import { undoReverse } from '../shared/replication/undo-reverse';
 import { withEngine, type OpenDatabases, type StepRuntime } from '../shared/runtime';
+import { BackOutUnsafeError } from './errors';
 
 /** `{"migrationId", "runId", "lease"}` */
 export const BackOutInputSchema = z.strictObject({ migrationId, runId, lease });
@@ -18,19 +18,6 @@ export interface BackOutOutput {
   readonly clients: string;
   readonly replication: string;
 }
-
-/** Writes may have reached the target and cannot be brought back: backing out would lose them. */
-export class BackOutUnsafeError extends FerryError {
-  override readonly name = 'BackOutUnsafeError';
-}
-
-/**
- * How long the back-out waits for the target's freeze, and then for writes made on the target to
- * reach the source through reverse replication (a marker row). Well inside the function's 15
- * minutes, so a drain that fails is reported as BackOutUnsafeError rather than a Lambda timeout.
- * Not in the config yet (a candidate: an operator with a slow reverse path may want longer).
- */
-const DRAIN_MS = 60_000;
 
 /**
  * Undoes a cutover that did not reach `cut-over`, in the order that can lose no write and leaves
@@ -52,23 +39,17 @@ export async function backOutStep(event: unknown, runtime: StepRuntime): Promise
       const before = await runtime.store.getFreeze(input.migrationId, 'target');
       const targetNeverWritable = before !== undefined && before.status !== 'thawed';
       target = (
-        await freezeWrites({
-          db: dbs.target,
-          store: runtime.store,
-          migrationId: input.migrationId,
+        await freezeSide(runtime, migration, dbs, {
           side: 'target',
-          config: migration.freeze,
-          tables: await selectedTables(dbs.target, migration),
           runId: input.runId,
           owner: input.lease.owner,
-          deadline: runtime.now() + DRAIN_MS,
+          deadline: runtime.now() + migration.thresholds.backOutDrainSeconds * 1000,
           bounded: false,
-          now: () => runtime.now(),
         })
       ).message;
-      drained = targetNeverWritable ? 'not needed: the target was frozen throughout' : await drainBack(dbs, input.runId, runtime);
+      drained = targetNeverWritable ? 'not needed: the target was frozen throughout' : await drainBack(runtime, migration, dbs, input.runId);
     }
-    const thawed = await thawWrites({ db: dbs.source, store: runtime.store, migrationId: input.migrationId, side: 'source', now: () => runtime.now() });
+    const thawed = await thawSide(runtime, migration, dbs, 'source');
     const sw = await runtime.switchFor(migration);
     const clients = await sw.pointTo('source');
     const undone = await undoReverse(engine);
@@ -77,16 +58,17 @@ export async function backOutStep(event: unknown, runtime: StepRuntime): Promise
 }
 
 /** Brings writes the target took during this cutover to the source, or refuses to go on. */
-async function drainBack(dbs: OpenDatabases, runId: string, runtime: StepRuntime): Promise<string> {
-  const markerId = `${runId}:back-out`;
-  await writeMarker(dbs.target, { id: markerId, direction: 'target->source' });
+async function drainBack(runtime: StepRuntime, migration: MigrationConfig, dbs: OpenDatabases, runId: string): Promise<string> {
+  const seconds = migration.thresholds.backOutDrainSeconds;
   try {
-    const { visibleAfterMs } = await waitForMarker(dbs.source, markerId, { deadline: runtime.now() + DRAIN_MS, now: () => runtime.now() });
+    const { visibleAfterMs } = await proveDrained(runtime, dbs, 'target', `${runId}:back-out`, runtime.now() + seconds * 1000);
     return `writes made on the target reached the source (${visibleAfterMs} ms)`;
   } catch (error) {
+    // A database that cannot be reached is retried by the workflow; only a marker that did not arrive means writes are stuck.
+    if (!(error instanceof MarkerTimeoutError)) throw error;
     throw new BackOutUnsafeError(
-      `The target was writable during this cutover and reverse replication did not bring its writes to the source within ${DRAIN_MS / 1000} s ` +
-        `(${(error as Error).message}). Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it. ` +
+      `The target was writable during this cutover and reverse replication did not bring its writes to the source within ${seconds} s ` +
+        `(thresholds.backOutDrainSeconds; ${(error as Error).message}). Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it. ` +
         `Repair reverse replication, then start the rollback workflow; or thaw the target to continue on it.`,
     );
   }

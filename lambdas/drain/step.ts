@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { waitForMarker, writeMarker } from '../shared/cutover/marker';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
-import { deadline, migrationId, other, runId, side } from '../shared/workflow-schemas';
+import { proveDrained, type DrainProof } from '../shared/cutover/sides';
+import { deadline, migrationId, runId, side } from '../shared/workflow-schemas';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 
@@ -13,12 +13,7 @@ export const DrainInputSchema = z.strictObject({
   deadline,
 });
 
-export interface DrainOutput {
-  readonly markerId: string;
-  readonly from: 'source' | 'target';
-  /** From writing the marker until it was visible on the other side. */
-  readonly visibleAfterMs: number;
-}
+export type DrainOutput = DrainProof;
 
 /**
  * Writes a marker row on `from` and waits until it is visible on the other database. Writes are
@@ -33,13 +28,8 @@ export async function drainStep(event: unknown, runtime: StepRuntime): Promise<D
   return withDatabases(
     runtime,
     migration,
-    async (dbs) => {
-      // One marker per run and direction: a retried step writes another row with the same id, which is harmless.
-      const markerId = `${input.runId}:${input.from}`;
-      await writeMarker(dbs[input.from], { id: markerId, direction: `${input.from}->${other(input.from)}` });
-      const { visibleAfterMs } = await waitForMarker(dbs[other(input.from)], markerId, { deadline: input.deadline, now: () => runtime.now() });
-      return { markerId, from: input.from, visibleAfterMs };
-    },
+    // One marker per run and direction.
+    (dbs) => proveDrained(runtime, dbs, input.from, `${input.runId}:${input.from}`, input.deadline),
     { max: 1 },
   );
 }

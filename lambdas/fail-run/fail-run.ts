@@ -187,7 +187,7 @@ function nextSteps(f: MessageFacts): string {
       `{"migrationId": "${f.migrationId}", "reason": "finish the interrupted ${f.workflow}"}.`
     );
   }
-  if (f.error === 'ComparisonFailedError') return 'see the message above.';
+  if (f.error === 'ComparisonFailedError' || f.error === 'FinalComparisonFailedError') return 'see the message above.';
   if (f.workflow === 'migrate') {
     return (
       `fix the cause above, then start the migrate workflow again with ${input}: it resumes` +

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
-import { ComparisonFailedError } from '../shared/comparison/summary';
+import { FinalComparisonFailedError } from '../shared/comparison/summary';
 import { assertBeforeDeadline } from '../shared/cutover/deadline';
 import { deadline, migrationId, runId } from '../shared/workflow-schemas';
 import { FreezeExpiredError } from '../shared/freeze/errors';
@@ -62,11 +62,10 @@ export async function finalCompareStep(event: unknown, runtime: StepRuntime): Pr
       if (!result.complete) throw expired(`${result.pending.length} tables left: ${result.pending.slice(0, 5).join(', ')}`);
       const different = result.tables.filter((t) => t.status === 'different');
       if (different.length > 0) {
-        throw new ComparisonFailedError(
+        throw new FinalComparisonFailedError(
           input.migrationId,
-          input.runId,
-          different.map((t) => `${t.table}: ${t.missingTotal} missing, ${t.extraTotal} extra, ${t.changedTotal} changed on the target with writes frozen and drained`),
-          { different: different.length, unfinished: 0, reportKey: undefined },
+          input.direction,
+          different.map((t) => `${t.table}: ${t.missingTotal} missing, ${t.extraTotal} extra, ${t.changedTotal} changed on the target`),
         );
       }
       return {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { deadline, lease, migrationId, runId, side } from '../shared/workflow-schemas';
-import { selectedTables } from '../shared/cutover/tables';
-import { endSessions, freezeWrites, thawWrites, type FreezeOutcome, type ThawOutcome } from '../shared/freeze/freeze';
+import { deadline, lease, migrationId, other, runId, side } from '../shared/workflow-schemas';
+import { freezeSide, thawSide } from '../shared/cutover/sides';
+import { endSessions, type FreezeOutcome, type ThawOutcome } from '../shared/freeze/freeze';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 
@@ -46,27 +46,18 @@ export async function freezeStep(event: unknown, runtime: StepRuntime): Promise<
     runtime,
     migration,
     async (dbs) => {
-      const db = dbs[input.side];
       if (input.action === 'thaw') {
-        const thawed = await thawWrites({ db, store: runtime.store, migrationId: input.migrationId, side: input.side, now: () => runtime.now() });
+        const thawed = await thawSide(runtime, migration, dbs, input.side);
         if (!input.reconnect) return thawed;
         const record = await runtime.store.getFreeze(input.migrationId, input.side);
-        const other = input.side === 'source' ? dbs.target : dbs.source;
-        return { ...thawed, sessionsEnded: await endSessions(other, record?.roles ?? []) };
+        return { ...thawed, sessionsEnded: await endSessions(dbs[other(input.side)], record?.roles ?? []) };
       }
-      const now = runtime.now();
-      return freezeWrites({
-        db,
-        store: runtime.store,
-        migrationId: input.migrationId,
+      return freezeSide(runtime, migration, dbs, {
         side: input.side,
-        config: migration.freeze,
-        tables: await selectedTables(db, migration),
         runId: input.runId,
         owner: input.lease.owner,
-        deadline: input.deadline ?? now + migration.thresholds.maxWriteFreezeSeconds * 1000,
+        deadline: input.deadline ?? runtime.now() + migration.thresholds.maxWriteFreezeSeconds * 1000,
         bounded: input.bounded,
-        now: () => runtime.now(),
       });
     },
     { max: 2 },

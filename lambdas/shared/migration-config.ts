@@ -259,6 +259,13 @@ export const ThresholdsSchema = z.strictObject({
   maxWriteFreezeSeconds: z.number().int().min(1).max(900).default(30),
   /** Observation window after cutover, during which rollback alarms act. @default 60 */
   observationMinutes: z.number().int().min(0).max(10_080).default(60),
+  /**
+   * When a cutover backs out after the target may have taken writes: how long it waits for the
+   * target's freeze, and then for those writes to reach the source through reverse replication.
+   * Past it the back-out stops (BackOutUnsafeError) and leaves the clients on the target rather
+   * than lose writes. Both waits fit the step's 15 minutes. @default 60
+   */
+  backOutDrainSeconds: z.number().int().min(5).max(360).default(60),
 });
 
 /**

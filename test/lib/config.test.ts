@@ -41,6 +41,7 @@ describe('parseEnvironments', () => {
       maxLagSecondsForCutover: 5,
       maxWriteFreezeSeconds: 30,
       observationMinutes: 60,
+      backOutDrainSeconds: 60,
     });
     expect(migration.verification).toEqual({ maxAgeSeconds: 300, settleMs: 5000, maxChangesPerRound: 200_000, maxSlotWalMb: 4096, slotWalAlarmMb: 2048 });
     expect(migration.drift).toEqual({ enabled: true, schedule: 'cron(0 * * * ? *)', timeZone: 'UTC', data: 'none' });

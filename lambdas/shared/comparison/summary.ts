@@ -77,3 +77,34 @@ export class ComparisonFailedError extends FerryError {
     );
   }
 }
+
+/**
+ * The final check's whole comparison (`"fullComparison": true`) found tables that differ with
+ * writes frozen and drained, so the difference is real (no re-check). Its advice is for a frozen
+ * cutover or rollback, where ComparisonFailedError's is for the migrate verdict.
+ */
+export class FinalComparisonFailedError extends FerryError {
+  override readonly name = 'FinalComparisonFailedError';
+
+  constructor(
+    readonly migrationId: string,
+    readonly direction: 'forward' | 'reverse',
+    /** One line per table that differs: `public.orders: 1 missing, 0 extra, 2 changed ...`. */
+    readonly failures: readonly string[],
+  ) {
+    const n = failures.length;
+    const listed = failures.slice(0, FAILING_TABLES_LISTED).map((line) => `- ${line}`);
+    if (n > FAILING_TABLES_LISTED) listed.push(`- ... and ${n - FAILING_TABLES_LISTED} more`);
+    const next =
+      direction === 'forward'
+        ? `Nothing was switched: the cutover backs out (the source is thawed, the clients stay on it, the migration returns to "ready"). ` +
+          `Find the cause (writes made directly on the target, a trigger or default firing there, a table the replication does not cover), ` +
+          `run \`ferry compare\` to see the rows, then start the migrate workflow with {"migrationId": "${migrationId}", "restart": true} before the next cutover.`
+        : `The clients stay on the target, which the rollback thaws again. Fix the rows on the side that is wrong, then start the rollback ` +
+          `workflow again with {"migrationId": "${migrationId}", "reason": "..."}.`;
+    super(
+      `With writes frozen and every write drained, the whole comparison of migration "${migrationId}" found ${n} ` +
+        `${n === 1 ? 'table that differs' : 'tables that differ'} between source and target:\n${listed.join('\n')}\n${next}`,
+    );
+  }
+}

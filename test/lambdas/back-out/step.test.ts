@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backOutStep, BackOutUnsafeError } from '../../../lambdas/back-out/step';
+import { BackOutUnsafeError } from '../../../lambdas/back-out/errors';
+import { backOutStep } from '../../../lambdas/back-out/step';
 import { drainStep } from '../../../lambdas/drain/step';
 import { freezeStep } from '../../../lambdas/freeze/step';
 import { reverseReplicationStep } from '../../../lambdas/reverse-replication/step';
@@ -171,7 +172,7 @@ describe('back-out step', () => {
       expect(error).toBeInstanceOf(BackOutUnsafeError);
       expect(error).toMatchObject({ name: 'BackOutUnsafeError' });
       const message = (error as Error).message;
-      expect(message).toMatch(/^The target was writable during this cutover and reverse replication did not bring its writes to the source within 60 s \(The cutover marker "run-1:back-out" did not reach the source database/);
+      expect(message).toMatch(/^The target was writable during this cutover and reverse replication did not bring its writes to the source within 60 s \(thresholds.backOutDrainSeconds; The cutover marker "run-1:back-out" did not reach the source database/);
       expect(message).toContain('Ferry does not move the clients back, which would lose those writes: the target stays frozen and the clients on it.');
       expect(message).toContain('Repair reverse replication, then start the rollback workflow; or thaw the target to continue on it.');
       expect(await clientsOn(s)).toBe('target');

@@ -108,7 +108,7 @@ describe('final-compare step', () => {
     }
   });
 
-  it('with full, compares every table whole: equal tables pass, and a difference fails the comparison naming the table', async () => {
+  it('with full, compares every table whole: equal tables pass, and a difference fails the final check naming the table and what the frozen cutover does next', async () => {
     const s = await scene();
     try {
       // Prepare
@@ -122,8 +122,11 @@ describe('final-compare step', () => {
       // Assess
       expect(equal).toMatchObject({ mode: 'full', tablesCompared: 1, rowsCompared: 500, keysVerified: 0 });
       // By name, as Step Functions matches it (the class's module is shared code that may move).
-      expect(different).toMatchObject({ name: 'ComparisonFailedError' });
-      expect((different as Error).message).toContain('public.items: 1 missing, 0 extra, 0 changed on the target with writes frozen and drained');
+      expect(different).toMatchObject({ name: 'FinalComparisonFailedError', failures: ['public.items: 1 missing, 0 extra, 0 changed on the target'] });
+      const message = (different as Error).message;
+      expect(message).toMatch(/^With writes frozen and every write drained, the whole comparison of migration "[^"]+" found 1 table that differs between source and target:\n- public\.items: 1 missing/);
+      expect(message).toContain('Nothing was switched: the cutover backs out (the source is thawed, the clients stay on it, the migration returns to "ready").');
+      expect(message).not.toContain('Replication keeps running');
     } finally {
       await s.cleanUp();
     }
