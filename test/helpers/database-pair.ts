@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, beforeEach } from 'vitest';
 import { Database } from '../../lambdas/shared/pg/connection';
 import { usePostgres } from './postgres';
 
@@ -69,5 +69,39 @@ export function usePostgresPair(): { freshPair(): Promise<DatabasePair> } {
         },
       };
     },
+  };
+}
+
+/**
+ * `usePostgresPair()` with a new pair of databases before each test of the file (or describe
+ * block) that calls it: every property read goes to the running test's pair, so a test starts
+ * from nothing without asking for it.
+ */
+export function useFreshPairEachTest(): DatabasePair {
+  const servers = usePostgresPair();
+  let current: DatabasePair | undefined;
+  beforeEach(async () => {
+    current = await servers.freshPair();
+  });
+  const pair = (): DatabasePair => {
+    if (current === undefined) throw new Error('the database pair is made before each test: use it inside a test or hook');
+    return current;
+  };
+  return {
+    get source() {
+      return pair().source;
+    },
+    get target() {
+      return pair().target;
+    },
+    get sourceUrl() {
+      return pair().sourceUrl;
+    },
+    get targetUrl() {
+      return pair().targetUrl;
+    },
+    sourceSql: (sql, values) => pair().sourceSql(sql, values),
+    targetSql: (sql, values) => pair().targetSql(sql, values),
+    bothSql: (sql) => pair().bothSql(sql),
   };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { usePostgresPair } from '../helpers/database-pair';
-import { useDynalite } from '../helpers/dynalite';
 import { cutoverScene, eventually } from './cutover.fixture';
+import { useWorkflowParts } from './workflow.fixture';
 
 /**
  * The real statemachines/cutover.asl.json and rollback.asl.json on two embedded servers with
@@ -9,10 +8,7 @@ import { cutoverScene, eventually } from './cutover.fixture';
  * unique id, recorded as committed or failed).
  */
 describe('the cutover workflow', () => {
-  const servers = usePostgresPair();
-  const dynamo = useDynalite();
-  let counter = 0;
-  const nextId = () => `cut-${++counter}-${Date.now() % 100000}`;
+  const { servers, dynamo, nextId } = useWorkflowParts('cut');
 
   it('ends in cut-over with every committed write on the target exactly once, and measures the window the client saw', async () => {
     const scene = await cutoverScene(await servers.freshPair(), dynamo, nextId());

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { usePostgresPair } from '../helpers/database-pair';
+import { useFreshPairEachTest } from '../helpers/database-pair';
 import { useDynalite } from '../helpers/dynalite';
 import { migrateHarness } from './migrate.fixture';
 
 /** The real statemachines/drift.asl.json with the drift step in-process. */
 describe('the drift workflow', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dynamo = useDynalite();
 
   it('checks a replicating migration with the input the schedule sends, and reports a planted difference', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     await pair.bothSql(`create table orders (id bigint primary key, total numeric(12,2))`);
     const m = await migrateHarness(pair, dynamo, `drift-${Date.now() % 100000}`);
     const migrated = await m.run();
@@ -31,7 +30,6 @@ describe('the drift workflow', () => {
 
   it('fails with a failure report naming the field when the console input is misspelt', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     const m = await migrateHarness(pair, dynamo, `drift-bad-${Date.now() % 100000}`);
 
     // Act

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabasePair } from '../helpers/database-pair';
-import { usePostgresPair } from '../helpers/database-pair';
-import { useDynalite } from '../helpers/dynalite';
 import { cutoverScene, type CutoverScene } from './cutover.fixture';
+import { useWorkflowParts } from './workflow.fixture';
 
 /** Everything replication and Ferry leave on a database: none of it may outlive a finished migration. */
 const INVENTORY_SQL = `
@@ -24,10 +23,7 @@ const phaseOf = async (scene: CutoverScene) => (await scene.m.runtime.store.getS
 
 /** The real statemachines/finish.asl.json, after a cutover and after an abort, under continuous writes. */
 describe('the finish workflow', () => {
-  const servers = usePostgresPair();
-  const dynamo = useDynalite();
-  let counter = 0;
-  const nextId = () => `fin-${++counter}-${Date.now() % 100000}`;
+  const { servers, dynamo, nextId } = useWorkflowParts('fin');
 
   it('after cutover, waits for the observation window unless forced, then leaves neither database a slot, publication, subscription or Ferry object', async () => {
     const scene = await cutoverScene(await servers.freshPair(), dynamo, nextId());

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { usePostgresPair, type DatabasePair } from '../helpers/database-pair';
-import { useDynalite } from '../helpers/dynalite';
+import type { DatabasePair } from '../helpers/database-pair';
 import { migrateHarness } from './migrate.fixture';
+import { useWorkflowParts } from './workflow.fixture';
 
 /**
  * The real statemachines/migrate.asl.json, run by aws-local-stepfunctions with every step
@@ -23,10 +23,7 @@ async function seeded(pair: DatabasePair): Promise<DatabasePair> {
 }
 
 describe('the migrate workflow', () => {
-  const servers = usePostgresPair();
-  const dynamo = useDynalite();
-  let counter = 0;
-  const nextId = () => `mig-${++counter}-${Date.now() % 100000}`;
+  const { servers, dynamo, nextId } = useWorkflowParts('mig');
 
   it('reaches phase ready with every table compared equal, releases the lock and tells the operator what is next', async () => {
     const pair = await seeded(await servers.freshPair());

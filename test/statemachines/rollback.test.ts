@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { usePostgresPair } from '../helpers/database-pair';
-import { useDynalite } from '../helpers/dynalite';
 import { cutoverScene, eventually } from './cutover.fixture';
+import { useWorkflowParts } from './workflow.fixture';
 
 /** The real statemachines/rollback.asl.json, after and before a cutover, under continuous writes. */
 describe('the rollback workflow', () => {
-  const servers = usePostgresPair();
-  const dynamo = useDynalite();
-  let counter = 0;
-  const nextId = () => `rb-${++counter}-${Date.now() % 100000}`;
+  const { servers, dynamo, nextId } = useWorkflowParts('rb');
 
   it('after cutover, brings back to the source every write committed on the target in between', async () => {
     const scene = await cutoverScene(await servers.freshPair(), dynamo, nextId(), { method: 'read-only' });

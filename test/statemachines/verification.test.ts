@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { guardrailsStep } from '../../lambdas/guardrails/step';
-import { usePostgresPair } from '../helpers/database-pair';
-import { useDynalite } from '../helpers/dynalite';
 import { cutoverScene, type CutoverScene } from './cutover.fixture';
+import { useWorkflowParts } from './workflow.fixture';
 
 /**
  * What continuous verification proves at the moments that matter, through the real workflows
@@ -10,10 +9,7 @@ import { cutoverScene, type CutoverScene } from './cutover.fixture';
  * rollback moves them back only once the rows they changed are proven on the source.
  */
 describe('verification in the cutover and rollback workflows', () => {
-  const servers = usePostgresPair();
-  const dynamo = useDynalite();
-  let counter = 0;
-  const nextId = () => `vf-${++counter}-${Date.now() % 100000}`;
+  const { servers, dynamo, nextId } = useWorkflowParts('vf');
 
   async function expectBackedOut(scene: CutoverScene, outcome: { status: string; error?: string; cause?: string }, message: RegExp) {
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'VerificationFailedError' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeStep } from '../../../lambdas/analyze/step';
-import { usePostgresPair } from '../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
 import { localRuntime } from '../../../local/runtime';
 import { migrateHarness } from '../../statemachines/migrate.fixture';
@@ -9,14 +9,13 @@ const LITE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:lite-A
 
 /** ANALYZE on the target, against a real server: statistics exist afterwards, for every selected table and no other. */
 describe('analyze step', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dynamo = useDynalite();
 
   const statisticsOf = async (sql: (q: string) => Promise<{ rows: unknown[] }>) =>
     (await sql(`select relname::text as name, coalesce(last_analyze, last_autoanalyze) is not null as analyzed from pg_stat_user_tables order by 1`)).rows;
 
   it('gives the planner statistics on every selected table of the target, leaving the others alone', async () => {
-    const pair = await servers.freshPair();
     await pair.targetSql(`
       create table "Orders" (id bigint primary key, note text);
       insert into "Orders" select i, 'n' || i from generate_series(1, 5000) i;
@@ -35,7 +34,6 @@ describe('analyze step', () => {
   });
 
   it('leaves what does not fit in its time to autovacuum and says which tables, instead of failing', async () => {
-    const pair = await servers.freshPair();
     await pair.targetSql(`create table a (id int); create table b (id int);`);
     const m = await migrateHarness(pair, dynamo, 'analyze-2');
 
@@ -45,7 +43,6 @@ describe('analyze step', () => {
   });
 
   it("names the tables Ferry's role may not ANALYZE instead of counting them, since ANALYZE only warns and skips them", async () => {
-    const pair = await servers.freshPair();
     await pair.targetSql(`
       do $$ begin create role analyze_lite login password 'lite'; exception when duplicate_object then null; end $$;
       grant usage on schema public to analyze_lite;
@@ -66,7 +63,6 @@ describe('analyze step', () => {
   });
 
   it('names the field of a bad input and touches nothing', async () => {
-    const pair = await servers.freshPair();
     const m = await migrateHarness(pair, dynamo, 'analyze-3');
 
     await expect(analyzeStep({ migrationId: m.migrationId, when: 'now' }, m.runtime)).rejects.toThrow(/when/);

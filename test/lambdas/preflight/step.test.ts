@@ -4,13 +4,13 @@ import { preflightStep } from '../../../lambdas/preflight/step';
 import type { ReplicationEngine } from '../../../lambdas/shared/replication/engine';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
 import { localRuntime } from '../../../local/runtime';
-import { usePostgresPair, type DatabasePair } from '../../helpers/database-pair';
+import { type DatabasePair, useFreshPairEachTest } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
 import { ORDERS } from '../../helpers/migrations';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
 
 describe('preflight step', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dynamo = useDynalite();
 
   /** The local runtime over the ORDERS migration, with its databases replaced by the pair and its engine by `engine`. */
@@ -21,7 +21,6 @@ describe('preflight step', () => {
 
   /** A pair whose target already holds what replication copied (a re-run). */
   async function replicatedPair(): Promise<DatabasePair> {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table orders (id bigint primary key, total numeric); insert into orders values (1, 10), (2, 20)');
     return pair;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FreezeExpiredError } from '../../../lambdas/shared/freeze/errors';
 import { syncSequencesStep } from '../../../lambdas/sync-sequences/step';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
-import { usePostgresPair, type DatabasePair } from '../../helpers/database-pair';
+import { type DatabasePair, useFreshPairEachTest } from '../../helpers/database-pair';
 import { useDynalite } from '../../helpers/dynalite';
 import { credentialsOf, endpointOf, SOURCE_SECRET, TARGET_SECRET } from '../../helpers/migrations';
 
@@ -26,12 +26,11 @@ async function nextOf(sql: Sql, sequence: string): Promise<bigint> {
 }
 
 describe('sync-sequences step', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dynamo = useDynalite();
 
   /** A fresh pair with SCHEMA on both sides and a runtime whose migration selects `public.*`. */
   async function scene(): Promise<{ pair: DatabasePair; runtime: LocalRuntime }> {
-    const pair = await servers.freshPair();
     await pair.bothSql(SCHEMA);
     const runtime = localRuntime({
       store: await dynamo.newStore(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SequenceMissingError, syncSequences } from '../../../../lambdas/shared/cutover/sequences';
-import { usePostgresPair, type DatabasePair } from '../../../helpers/database-pair';
+import { type DatabasePair, useFreshPairEachTest } from '../../../helpers/database-pair';
 
 type Sql = DatabasePair['sourceSql'];
 
@@ -26,11 +26,10 @@ const OWNED_SCHEMA = `
 `;
 
 describe('syncSequences', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('moves serial, bigserial and identity sequences past the source, so inserts on the target never collide', async () => {
     // Prepare: rows on the source, replicated with their ids, sequences left at the start on the target
-    const pair = await servers.freshPair();
     await pair.bothSql(OWNED_SCHEMA);
     for (const t of ['s', 'b', 'ia', 'id']) {
       await pair.sourceSql(`insert into ${t} (v) select 'x' from generate_series(1, 7)`);
@@ -74,7 +73,6 @@ describe('syncSequences', () => {
 
   it('takes standalone sequences the patterns match, and leaves excluded ones and other schemas alone', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     await pair.bothSql(`
       create sequence invoice_no; create sequence skip_me;
       create schema other; create table other.t (id serial primary key); create sequence other.loose;`);
@@ -93,7 +91,6 @@ describe('syncSequences', () => {
 
   it('moves a descending sequence down, and leaves a target that is ahead where it is', async () => {
     // Prepare: countdown is behind on the target (higher), ahead is further on the target than on the source
-    const pair = await servers.freshPair();
     await pair.bothSql(`create sequence countdown increment by -1 maxvalue -1 start with -1; create sequence ahead`);
     await pair.sourceSql(`select nextval('countdown'), nextval('ahead') from generate_series(1, 5)`);
     await pair.targetSql(`select nextval('countdown'), nextval('ahead') from generate_series(1, 2); select setval('ahead', 50)`);
@@ -111,7 +108,6 @@ describe('syncSequences', () => {
 
   it('handles sequences never called: on the source (moved to its start, not called), on both (unchanged)', async () => {
     // Prepare: restarted on the source but never called; fresh on both
-    const pair = await servers.freshPair();
     await pair.bothSql(`create sequence restarted; create sequence fresh start with 10`);
     await pair.sourceSql(`alter sequence restarted restart with 1000`);
 
@@ -128,7 +124,6 @@ describe('syncSequences', () => {
 
   it('reports a source sequence at its bound, and moves the target there too', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     await pair.bothSql(`create sequence small maxvalue 3; create sequence low increment by -1 minvalue -2 maxvalue 0 start with 0`);
     await pair.sourceSql(`select nextval('small'), nextval('low') from generate_series(1, 3)`);
 
@@ -146,7 +141,6 @@ describe('syncSequences', () => {
 
   it('refuses when sequences are missing on the target, naming each, before changing any', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     await pair.bothSql(`create sequence a_present`);
     await pair.sourceSql(`create sequence b_gone; create table c_gone (id serial); select nextval('a_present'), nextval('b_gone')`);
 
@@ -162,7 +156,6 @@ describe('syncSequences', () => {
 
   it('quotes names with mixed case, spaces, dots and quotes', async () => {
     // Prepare
-    const pair = await servers.freshPair();
     await pair.bothSql(`
       create schema "My Schema";
       create table "My Schema"."Order.Items" ("Line Id" serial primary key);

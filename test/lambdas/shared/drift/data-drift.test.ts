@@ -1,13 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectDrift } from '../../../../lambdas/shared/drift/detect';
-import { usePostgresPair, type DatabasePair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 
 describe('data drift between a source and a target', () => {
-  const servers = usePostgresPair();
-  let pair: DatabasePair;
-  beforeEach(async () => {
-    pair = await servers.freshPair();
-  });
+  const pair = useFreshPairEachTest();
 
   it('reports missing, extra and changed rows per table, with counts and keys', async () => {
     // Prepare

@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSchemaSnapshot, type SequenceSnapshot } from '../../../../lambdas/shared/compare/schema';
 import { detectDrift } from '../../../../lambdas/shared/drift/detect';
 import { sequenceUse } from '../../../../lambdas/shared/drift/sequence-exhaustion';
-import { usePostgresPair, type DatabasePair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 
 const BIGINT_MAX = '9223372036854775807';
 
@@ -56,11 +56,7 @@ describe('how much of its range a sequence has used', () => {
 });
 
 describe('sequence exhaustion', () => {
-  const servers = usePostgresPair();
-  let pair: DatabasePair;
-  beforeEach(async () => {
-    pair = await servers.freshPair();
-  });
+  const pair = useFreshPairEachTest();
 
   it('warns about a smallint sequence past the warning threshold and errs past the error threshold, on the target', async () => {
     // Prepare: 27000 of 1..32767 is 82.4%; 31500 is 96.13%.

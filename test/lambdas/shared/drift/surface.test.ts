@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SchemaSnapshot } from '../../../../lambdas/shared/compare/schema';
 import { detectDrift } from '../../../../lambdas/shared/drift/detect';
 import { diffSurface } from '../../../../lambdas/shared/drift/diff-surface';
 import { readDriftSnapshot } from '../../../../lambdas/shared/drift/schema-drift';
 import type { SurfaceSnapshot } from '../../../../lambdas/shared/drift/surface';
 import type { DriftSnapshot } from '../../../../lambdas/shared/drift/types';
-import { usePostgresPair, type DatabasePair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 
 /** Roles are per server, and both databases of a pair live on their own servers: made on both, once. */
 const ROLES = ['app_user', 'app_owner', 'reporting']
@@ -188,11 +188,7 @@ const PLANTED: readonly Planted[] = [
 ];
 
 describe('schema drift in what breaks an application after a switch (the surface)', () => {
-  const servers = usePostgresPair();
-  let pair: DatabasePair;
-  beforeEach(async () => {
-    pair = await servers.freshPair();
-  });
+  const pair = useFreshPairEachTest();
 
   it('finds no drift between two databases built from the same schema', async () => {
     // Prepare

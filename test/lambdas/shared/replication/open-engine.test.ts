@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MigrationSchema, type MigrationConfig } from '../../../../lambdas/shared/migration-config';
 import { createEngine, ensureReverseSlot } from '../../../../lambdas/shared/replication/open-engine';
 import { staticSecrets } from '../../../../lambdas/shared/secrets';
-import { usePostgresPair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 import { REPLICATION_TIMEOUT, replicationObjects, NOTHING } from './native/native.fixture';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-source-AbCdEf';
@@ -25,11 +25,10 @@ function migrationOf(sourceUrl: string, targetUrl: string, replication: Record<s
   });
 }
 
-const servers = usePostgresPair();
+const pair = useFreshPairEachTest();
 
 describe('createEngine', () => {
   it('builds the native engine from the configuration, with credentials from the Secrets port, and it replicates', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql(`create table orders (id int primary key, total numeric)`);
     await pair.sourceSql(`insert into orders select i, i from generate_series(1, 20) i`);
     const credentials = (url: string) => ({ username: decodeURIComponent(new URL(url).username), password: decodeURIComponent(new URL(url).password) });
@@ -49,7 +48,6 @@ describe('createEngine', () => {
   });
 
   it('builds the DMS engine from the deployed resource record', async () => {
-    const pair = await servers.freshPair();
     const migration = migrationOf(pair.sourceUrl, pair.targetUrl, { engine: 'dms-serverless' });
     const resource = { kind: 'serverless' as const, forwardArn: DMS_ARN('replication-config', 'FWD'), reverseArn: DMS_ARN('replication-config', 'REV') };
 
@@ -64,7 +62,6 @@ describe('createEngine', () => {
   });
 
   it('refuses a DMS migration without the DMS clients and resource, naming the migration', async () => {
-    const pair = await servers.freshPair();
     const migration = migrationOf(pair.sourceUrl, pair.targetUrl, { engine: 'dms-instance' });
 
     await expect(createEngine(migration, { source: pair.source, target: pair.target, secrets: staticSecrets({}) })).rejects.toThrow(
@@ -75,7 +72,6 @@ describe('createEngine', () => {
 
 describe('ensureReverseSlot', () => {
   it('creates the reverse slot once, where the target is now, and returns the same position when called again', async () => {
-    const pair = await servers.freshPair();
     const slot = `ferry_reverse_test_${Date.now()}`;
     try {
       const first = await ensureReverseSlot(pair.target, slot);

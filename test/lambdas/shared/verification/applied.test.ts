@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { currentLsn } from '../../../../lambdas/shared/capture/slot';
 import { ReplicaBehindError, slotApplyProof } from '../../../../lambdas/shared/verification/applied';
-import { usePostgresPair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 
 /**
  * The slot proof on a real subscription: the subscriber's applied position is proof for the
  * tables its apply worker applies, and no proof while a table is still in its initial copy.
  */
 describe('the slot apply proof', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('refuses while a table of the subscription is still in its initial copy, naming why', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table items (id int primary key)');
     await pair.sourceSql('insert into items values (1); create publication proof_sub for table items');
     // The target already holds the row: the table's initial copy fails on the key and retries, so

@@ -4,17 +4,16 @@ import { stopReplicationStep } from '../../../../lambdas/stop-replication/step';
 import { slotInfo } from '../../../../lambdas/shared/capture/slot';
 import { verificationCurrent } from '../../../../lambdas/guardrails/checks';
 import { captureScene, startCapture, type CaptureScene } from '../../../helpers/capture-scene';
-import { usePostgresPair } from '../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../helpers/database-pair';
 import { useDynalite } from '../../../helpers/dynalite';
 
 /** The life of a capture: started before the comparison, kept across a resumed run, never allowed to endanger a database. */
 describe('change capture', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dynamo = useDynalite();
   let n = 0;
 
   async function scene(config: Parameters<typeof captureScene>[3] = {}): Promise<CaptureScene> {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table items (id bigint primary key, note text)');
     await pair.sourceSql(`insert into items select i, 'item ' || i from generate_series(1, 500) i`);
     const s = await captureScene(pair, dynamo, `capture-${++n}`, config);

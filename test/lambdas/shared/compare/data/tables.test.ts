@@ -1,13 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compareData } from '../../../../../lambdas/shared/compare/data/compare';
-import { usePostgresPair, type DatabasePair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 
 describe('data comparison of tables', () => {
-  const servers = usePostgresPair();
-  let pair: DatabasePair;
-  beforeEach(async () => {
-    pair = await servers.freshPair();
-  });
+  const pair = useFreshPairEachTest();
 
   it('names missing, extra and changed rows by their composite key', async () => {
     await pair.bothSql(`create table lines (order_id bigint, line int, sku text, qty int, primary key (order_id, line));

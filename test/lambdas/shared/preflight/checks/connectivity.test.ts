@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { connectivity } from '../../../../../lambdas/shared/preflight/checks/connectivity';
 import { findFreePort } from '../../../../../local/postgres';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { asUser, contextOf, runCheck, useDatabases } from '../helpers';
 
 describe('connectivity', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const open = useDatabases();
 
   it('is ok when both databases accept a connection, and names their versions', async () => {
-    const pair = await servers.freshPair();
 
     const result = await runCheck(connectivity, contextOf(pair));
 
@@ -18,7 +17,6 @@ describe('connectivity', () => {
   });
 
   it('is an error naming the side and the cause when a database refuses the connection', async () => {
-    const pair = await servers.freshPair();
     const nothingListens = open(`postgres://postgres:x@127.0.0.1:${await findFreePort()}/postgres`, 'target database (127.0.0.1/postgres)');
 
     const result = await runCheck(connectivity, contextOf({ source: pair.source, target: nothingListens }));
@@ -29,7 +27,6 @@ describe('connectivity', () => {
   });
 
   it('is an error when the password is wrong', async () => {
-    const pair = await servers.freshPair();
     const wrongPassword = open(asUser(pair.sourceUrl, 'postgres', 'wrong'), 'source database');
 
     const result = await runCheck(connectivity, contextOf({ source: wrongPassword, target: pair.target }));

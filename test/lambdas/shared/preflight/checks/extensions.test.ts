@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { extensions, extensionsResult } from '../../../../../lambdas/shared/preflight/checks/extensions';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 describe('extensions', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok when the target has every extension of the source in the same version', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create extension hstore; create extension pgcrypto');
 
     const result = await runCheck(extensions, contextOf(pair));
@@ -17,7 +16,6 @@ describe('extensions', () => {
   });
 
   it('is an error naming an extension missing on the target, with the statement that installs it; a warning for another version', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`create extension "uuid-ossp"; create extension hstore version '1.4'`);
     await pair.targetSql('create extension hstore');
 

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { dmsLobType, lobSize, lobSizeResult } from '../../../../../lambdas/shared/preflight/checks/lob-size';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 describe('lob-size', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const dms = { engine: 'dms' as const, lobMaxSizeKb: 32 };
 
   it('is ok when no value exceeds the limit as DMS counts it (2 bytes per character for text, 4 outside the BMP)', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`
       create domain note as text;
       create table docs (id int primary key, title varchar(40), body text, cjk text, emoji note, data bytea, meta jsonb, tags text[]);
@@ -23,7 +22,6 @@ describe('lob-size', () => {
   });
 
   it('is an error naming each column whose largest value is over the limit, with the size found', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`
       create table docs (id int primary key, body text, emoji text, data bytea, meta jsonb, tags text[], title varchar(40));
       insert into docs values (1, repeat('x', 16385), repeat('😀', 8193), decode(repeat('ab', 32769), 'hex'), jsonb_build_object('k', repeat('y', 20000)), array[repeat('z', 17000)], 't');

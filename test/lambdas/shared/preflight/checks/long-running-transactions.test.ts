@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { longRunningTransactions } from '../../../../../lambdas/shared/preflight/checks/long-running-transactions';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { asUser, contextOf, runCheck, useClients, useDatabases } from '../helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('long-running-transactions', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const connect = useClients();
   const open = useDatabases();
 
   it('is ok when no transaction is older than the threshold', async () => {
-    const pair = await servers.freshPair();
 
     const result = await runCheck(longRunningTransactions, contextOf(pair));
 
@@ -20,7 +19,6 @@ describe('long-running-transactions', () => {
   });
 
   it('is a warning naming pid, user, state and age of a transaction open longer than the threshold', async () => {
-    const pair = await servers.freshPair();
     const app = await connect({ connectionString: pair.sourceUrl, application_name: 'billing-batch' });
     await app.query('begin');
     await app.query('select pg_catalog.txid_current()');
@@ -38,7 +36,6 @@ describe('long-running-transactions', () => {
   });
 
   it('says so (info) when the user may not see other sessions', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql("create role watcher login password 'watcher-pw'");
     const other = await connect({ connectionString: pair.sourceUrl });
     await other.query('select 1');

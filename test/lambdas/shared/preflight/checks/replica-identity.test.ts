@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { replicaIdentity } from '../../../../../lambdas/shared/preflight/checks/replica-identity';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 describe('replica-identity', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok when every selected table has a primary key or a replica identity index', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`
       create table orders (id bigint primary key, total numeric);
       create table tokens (token text not null, owner int);
@@ -22,7 +21,6 @@ describe('replica-identity', () => {
   });
 
   it('is an error naming tables without a primary key or with REPLICA IDENTITY NOTHING, and a warning for FULL', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`
       create table orders (id bigint primary key);
       create table clicks (at timestamptz, url text);
@@ -45,7 +43,6 @@ describe('replica-identity', () => {
   });
 
   it('for DMS, is an error for a table without a primary key even with REPLICA IDENTITY FULL', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql('create table audit (at timestamptz, what text); alter table audit replica identity full');
 
     const native = await runCheck(replicaIdentity, contextOf(pair));

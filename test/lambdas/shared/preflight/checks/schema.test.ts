@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { schema } from '../../../../../lambdas/shared/preflight/checks/schema';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 const ORDERS = 'create table orders (id bigint generated always as identity primary key, customer text not null, total numeric(12,2))';
 
 describe('schema', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok when the target schema equals the source (sequence positions and extensions are other checks)', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql(`${ORDERS}; create index orders_customer on orders (customer)`);
     await pair.sourceSql("create extension hstore; insert into orders (customer) values ('a'), ('b')");
 
@@ -19,7 +18,6 @@ describe('schema', () => {
   });
 
   it('is an error listing differences that lose data, and mentions the lesser ones', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`${ORDERS}; create index orders_customer on orders (customer); create table notes (id int primary key)`);
     await pair.targetSql(`create table orders (id bigint generated always as identity primary key, customer text not null)`);
 
@@ -34,7 +32,6 @@ describe('schema', () => {
   });
 
   it('is an error naming the function, the row level security and the grant that differ on the target, and how', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql(`${ORDERS};
       DO $$ BEGIN CREATE ROLE shop_app; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
       GRANT SELECT, INSERT, UPDATE ON orders TO shop_app;
@@ -56,7 +53,6 @@ describe('schema', () => {
   });
 
   it("is ok when only AWS DMS's own control tables differ", async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql(ORDERS);
     await pair.targetSql(`CREATE SCHEMA awsdms_control;
       CREATE TABLE awsdms_control.awsdms_apply_exceptions ("TASK_NAME" varchar(128) NOT NULL, "ERROR" text NOT NULL);
@@ -69,7 +65,6 @@ describe('schema', () => {
   });
 
   it('is a warning when only behaviour or performance differs', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql(ORDERS);
     await pair.sourceSql('create index orders_customer on orders (customer)');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sequences } from '../../../../../lambdas/shared/preflight/checks/sequences';
 import { syncSequences } from '../../../../../lambdas/shared/cutover/sequences';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 /**
@@ -24,10 +24,9 @@ const SCHEMA = `
 const SELECTION = { include: ['public.orders', 'billing.*'] };
 
 describe('sequences', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok when no selected column takes values from a sequence and the selected schemas hold none', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql('create table tags (name text primary key); create schema other; create table other.counters (id serial primary key)');
 
     const result = await runCheck(sequences, contextOf(pair, { selection: { include: ['public.tags'] } }));
@@ -41,7 +40,6 @@ describe('sequences', () => {
   });
 
   it('is a warning listing every sequence the cutover moves and every one of the selected schemas it leaves alone, each with why', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql(SCHEMA);
 
     const result = await runCheck(sequences, contextOf(pair, { selection: SELECTION }));
@@ -70,7 +68,6 @@ describe('sequences', () => {
 
   it("agrees exactly with what the cutover's sync-sequences step moves", async () => {
     // Prepare: the same schema on both sides, the source's sequences ahead
-    const pair = await servers.freshPair();
     await pair.bothSql(SCHEMA);
     await pair.sourceSql(`select nextval(s) from unnest(array['billing.invoice_numbers', 'billing.spare', 'public.ticket_no', 'public.loose', 'public.scratch_id_seq', 'other.elsewhere']) s;
       insert into public.orders default values`);

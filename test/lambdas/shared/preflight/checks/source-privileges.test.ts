@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { sourcePrivileges } from '../../../../../lambdas/shared/preflight/checks/source-privileges';
-import { usePostgresPair, type DatabasePair } from '../../../../helpers/database-pair';
+import { type DatabasePair, useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { asUser, contextOf, runCheck, useDatabases } from '../helpers';
 
 describe('source-privileges', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const open = useDatabases();
 
   /** Tables owned by an application role, and a migration user with nothing granted yet. */
   async function appDatabase(owner: string, user: string): Promise<{ pair: DatabasePair; asMigrator: () => ReturnType<typeof contextOf> }> {
-    const pair = await servers.freshPair();
     await pair.sourceSql(`
       create role ${owner}; create role ${user} login password 'pw';
       create table orders (id int primary key); create table ledger (id int primary key);
@@ -19,7 +18,6 @@ describe('source-privileges', () => {
   }
 
   it('is ok for a superuser', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql('create table orders (id int primary key)');
 
     const result = await runCheck(sourcePrivileges, contextOf(pair));

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { tablesSelected } from '../../../../../lambdas/shared/preflight/checks/tables-selected';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 describe('tables-selected', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok and lists the tables the selection matches', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql('create schema app; create table app.orders (id int primary key); create table app.audit (id int); create table public.other (id int)');
 
     const result = await runCheck(tablesSelected, contextOf(pair, { selection: { include: ['app.*'], exclude: ['app.audit'] } }));
@@ -16,7 +15,6 @@ describe('tables-selected', () => {
   });
 
   it('is an error when the selection matches no table (a typo, or case)', async () => {
-    const pair = await servers.freshPair();
     await pair.sourceSql('create schema app; create table app.orders (id int primary key)');
 
     const result = await runCheck(tablesSelected, contextOf(pair, { selection: { include: ['App.*'] } }));

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { targetEmpty } from '../../../../../lambdas/shared/preflight/checks/target-empty';
-import { usePostgresPair } from '../../../../helpers/database-pair';
+import { useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { contextOf, runCheck } from '../helpers';
 
 describe('target-empty', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
 
   it('is ok when every selected table on the target is empty', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table orders (id int primary key); create table "Odd ""Name""" (id int)');
     await pair.sourceSql('insert into orders values (1)');
 
@@ -17,7 +16,6 @@ describe('target-empty', () => {
   });
 
   it('is an error naming the target tables that already hold rows', async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table orders (id int primary key); create table "Odd ""Name""" (id int); create table empty_one (id int)');
     await pair.targetSql(`insert into orders values (1); insert into "Odd ""Name""" values (1)`);
 
@@ -29,7 +27,6 @@ describe('target-empty', () => {
   });
 
   it("is info, not blocking, when the migration's replication already runs (a restart): the rows come from it", async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table orders (id int primary key)');
     await pair.targetSql('insert into orders values (1)');
 
@@ -44,7 +41,6 @@ describe('target-empty', () => {
   });
 
   it("stays an error, saying why, when the replication's state could not be read", async () => {
-    const pair = await servers.freshPair();
     await pair.bothSql('create table orders (id int primary key)');
     await pair.targetSql('insert into orders values (1)');
 

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { targetPrivileges } from '../../../../../lambdas/shared/preflight/checks/target-privileges';
-import { usePostgresPair, type DatabasePair } from '../../../../helpers/database-pair';
+import { type DatabasePair, useFreshPairEachTest } from '../../../../helpers/database-pair';
 import { asUser, contextOf, runCheck, useDatabases } from '../helpers';
 
 describe('target-privileges', () => {
-  const servers = usePostgresPair();
+  const pair = useFreshPairEachTest();
   const open = useDatabases();
 
   async function appDatabase(owner: string, user: string): Promise<{ pair: DatabasePair; database: string; asLoader: () => ReturnType<typeof contextOf> }> {
-    const pair = await servers.freshPair();
     await pair.targetSql(`
       create role ${owner}; create role ${user} login password 'pw';
       create table orders (id int primary key); alter table orders owner to ${owner};`);
@@ -20,7 +19,6 @@ describe('target-privileges', () => {
   }
 
   it('is ok for a superuser', async () => {
-    const pair = await servers.freshPair();
     await pair.targetSql('create table orders (id int primary key)');
 
     const result = await runCheck(targetPrivileges, contextOf(pair));
