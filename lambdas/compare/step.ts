@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { compileSelection, type TableSelection } from '../shared/compare/table-patterns';
-import { FerryError } from '../shared/errors';
+import { compileSelection } from '../shared/compare/table-patterns';
 import { parseInput } from '../shared/input';
 import type { Database } from '../shared/pg/connection';
-import { displayName, type TableName } from '../shared/pg/identifiers';
+import type { TableName } from '../shared/pg/identifiers';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
+import { TableNotSelectedError, TableNotFoundError } from './errors';
 import { runCompare, type CompareStepSummary } from './run-compare';
 
 /** One table by its catalog names, as list-tables returns it: any characters, no patterns. */
@@ -32,33 +32,6 @@ export const CompareInputSchema = z
       ctx.addIssue({ code: 'custom', path: ['table'], message: 'give either tables (patterns) or table (one exact table), not both' });
     }
   });
-
-/** The exact table is not one of the migration's tables: the selection does not include it. */
-export class TableNotSelectedError extends FerryError {
-  override readonly name = 'TableNotSelectedError';
-
-  constructor(migrationId: string, table: TableName, selection: TableSelection) {
-    super(
-      `Table "${displayName(table)}" is not selected by migration "${migrationId}" (tables.include: ` +
-        `${selection.include.join(', ')}; tables.exclude: ${selection.exclude?.join(', ') || 'none'}), so it is not compared. ` +
-        `If the configuration changed while the workflow ran, start the migrate workflow again with "restart": true ` +
-        `so that it lists the tables again.`,
-    );
-  }
-}
-
-/** The exact table exists on neither database: it was dropped or renamed after the tables were listed. */
-export class TableNotFoundError extends FerryError {
-  override readonly name = 'TableNotFoundError';
-
-  constructor(migrationId: string, table: TableName) {
-    super(
-      `Table "${displayName(table)}" of migration "${migrationId}" exists on neither the source nor the target ` +
-        `(an ordinary or partitioned table, not a partition), so there is nothing to compare. It was dropped or renamed ` +
-        `after the tables were listed: start the migrate workflow again with "restart": true so that it lists the tables again.`,
-    );
-  }
-}
 
 /** The compare step: compares until done or until `deadline` (epoch ms), resuming from checkpoints. */
 export async function compareStep(event: unknown, runtime: StepRuntime, deadline: number): Promise<CompareStepSummary> {

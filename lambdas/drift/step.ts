@@ -3,11 +3,11 @@ import { detectDrift } from '../shared/drift/detect';
 import { DRIFT_KIND, DRIFT_REPORT_TTL_DAYS, SCHEMA_SNAPSHOT_KIND, SNAPSHOT_TTL_DAYS, type DriftReport } from '../shared/drift/reports';
 import { readDriftSnapshot } from '../shared/drift/schema-drift';
 import type { DriftResult } from '../shared/drift/types';
-import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import type { MigrationConfig } from '../shared/migration-config';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 import { DriftInputSchema } from '../shared/workflow-inputs';
+import { SchemaSnapshotMissingError } from './errors';
 import { driftNotification } from './messages';
 
 /**
@@ -31,11 +31,6 @@ export type DriftOutput =
       readonly notified: boolean;
       readonly reportKey: string;
     };
-
-/** After cutover, drift is measured against the snapshot taken then; without one there is nothing to measure against. */
-export class SchemaSnapshotMissingError extends FerryError {
-  override readonly name = 'SchemaSnapshotMissingError';
-}
 
 const BEFORE_CUTOVER = new Set(['replicating', 'ready', 'cutting-over']);
 

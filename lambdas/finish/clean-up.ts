@@ -1,6 +1,5 @@
 import { FINISH_OBJECTS_KIND, type CleanupReport } from '../shared/catalog/reports';
 import type { CheckpointStore, VerificationLease } from '../shared/checkpoints';
-import { FerryError } from '../shared/errors';
 import { nativeReplicationName, type MigrationConfig } from '../shared/migration-config';
 import type { Database } from '../shared/pg/connection';
 import type { ReplicationEngine } from '../shared/replication/engine';
@@ -8,6 +7,7 @@ import { dmsReverseSlotName } from '../shared/replication/dms/resources';
 import { reverseName } from '../shared/replication/native/names';
 import { findSubscription } from '../shared/replication/native/subscription';
 import { dropCapture } from '../shared/verification/capture';
+import { CleanupIncompleteError } from './errors';
 import { dropMarkerTable, dropNamedSlot, dropOrigins, dropSyncSlots, findDmsForwardSlot, leftoversOn } from './leftovers';
 
 export interface CleanupContext {
@@ -91,21 +91,6 @@ export async function cleanUpMigration(ctx: CleanupContext): Promise<CleanupRepo
   if (left.length > 0) throw new CleanupIncompleteError(migration.id, left);
   kept.push(...(await keptOnPurpose(ctx)));
   return { removed: removed.length > 0 ? removed : ['nothing was left to remove'], kept };
-}
-
-/** After the cleanup, something of the migration is still on a database. */
-export class CleanupIncompleteError extends FerryError {
-  override readonly name = 'CleanupIncompleteError';
-
-  constructor(
-    readonly migrationId: string,
-    readonly left: readonly string[],
-  ) {
-    super(
-      `Finishing migration "${migrationId}" left ${left.join('; ')}. The phase was not changed. Start the finish workflow again with ` +
-        `{"migrationId": "${migrationId}"}; if it stays, drop it by hand (a slot keeps WAL on its database until it is dropped).`,
-    );
-  }
 }
 
 /** What the finish leaves on the databases on purpose, said so that nobody has to find it. */

@@ -1,5 +1,5 @@
 import type { MigrationState, Phase } from '../shared/checkpoints';
-import { FerryError } from '../shared/errors';
+import { FinishPhaseError, FinishTooEarlyError } from './errors';
 
 /** What the finish workflow was asked: by the operator (`force` to end the window early) or by its schedule. */
 export interface FinishRequest {
@@ -66,49 +66,8 @@ export function decideFinish(state: MigrationState | undefined, request: FinishR
     }
     default:
       if (request.scheduled) return ignore(`the migration is in phase "${phase}"; the schedule of an earlier cutover does nothing`);
-      throw new FinishPhaseError(request.migrationId, phase);
+      throw new FinishPhaseError(request.migrationId, phase, FINISHABLE_PHASES);
   }
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** A cut-over migration's observation window has not ended: finishing now would end the automatic rollback. */
-export class FinishTooEarlyError extends FerryError {
-  override readonly name = 'FinishTooEarlyError';
-
-  constructor(
-    readonly migrationId: string,
-    readonly windowEnds: number,
-    now: number,
-  ) {
-    const minutes = Math.ceil((windowEnds - now) / 60_000);
-    super(
-      `Migration "${migrationId}" is cut over and its observation window ends at ${iso(windowEnds)} (in ${minutes} min); until then a rollback ` +
-        `alarm moves the clients back to the source, which finishing would make impossible. Nothing was changed. The finish workflow starts by ` +
-        `itself when the window ends; to finish now anyway, start it with {"migrationId": "${migrationId}", "force": true}.`,
-    );
-  }
-}
-
-/** The migration is in a phase the finish workflow does not end. */
-export class FinishPhaseError extends FerryError {
-  override readonly name = 'FinishPhaseError';
-
-  constructor(
-    readonly migrationId: string,
-    readonly phase: Phase,
-  ) {
-    super(
-      `Migration "${migrationId}" is in phase "${phase}"; the finish workflow ends a migration only in phases ` +
-        `${FINISHABLE_PHASES.map((p) => `"${p}"`).join(', ')}. Nothing was changed. ${NEXT_STEP[phase] ?? ''}`.trimEnd(),
-    );
-  }
-}
-
-const NEXT_STEP: Partial<Record<Phase, string>> = {
-  new: 'Nothing was started for it, so there is nothing to finish.',
-  replicating: `To give the migration up, abort it first with the rollback workflow ({"migrationId", "reason"}), then finish it.`,
-  ready: `Cut over first, or abort with the rollback workflow ({"migrationId", "reason"}) and then finish it.`,
-  'cutting-over': 'A cutover is under way or ended half-way; the rollback workflow finishes a half-done cutover. Try again once it is "cut-over" or "ready".',
-  'rolling-back': 'A rollback is under way or ended half-way; start the rollback workflow again to finish it, then finish the migration.',
-};
+export const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { FINISH_IGNORED_KIND, FINISH_REPORT_KIND } from '../shared/catalog/reports';
 import { lease, migrationId, runId } from '../shared/workflow-schemas';
-import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { logger } from '../shared/observability';
 import { withDatabases, withEngine, type StepRuntime } from '../shared/runtime';
 import { WORKFLOW_LEASE_WAIT_MS, withVerificationLease } from '../shared/verification/lease';
 import { cleanUpMigration, type CleanupReport } from './clean-up';
+import { FinishUnsafeError } from './errors';
 import { decideFinish, type FinishDecision } from './plan';
 
 /** What the finish workflow's `$.run` gives its steps. */
@@ -100,19 +100,4 @@ function reasonFor(why: string, report: CleanupReport): string {
   const text = `${why}; removed ${report.removed.join('; ')}${report.kept.length > 0 ? `; kept ${report.kept.join('; ')}` : ''}`;
   const more = '... (the "finish" report lists everything)';
   return text.length <= 500 ? text : `${text.slice(0, 500 - more.length)}${more}`;
-}
-
-/** Finishing now could lose or refuse writes: the clients are not where the phase says. */
-export class FinishUnsafeError extends FerryError {
-  override readonly name = 'FinishUnsafeError';
-
-  constructor(
-    readonly migrationId: string,
-    why: string,
-  ) {
-    super(
-      `Migration "${migrationId}" was not finished: ${why}. Nothing was changed. Find out who moved the clients or froze the database ` +
-        `(the checkpoint table's FREEZE items and the switch's history say), put it right, and start the finish workflow again with {"migrationId": "${migrationId}"}.`,
-    );
-  }
 }

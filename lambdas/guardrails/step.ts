@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { COMPARISON_SUMMARY_KIND, GUARDRAILS_KIND } from '../shared/catalog/reports';
 import { migrationId, runId } from '../shared/workflow-schemas';
-import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { withEngine, type StepRuntime } from '../shared/runtime';
 import { GUARDRAILS, type GuardrailFacts, type GuardrailResult } from './checks';
+import { GuardrailsFailedError } from './errors';
 
 /** `{"migrationId", "runId"}` */
 export const GuardrailsInputSchema = z.strictObject({ migrationId, runId });
@@ -12,11 +12,6 @@ export const GuardrailsInputSchema = z.strictObject({ migrationId, runId });
 export interface GuardrailsOutput {
   readonly passed: boolean;
   readonly guardrails: readonly GuardrailResult[];
-}
-
-/** A guardrail stopped the cutover before anything was changed; the message names each. */
-export class GuardrailsFailedError extends FerryError {
-  override readonly name = 'GuardrailsFailedError';
 }
 
 export { GUARDRAILS_KIND };

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RESTORE_POINTS_KIND, type RestorePoint } from '../shared/catalog/reports';
 import { migrationId, runId } from '../shared/workflow-schemas';
-import { FerryError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { snapshotPlan, type MigrationConfig } from '../shared/migration-config';
 import { RestorePointFailedError, snapshotNamePrefix, type SnapshotState } from '../shared/restore-points/rds';
 import type { StepRuntime } from '../shared/runtime';
+import { RestorePointTimeoutError } from './errors';
 
 /**
  * `{"action": "create", "migrationId", "runId"}`: start the snapshots the migration's `backup`
@@ -84,18 +84,4 @@ function summaryOf(migration: MigrationConfig, points: readonly RestorePoint[], 
   const each = points.map((p) => `${p.side} ${p.arn ?? p.snapshotId}${done ? '' : ` (${p.status}${p.percentProgress === undefined ? '' : `, ${p.percentProgress}%`})`}`);
   const text = `${done ? 'snapshots available' : 'snapshots in progress'}: ${each.join(', ')}`;
   return text.length <= 400 ? text : `${text.slice(0, 380)}... (report ${RESTORE_POINTS_KIND})`;
-}
-
-/** A snapshot was still not available when backup.maxWaitMinutes ran out: the cutover stops before the freeze. */
-export class RestorePointTimeoutError extends FerryError {
-  override readonly name = 'RestorePointTimeoutError';
-
-  constructor(migration: MigrationConfig, points: readonly RestorePoint[]) {
-    const waiting = points.filter((p) => p.status !== 'available').map((p) => `${p.snapshotId} of the ${p.side} (${p.status}${p.percentProgress === undefined ? '' : `, ${p.percentProgress}%`})`);
-    super(
-      `Snapshot ${waiting.join(', ')} was not available within backup.maxWaitMinutes = ${migration.backup.maxWaitMinutes}. Nothing was frozen and ` +
-        `the migration stays "ready"; the snapshot goes on in RDS. Start the cutover again once it is available (a later snapshot of the same ` +
-        `database is incremental and quicker), or raise backup.maxWaitMinutes.`,
-    );
-  }
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { isAllowedTransition, PHASES, type Phase } from '../shared/checkpoints';
-import { FerryError } from '../shared/errors';
 import { InvalidInputError, parseInput } from '../shared/input';
 import type { StepRuntime } from '../shared/runtime';
 import { MIGRATE_DEFAULTS } from '../shared/migrate-limits';
 import { MigrateInputSchema, WORKFLOW_INPUT_EXAMPLES } from '../shared/workflow-inputs';
 import { MigrateRunSchema, type CutoverRun, type FinishRun, type MigrateRun, type RollbackRun } from '../shared/workflow-schemas';
+import { MigratePhaseError } from './errors';
 import { resolveRun } from './run-pointer';
 import { validateCutover, validateFinish, validateRollback } from './runs';
 
@@ -35,7 +35,7 @@ async function validateMigrate(envelope: z.infer<typeof ValidateInputEventSchema
   const input = parseInput(MigrateInputSchema, envelope.input ?? missingInput());
   const migration = runtime.migration(input.migrationId);
   const phase = (await runtime.store.getState(input.migrationId))?.phase ?? 'new';
-  if (!canMigrateFrom(phase)) throw new MigratePhaseError(input.migrationId, phase);
+  if (!canMigrateFrom(phase)) throw new MigratePhaseError(input.migrationId, phase, PHASES.filter(canMigrateFrom));
   const { runId, resumed } = await resolveRun(runtime.store, {
     migrationId: input.migrationId,
     executionId: envelope.executionId,
@@ -61,22 +61,6 @@ async function validateMigrate(envelope: z.infer<typeof ValidateInputEventSchema
 /** The migrate workflow leads to `replicating`: it may start where that move is allowed, or where it already is. */
 export function canMigrateFrom(phase: Phase): boolean {
   return phase === 'replicating' || isAllowedTransition(phase, 'replicating');
-}
-
-/** The migration is past the point where the migrate workflow may touch it (cutover or rollback under way or done). */
-export class MigratePhaseError extends FerryError {
-  override readonly name = 'MigratePhaseError';
-
-  constructor(
-    readonly migrationId: string,
-    readonly phase: Phase,
-  ) {
-    super(
-      `Migration "${migrationId}" is in phase "${phase}"; the migrate workflow (which starts replication from the source) ` +
-        `runs only in phases ${PHASES.filter(canMigrateFrom).map((p) => `"${p}"`).join(', ')}. Nothing was started. ` +
-        `Roll back a cutover first; after a rollback or an abort the migrate workflow can run again (a completed migration is over).`,
-    );
-  }
 }
 
 function missingInput(): never {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { driftStep, SchemaSnapshotMissingError } from '../../../lambdas/drift/step';
+import { SchemaSnapshotMissingError } from '../../../lambdas/drift/errors';
+import { driftStep } from '../../../lambdas/drift/step';
 import type { Phase } from '../../../lambdas/shared/checkpoints';
 import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Phase } from '../../../lambdas/shared/checkpoints';
 import { stateAfter as stateOf } from '../../helpers/migration-state';
-import { decideFinish, FinishPhaseError, FinishTooEarlyError, type FinishRequest } from '../../../lambdas/finish/plan';
+import { FinishPhaseError, FinishTooEarlyError } from '../../../lambdas/finish/errors';
+import { decideFinish, type FinishRequest } from '../../../lambdas/finish/plan';
 import { decideRollback } from '../../../lambdas/rollback-plan/plan';
 
 const CUT_OVER_AT = Date.UTC(2030, 0, 1, 12, 0, 0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMPARISON_SUMMARY_KIND, type ComparisonSummaryReport } from '../../../lambdas/shared/comparison/summary';
-import { GUARDRAILS_KIND, GuardrailsFailedError, guardrailsStep, type GuardrailsOutput } from '../../../lambdas/guardrails/step';
+import { GuardrailsFailedError } from '../../../lambdas/guardrails/errors';
+import { GUARDRAILS_KIND, guardrailsStep, type GuardrailsOutput } from '../../../lambdas/guardrails/step';
 import type { Database } from '../../../lambdas/shared/pg/connection';
 import type { ReplicationEngine, ReplicationStatus } from '../../../lambdas/shared/replication/engine';
 import type { StepRuntime } from '../../../lambdas/shared/runtime';
