@@ -70,3 +70,24 @@ export function useMoto(region = 'eu-west-1'): MotoFixture {
     clientConfig: () => ({ region, endpoint: endpoint(), credentials: MOTO_CREDENTIALS }),
   };
 }
+
+/** A message moto recorded as published to an SNS topic. */
+export interface MotoPublished {
+  readonly message: string;
+  readonly subject: string | null;
+  readonly attributes: Readonly<Record<string, { readonly Type: string; readonly Value: string }>>;
+}
+
+/**
+ * What moto recorded as published to `topicArn`, oldest first, from its internal API
+ * (`/moto-api/data.json`, whose format may change between moto versions; written for moto 5.2).
+ */
+export async function publishedTo(endpoint: string, topicArn: string): Promise<MotoPublished[]> {
+  type Sent = [id: string, message: string, subject: string | null, attributes: MotoPublished['attributes'], groupId: unknown];
+  const response = await fetch(`${endpoint}/moto-api/data.json`);
+  // Moto 5.2 fails to list its data (500) once an RDS instance exists: keep SNS and RDS apart.
+  if (!response.ok) throw new Error(`moto's /moto-api/data.json answered ${response.status}; it fails once the server holds an RDS instance`);
+  const data = (await response.json()) as { sns?: { Topic?: Array<{ arn: string; sent_notifications: Sent[] }> } };
+  const topic = data.sns?.Topic?.find((t) => t.arn === topicArn);
+  return (topic?.sent_notifications ?? []).map(([, message, subject, attributes]) => ({ message, subject, attributes }));
+}

@@ -64,7 +64,8 @@ export function rdsRestorePoints(client: RDSClient = new RDSClient({})): Restore
     } catch (error) {
       if (error instanceof FerryError) throw error;
       const name = (error as Error).name;
-      const message = `${what} of the ${describe(db)} failed: ${name}: ${(error as Error).message}`;
+      // RDS's messages end with a period ("DBInstance orders-db not found."); ours add their own.
+      const message = `${what} of the ${describe(db)} failed: ${name}: ${(error as Error).message.replace(/\.$/, '')}`;
       if (isTransientAwsError(error) || name === 'InvalidDBInstanceStateFault' || name === 'InvalidDBClusterStateFault') {
         throw new TransientError(`${message} (tried again)`, { cause: error });
       }

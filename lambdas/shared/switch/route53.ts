@@ -99,7 +99,8 @@ export class Route53Switch implements Switch {
       this.call('ListResourceRecordSets'),
       () =>
         this.options.route53.send(
-          new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: recordName, StartRecordType: 'CNAME', MaxItems: 1 }),
+          // Route 53 keeps names in lower case and lists them in ASCII order ('D' sorts before 'a'): ask for the name as stored.
+          new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: recordName.toLowerCase(), StartRecordType: 'CNAME', MaxItems: 1 }),
         ),
       this.retry,
     );
@@ -128,7 +129,7 @@ export class Route53Switch implements Switch {
               // Route 53 limits comments to 256 characters.
               Comment: `Ferry switch: point ${recordName} at the ${side}`.slice(0, 256),
               Changes: [
-                { Action: 'UPSERT', ResourceRecordSet: { Name: recordName, Type: 'CNAME', TTL: ttlSeconds, ResourceRecords: [{ Value: host }] } },
+                { Action: 'UPSERT', ResourceRecordSet: { Name: recordName.toLowerCase(), Type: 'CNAME', TTL: ttlSeconds, ResourceRecords: [{ Value: host }] } },
               ],
             },
           }),

@@ -38,7 +38,11 @@ describe('eventBridgeFinishScheduler, against moto', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
       State: 'ENABLED',
-      Target: { Arn: ENV[FINISH_STATE_MACHINE_ARN_ENV], RoleArn: ENV[FINISH_SCHEDULER_ROLE_ARN_ENV] },
+      Target: {
+        Arn: ENV[FINISH_STATE_MACHINE_ARN_ENV],
+        RoleArn: ENV[FINISH_SCHEDULER_ROLE_ARN_ENV],
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 20 },
+      },
     });
     expect(JSON.parse(schedule.Target!.Input!)).toEqual({ migrationId: 'orders', scheduled: true });
   });
