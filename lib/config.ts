@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { MigrationSchema } from '../lambdas/shared/migration-config';
+import { ConfigError } from './config-error';
+
+export { ConfigError };
 
 /**
  * Per-environment configuration, read from the `environments` key of cdk.json context and
@@ -82,14 +85,6 @@ export const EnvironmentsSchema = z
 
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type EnvironmentConfigInput = z.input<typeof EnvironmentSchema>;
-
-/** A configuration that does not validate: one line per problem, each naming environment and field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid Ferry configuration (cdk.json context "environments"):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
 
 /** Parses the `environments` context value; throws ConfigError listing every problem. */
 export function parseEnvironments(raw: unknown): Record<string, EnvironmentConfig> {

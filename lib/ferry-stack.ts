@@ -3,15 +3,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { dmsEgressPeers } from '../lambdas/shared/migration-config';
 import type { EnvironmentConfig } from './config';
-import { pascalCase } from './ids';
+import { ENVIRONMENT_TAG, pascalCase } from './ids';
 import { AsyncFunctionWatch } from './constructs/async-function-watch';
 import { CheckpointTable } from './constructs/checkpoint-table';
+import { Dashboard } from './constructs/dashboard';
 import { DmsReplication } from './constructs/dms-replication';
 import { DRIFT_WORKFLOW, DriftSchedule } from './constructs/drift-schedule';
 import { EncryptionKey } from './constructs/encryption-key';
 import { Notifications } from './constructs/notifications';
 import { ReplicationMonitor } from './constructs/replication-monitor';
 import { RollbackAlarms } from './constructs/rollback-alarms';
+import { StallAlarm } from './constructs/stall-alarm';
 import { VerificationAlarms } from './constructs/verification-alarms';
 import { VerificationSchedule } from './constructs/verification-schedule';
 import { ROLLBACK_WORKFLOW, Workflows } from './constructs/workflows';
@@ -45,6 +47,10 @@ export class FerryStack extends Stack {
   public readonly functionWatches: Readonly<Record<string, AsyncFunctionWatch>>;
   /** One per migration: differences found, capture slots keeping too much WAL. */
   public readonly verificationAlarms: Readonly<Record<string, VerificationAlarms>>;
+  /** One per migration: no replication progress for `thresholds.stallMinutes` while there is work. */
+  public readonly stallAlarms: Readonly<Record<string, StallAlarm>>;
+  /** `Ferry-<env>`: every migration's progress and every alarm's status. Created last, so that it finds every alarm. */
+  public readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: FerryStackProps) {
     const { config, environmentName } = props;
@@ -54,7 +60,7 @@ export class FerryStack extends Stack {
       description: `Ferry: PostgreSQL migrations for the ${environmentName} environment`,
       terminationProtection: config.retainStatefulResources,
     });
-    Tags.of(this).add('ferry:environment', environmentName);
+    Tags.of(this).add(ENVIRONMENT_TAG, environmentName);
 
     this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
       aliasName: `ferry-${environmentName}`,
@@ -163,7 +169,7 @@ export class FerryStack extends Stack {
     // The functions AWS invokes asynchronously: none may fail or stop unheard.
     const watched: readonly { step: string; purpose: string; silentAfter?: Duration }[] = [
       { step: EXECUTION_ENDED_STEP, purpose: 'releases the lock of executions that ended without their own failure handling and finishes what they left half-way' },
-      { step: REPLICATION_MONITOR_STEP, purpose: "publishes each migration's replication health and lag for the rollback alarms", silentAfter: Duration.minutes(5) },
+      { step: REPLICATION_MONITOR_STEP, purpose: "publishes each migration's replication health, lag and progress for the rollback and stall alarms", silentAfter: Duration.minutes(5) },
       { step: VERIFY_CHANGES_STEP, purpose: 'verifies the rows changed since the last round on both databases', silentAfter: Duration.minutes(10) },
     ];
     this.functionWatches = Object.fromEntries(
@@ -233,6 +239,28 @@ export class FerryStack extends Stack {
       });
     }
     this.driftSchedules = driftSchedules;
+
+    this.stallAlarms = Object.fromEntries(
+      config.migrations.map((migration) => [
+        migration.id,
+        new StallAlarm(this, `StallAlarm${pascalCase(migration.id)}`, {
+          migrationId: migration.id,
+          stallMinutes: migration.thresholds.stallMinutes,
+          engine: migration.replication.engine,
+          topic: this.notifications.topic,
+        }),
+      ]),
+    );
+    // Last: it shows every alarm created above (and synth fails for one created after it).
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: this.stackName,
+      migrationIds: config.migrations.map((m) => m.id),
+      stateMachines: this.workflows.workflows,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The CloudWatch dashboard of this environment: every migration and every Ferry alarm',
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.stackName}`,
+    });
   }
 }
 

@@ -5,3 +5,6 @@ export function pascalCase(id: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 }
+
+/** The tag FerryStack puts on every resource: the environment's name. */
+export const ENVIRONMENT_TAG = 'ferry:environment';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../lib/config';
+import { ConfigError } from '../../lib/config-error';
 import type { CliIo } from './io';
 
 /** Exit codes shared by every command: 0 ok / equal, 1 a finding (difference, bad config), 2 could not run. */

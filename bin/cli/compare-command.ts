@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { compareDatabases, isDifferent } from '../../lambdas/shared/compare/compare-databases';
 import { command, EXIT, type CommandContext } from './command';
-import { withDatabasePair } from './databases';
 import { errStream } from './io';
 import { positiveInt, tableSelection } from './options';
 import { progressReporter } from './progress';
@@ -34,6 +32,11 @@ export const run = command(async (options: CompareOptions, io) => {
   const sel = tableSelection(o.tables, o.exclude);
   const concurrency = Math.max(1, o.concurrency);
   const progress = progressReporter(errStream(io), o.progress && !o.json, () => io.now());
+  // Loaded when the command runs, not by every `ferry` start (docs/architecture.md, The CLI).
+  const [{ compareDatabases, isDifferent }, { withDatabasePair }] = await Promise.all([
+    import('../../lambdas/shared/compare/compare-databases'),
+    import('./databases'),
+  ]);
   return withDatabasePair(o, concurrency + 1, async (source, target) => {
     try {
       const report = await compareDatabases(source, target, {

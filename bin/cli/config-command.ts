@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } from '../../lib/config';
 import { command, EXIT, type CommandContext } from './command';
 
 /** The repository's cdk.json, wherever the CLI is started from. */
@@ -16,6 +15,8 @@ export interface ConfigCommandOptions {
 
 /** `ferry config`: the environments with every default filled in; exit 1 (ConfigError) on a bad one. */
 export const run = command(async (options: ConfigCommandOptions, io) => {
+  // Loaded when the command runs, not by every `ferry` start (docs/architecture.md, The CLI).
+  const { ConfigError, ENVIRONMENTS_CONTEXT_KEY, parseEnvironments } = await import('../../lib/config');
   const context = JSON.parse(readFileSync(options.cdkJson ?? DEFAULT_CDK_JSON, 'utf8')).context ?? {};
   const environments = parseEnvironments(context[ENVIRONMENTS_CONTEXT_KEY]);
   if (options.env !== undefined && !(options.env in environments)) {

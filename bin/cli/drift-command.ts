@@ -1,12 +1,8 @@
 import { Command, Option } from 'commander';
-import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
-import { DRIFT_DEFAULTS, detectDrift } from '../../lambdas/shared/drift/detect';
 import type { DriftOptions, DriftSides } from '../../lambdas/shared/drift/types';
+import { CONFIG_DEFAULTS } from '../../lambdas/shared/migration-config';
 import { command, EXIT, type CommandContext } from './command';
-import { openDatabase } from './databases';
 import { positiveInt, tableSelection } from './options';
-import { driftJson, renderDrift } from './render-drift';
-import { readSnapshotFile } from './snapshot-file';
 import { UsageError } from './usage-error';
 
 export interface DriftCommandOptions {
@@ -24,6 +20,14 @@ export interface DriftCommandOptions {
 
 /** `ferry drift`: exit 0 no drift, 1 drift. */
 export const run = command(async (options: DriftCommandOptions, io) => {
+  // Loaded when the command runs, not by every `ferry` start (docs/architecture.md, The CLI).
+  const [{ compileSelection }, { DRIFT_DEFAULTS, detectDrift }, { openDatabase }, { driftJson, renderDrift }, { readSnapshotFile }] = await Promise.all([
+    import('../../lambdas/shared/compare/table-patterns'),
+    import('../../lambdas/shared/drift/detect'),
+    import('./databases'),
+    import('./render-drift'),
+    import('./snapshot-file'),
+  ]);
   const o = { data: DRIFT_DEFAULTS.data, settleMs: DRIFT_DEFAULTS.settleMs, ...options };
   if ((o.source === undefined) === (o.snapshot === undefined)) {
     throw new UsageError(
@@ -58,10 +62,11 @@ export function driftCommand(ctx: CommandContext): Command {
     .option('--source <postgres-url>', 'the database moved from (before cutover)')
     .option('--snapshot <file>', "a schema snapshot written by 'ferry snapshot' (after cutover, when the source may be gone)")
     .requiredOption('--target <postgres-url>', 'the database moved to')
-    .addOption(new Option('--data <how>', 'rows compared besides the schema (with --source only)').choices(['none', 'sample', 'full']).default(DRIFT_DEFAULTS.data))
+    // The config's default is the drift engine's (DRIFT_DEFAULTS.data), without loading the engine for every `ferry` start.
+    .addOption(new Option('--data <how>', 'rows compared besides the schema (with --source only)').choices(['none', 'sample', 'full']).default(CONFIG_DEFAULTS.drift.data))
     .option('--tables <pattern...>', "tables to check, 'schema.table' with * and ? (default: every user table; with --snapshot, the snapshot's own, and given ones only narrow it)")
     .option('--exclude <pattern...>', 'tables to leave out')
-    .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication', positiveInt('--settle-ms'), DRIFT_DEFAULTS.settleMs)
+    .option('--settle-ms <ms>', 're-check differences in the data after this delay, for databases under replication (default: no re-check)', positiveInt('--settle-ms'))
     .option('--json', 'print one JSON document: {"differences": [{kind, object, source, target, severity}]}')
     .action(async (options: DriftCommandOptions) => ctx.exit(await run(options, ctx.io)));
 }

@@ -51,7 +51,7 @@ export function processIo(): CliIo {
     errTerminal: process.stderr.isTTY ? { get columns() { return process.stderr.columns; } } : undefined,
     onInterrupt(stop) {
       // A repeated Ctrl-C must not end the process before the cleanup is done: these listeners stay
-      // (npm runs this with `node --import tsx`, not the tsx wrapper, which would end it at once).
+      // (npm runs the bundle with plain node, not the tsx wrapper, which would end it at once).
       const keepAlive = () => void stop();
       process.on('SIGINT', keepAlive);
       process.on('SIGTERM', keepAlive);

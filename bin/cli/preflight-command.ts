@@ -1,12 +1,8 @@
 import { Command, Option } from 'commander';
-import { PREFLIGHT_CHECKS } from '../../lambdas/shared/preflight/checks';
-import { ferrySlotNames } from '../../lambdas/shared/preflight/ferry-slots';
-import { runPreflight, type PreflightReport } from '../../lambdas/shared/preflight/run-preflight';
-import { ALL_USER_TABLES } from '../../lambdas/shared/compare/table-patterns';
+import type { PreflightReport } from '../../lambdas/shared/preflight/run-preflight';
 import { CONFIG_DEFAULTS, MigrationSchema } from '../../lambdas/shared/migration-config';
 import { assertReplicationName } from '../../lambdas/shared/replication/native/names';
 import { command, EXIT, type CommandContext } from './command';
-import { withDatabasePair } from './databases';
 import { positiveInt, tableSelection } from './options';
 import { renderPreflight } from './render-preflight';
 import { UsageError } from './usage-error';
@@ -50,10 +46,16 @@ export function preflightJson(report: PreflightReport): { checks: Array<{ id: st
   return { checks: report.checks.map(({ id, severity, message, objects }) => ({ id, severity, message, objects })) };
 }
 
-const CHECK_IDS = PREFLIGHT_CHECKS.map((c) => c.id);
-
 /** `ferry preflight`: exit 0 ready, 1 an error found, 2 a database could not be reached. */
 export const run = command(async (options: PreflightOptions, io) => {
+  // Loaded when the command runs, not by every `ferry` start (docs/architecture.md, The CLI).
+  const [{ CHECK_IDS }, { ferrySlotNames }, { runPreflight }, { ALL_USER_TABLES }, { withDatabasePair }] = await Promise.all([
+    import('../../lambdas/shared/preflight/checks'),
+    import('../../lambdas/shared/preflight/ferry-slots'),
+    import('../../lambdas/shared/preflight/run-preflight'),
+    import('../../lambdas/shared/compare/table-patterns'),
+    import('./databases'),
+  ]);
   const o = { engine: 'native' as const, lobMaxSizeKb: CONFIG_DEFAULTS.lobMaxSizeKb, migrationId: CLI_MIGRATION_ID, ...options };
   const unknown = (o.waive ?? []).filter((id) => !CHECK_IDS.includes(id));
   if (unknown.length > 0) throw new UsageError(`--waive: no check named ${unknown.map((u) => `'${u}'`).join(', ')} (checks: ${CHECK_IDS.join(', ')})`);
@@ -87,7 +89,8 @@ export function preflightCommand(ctx: CommandContext): Command {
     .option('--lob-max-size-kb <kb>', 'DMS limited LOB mode maximum (the lobMaxSizeKb setting)', positiveInt('--lob-max-size-kb'), CONFIG_DEFAULTS.lobMaxSizeKb)
     .option('--migration-id <id>', "the migration's id: slots Ferry already made for it count as in use, not as needed again", migrationId, CLI_MIGRATION_ID)
     .option('--replication-name <name>', 'native: the replicationName of the migration (default: ferry_<migration id>)', replicationName)
-    .option('--waive <check...>', `errors of these checks do not fail the run (${CHECK_IDS.join(', ')})`)
+    // The check ids are not listed here: that would load every check (and pg) for every `ferry` start.
+    .option('--waive <check...>', "errors of these checks do not fail the run (ids as the report names them, such as replica-identity; an unknown id is refused with the list)")
     .option('--json', 'print one JSON document')
     .action(async (options: PreflightOptions) => ctx.exit(await run(options, ctx.io)));
 }

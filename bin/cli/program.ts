@@ -7,9 +7,17 @@ import { driftReportCommand } from './drift-report-command';
 import type { CliIo } from './io';
 import { preflightCommand } from './preflight-command';
 import { rehearseCommand } from './rehearse-command';
+import { reportCommand } from './report-command';
 import { snapshotCommand } from './snapshot-command';
+import { startCommand } from './start-command';
+import { statusCommand } from './status-command';
+import { watchCommand } from './watch-command';
 
-/** The `ferry` program: one subcommand per bin/cli/*-command.ts, its output (help, usage errors) through `ctx.io`. */
+/**
+ * The `ferry` program: one subcommand per bin/cli/*-command.ts, its output (help, usage errors) through `ctx.io`.
+ * Every start builds every definition, so a command's heavy modules load in its run, with
+ * `await import()` (docs/architecture.md, The CLI; test/bin/ferry.test.ts checks it).
+ */
 export function ferryProgram(ctx: CommandContext): Command {
   const program = new Command()
     .name('ferry')
@@ -18,7 +26,7 @@ export function ferryProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => ctx.io.out(text), writeErr: (text) => ctx.io.err(text) });
   // addCommand does not pass these on by itself: errors must reach main(), not process.exit().
-  for (const make of [configCommand, compareCommand, preflightCommand, driftCommand, snapshotCommand, driftReportCommand, rehearseCommand]) {
+  for (const make of [configCommand, compareCommand, preflightCommand, driftCommand, snapshotCommand, driftReportCommand, rehearseCommand, statusCommand, startCommand, reportCommand, watchCommand]) {
     program.addCommand(make(ctx).copyInheritedSettings(program));
   }
   return program;

@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { readDriftSnapshot } from '../../lambdas/shared/drift/schema-drift';
-import { compileSelection } from '../../lambdas/shared/compare/table-patterns';
 import { command, EXIT, type CommandContext } from './command';
-import { openDatabase } from './databases';
 import { tableSelection } from './options';
 import { UsageError } from './usage-error';
 
@@ -17,6 +14,12 @@ export interface SnapshotCommandOptions {
 
 /** `ferry snapshot`: the schema as JSON on stdout, or in `--output`. */
 export const run = command(async (options: SnapshotCommandOptions, io) => {
+  // Loaded when the command runs, not by every `ferry` start (docs/architecture.md, The CLI).
+  const [{ readDriftSnapshot }, { compileSelection }, { openDatabase }] = await Promise.all([
+    import('../../lambdas/shared/drift/schema-drift'),
+    import('../../lambdas/shared/compare/table-patterns'),
+    import('./databases'),
+  ]);
   const selection = tableSelection(options.tables, options.exclude);
   // A bad pattern is reported before any connection is made.
   if (selection) compileSelection(selection);

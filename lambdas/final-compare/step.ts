@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import { compareData } from '../shared/compare/data/compare';
 import { checkpointLedger } from '../shared/compare/data/ledger';
 import { FinalComparisonFailedError } from '../shared/comparison/summary';
@@ -46,6 +47,15 @@ export interface FinalCompareOutput {
  */
 export async function finalCompareStep(event: unknown, runtime: StepRuntime): Promise<FinalCompareOutput> {
   const input = parseInput(FinalCompareInputSchema, event);
+  const output = await finalCheck(input, runtime);
+  // The size and duration of the check that passed (the dashboard's "last cutover" widgets).
+  const dimensions = { migrationId: input.migrationId, direction: input.direction };
+  publishMetric(runtime.metrics, METRICS.finalCheckRows, output.rowsCompared, dimensions);
+  publishMetric(runtime.metrics, METRICS.finalCheckSeconds, output.durationMs / 1000, dimensions);
+  return output;
+}
+
+async function finalCheck(input: z.infer<typeof FinalCompareInputSchema>, runtime: StepRuntime): Promise<FinalCompareOutput> {
   const migration = runtime.migration(input.migrationId);
   assertBeforeDeadline(input.deadline, runtime.now(), 'the final comparison');
   const started = runtime.now();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deadline, lease, migrationId, other, runId, side } from '../shared/workflow-schemas';
 import { freezeSide, thawSide } from '../shared/cutover/sides';
 import { endSessions, type FreezeOutcome, type ThawOutcome } from '../shared/freeze/freeze';
+import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import { parseInput } from '../shared/input';
 import { withDatabases, type StepRuntime } from '../shared/runtime';
 
@@ -50,6 +51,7 @@ export async function freezeStep(event: unknown, runtime: StepRuntime): Promise<
         const thawed = await thawSide(runtime, migration, dbs, input.side);
         if (!input.reconnect) return thawed;
         const record = await runtime.store.getFreeze(input.migrationId, input.side);
+        if (thawed.action === 'thawed') await publishWriteFreeze(runtime, input.migrationId, input.side, thawed);
         return { ...thawed, sessionsEnded: await endSessions(dbs[other(input.side)], record?.roles ?? []) };
       }
       return freezeSide(runtime, migration, dbs, {
@@ -62,4 +64,17 @@ export async function freezeStep(event: unknown, runtime: StepRuntime): Promise<
     },
     { max: 2 },
   );
+}
+
+/**
+ * A thaw with `reconnect` is the one that gives the clients their writes back, on the database the
+ * switch now points at (the target in a cutover, the source in a rollback): how long they could
+ * not write runs from the freeze of the database they used before (the other side, still frozen)
+ * to now. Without that record, the thawed side's own freeze stands in.
+ */
+async function publishWriteFreeze(runtime: StepRuntime, migrationId: string, side: 'source' | 'target', thawed: ThawOutcome): Promise<void> {
+  const [before, now] = await Promise.all([runtime.store.getFreeze(migrationId, other(side)), runtime.store.getFreeze(migrationId, side)]);
+  const frozenMs = before && before.status !== 'thawed' && now?.thawedAt !== undefined ? now.thawedAt - before.frozenAt : thawed.frozenMs;
+  if (frozenMs === undefined) return;
+  publishMetric(runtime.metrics, METRICS.writeFreezeSeconds, Math.max(0, frozenMs) / 1000, { migrationId, direction: side === 'target' ? 'forward' : 'reverse' });
 }

@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import { METRICS, publishMetric } from '../shared/catalog/metrics';
-import type { Phase } from '../shared/checkpoints';
+import { PHASES, type Phase } from '../shared/checkpoints';
 import { parseInput } from '../shared/input';
-import type { ReplicationEngine, ReplicationState } from '../shared/replication/engine';
-import { withEngine, type StepRuntime } from '../shared/runtime';
+import type { ReplicationEngine, ReplicationState, ReplicationStatus } from '../shared/replication/engine';
+import { estimatedRows, writeTotals } from '../shared/replication/progress';
+import { withEngine, type OpenDatabases, type StepRuntime } from '../shared/runtime';
 import { guardCapture } from '../shared/verification/run';
 
 /**
  * Publishes, once a minute (an EventBridge schedule), each migration's replication health and lag
- * as metrics; the rollback alarms watch them (lib/constructs/rollback-alarms.ts). The metrics are
- * entries of lambdas/shared/catalog/metrics.ts, which those alarms name too.
+ * as metrics; the rollback alarms watch them (lib/constructs/rollback-alarms.ts). Also what the
+ * dashboard and the stall alarm read (lib/constructs/dashboard.ts, stall-alarm.ts): the phase,
+ * the full load's progress, the running totals of writes on both sides, and the verification's
+ * age. The metrics are entries of lambdas/shared/catalog/metrics.ts, which those alarms name too.
  */
 export const REPLICATION_LAG_METRIC = METRICS.replicationLagSeconds.name;
 export const REPLICATION_HEALTHY_METRIC = METRICS.replicationHealthy.name;
@@ -50,7 +53,25 @@ export type MigrationHealth =
       readonly lagSeconds: number | null;
       /** Why it is unhealthy, or why the lag is unknown. */
       readonly problem?: string;
+      /** Full-load progress and write totals, while the replication copies or streams. */
+      readonly progress?: ReplicationProgress;
+      /** Why the progress could not be read (the health above stands). */
+      readonly progressProblem?: string;
     };
+
+/** One minute's progress readings; a reading the engine or database does not give is absent. */
+export interface ReplicationProgress {
+  readonly tablesPending: number;
+  readonly tablesLoading: number;
+  /** While the full load runs. */
+  readonly rowsCopied?: number;
+  /** While the full load runs, when the source's planner has an estimate for every table. */
+  readonly rowsEstimated?: number;
+  /** Running total of rows written in the replicated tables where the replication reads them. */
+  readonly changesWritten: number;
+  /** The same where the replication writes them. */
+  readonly changesApplied: number;
+}
 
 export interface ReplicationMonitorOutput {
   readonly migrations: readonly MigrationHealth[];
@@ -76,6 +97,7 @@ export async function replicationMonitorStep(event: unknown, runtime: StepRuntim
       ),
     ),
   );
+  await Promise.all(migrations.map((health) => publishPhaseAndAge(runtime, health.migrationId).catch(() => undefined)));
   for (const health of migrations) {
     if (!health.observed) continue;
     // The capture slots' WAL (metric and limit), each migration on its own like the rest.
@@ -83,15 +105,64 @@ export async function replicationMonitorStep(event: unknown, runtime: StepRuntim
     const dimensions = { migrationId: health.migrationId };
     publishMetric(runtime.metrics, METRICS.replicationHealthy, health.healthy ? 1 : 0, dimensions);
     if (health.lagSeconds !== null) publishMetric(runtime.metrics, METRICS.replicationLagSeconds, health.lagSeconds, dimensions);
+    if (health.progress) publishProgress(runtime, health.progress, dimensions);
   }
   return { migrations };
+}
+
+/**
+ * The phase of every migration that has one (whatever the phase: the dashboard shows them all),
+ * and the age of its verification while it captures. The verification rounds publish the age too,
+ * but only when a round runs: published here every minute, a verification that stopped shows as
+ * an age that keeps growing instead of a line that ends.
+ */
+async function publishPhaseAndAge(runtime: StepRuntime, migrationId: string): Promise<void> {
+  const dimensions = { migrationId };
+  const state = await runtime.store.getState(migrationId);
+  if (state) publishMetric(runtime.metrics, METRICS.migrationPhase, PHASES.indexOf(state.phase), dimensions);
+  const verification = await runtime.store.getVerification(migrationId);
+  if (verification?.status === 'capturing' && verification.verifiedThrough) {
+    publishMetric(runtime.metrics, METRICS.verificationAgeSeconds, Math.max(0, (runtime.now() - verification.verifiedThrough.at) / 1000), dimensions);
+  }
+}
+
+function publishProgress(runtime: StepRuntime, progress: ReplicationProgress, dimensions: { readonly migrationId: string }): void {
+  publishMetric(runtime.metrics, METRICS.tablesPending, progress.tablesPending, dimensions);
+  publishMetric(runtime.metrics, METRICS.tablesLoading, progress.tablesLoading, dimensions);
+  if (progress.rowsCopied !== undefined) publishMetric(runtime.metrics, METRICS.rowsCopied, progress.rowsCopied, dimensions);
+  if (progress.rowsEstimated !== undefined) publishMetric(runtime.metrics, METRICS.rowsEstimated, progress.rowsEstimated, dimensions);
+  publishMetric(runtime.metrics, METRICS.changesWritten, progress.changesWritten, dimensions);
+  publishMetric(runtime.metrics, METRICS.changesApplied, progress.changesApplied, dimensions);
+}
+
+/**
+ * The progress of a replication that copies or streams. The databases it reads from and writes to
+ * swap with the direction: forward, source -> target; reverse (cut over), target -> source.
+ */
+export async function readProgress(status: ReplicationStatus & { readonly state: 'full-load' | 'cdc' }, direction: 'forward' | 'reverse', dbs: OpenDatabases): Promise<ReplicationProgress> {
+  const [from, to] = direction === 'forward' ? [dbs.source, dbs.target] : [dbs.target, dbs.source];
+  const tables = status.tables.map((t) => t.table);
+  const [written, applied] = await Promise.all([writeTotals(from, tables), writeTotals(to, tables)]);
+  const base = {
+    tablesPending: status.tables.filter((t) => t.state !== 'loaded').length,
+    tablesLoading: status.tables.filter((t) => t.state === 'loading').length,
+    changesWritten: written.changes,
+    changesApplied: applied.changes,
+  };
+  if (status.state !== 'full-load') return base;
+  // DMS counts each table's rows (FullLoadRows); native reports only the COPYs running, so the
+  // target's insert total stands in for it.
+  const engineCounts = status.tables.every((t) => t.state === 'pending' || t.rowsCopied !== undefined);
+  const rowsCopied = engineCounts ? status.tables.reduce((sum, t) => sum + (t.rowsCopied ?? 0), 0) : applied.inserted;
+  const rowsEstimated = await estimatedRows(from, tables);
+  return { ...base, rowsCopied, ...(rowsEstimated === undefined ? {} : { rowsEstimated }) };
 }
 
 async function observe(migrationId: string, runtime: StepRuntime): Promise<MigrationHealth> {
   const migration = runtime.migration(migrationId);
   const phase = (await runtime.store.getState(migrationId))?.phase;
   if (phase === undefined || !MONITORED_PHASES.includes(phase)) return { migrationId, observed: false, phase: phase ?? 'none' };
-  return withEngine(runtime, migration, async (forward) => {
+  return withEngine(runtime, migration, async (forward, dbs) => {
     const engine = await engineInUse(forward, phase);
     if (engine === undefined) {
       return {
@@ -111,12 +182,17 @@ async function observe(migrationId: string, runtime: StepRuntime): Promise<Migra
       const why = status.state === 'failed' ? status.cause : 'detail' in status ? status.detail : 'it does not exist';
       return { ...base, lagSeconds: null, problem: `${engine.direction} replication is ${status.state} in phase ${phase}: ${why}` };
     }
-    if (status.state !== 'cdc') return { ...base, lagSeconds: null };
+    if (status.state !== 'cdc' && status.state !== 'full-load') return { ...base, lagSeconds: null };
+    const progress = await readProgress(status, engine.direction, dbs).then(
+      (p) => ({ progress: p }),
+      (error: unknown) => ({ progressProblem: messageOf(error) }),
+    );
+    if (status.state !== 'cdc') return { ...base, lagSeconds: null, ...progress };
     // An unknown lag (no datapoint yet, subscriber reconnecting) publishes no lag, never a zero;
     // health stays what the status says.
     return engine.lag().then(
-      (lag) => ({ ...base, lagSeconds: lag.seconds }),
-      (error: unknown) => ({ ...base, lagSeconds: null, problem: `lag unknown: ${messageOf(error)}` }),
+      (lag) => ({ ...base, lagSeconds: lag.seconds, ...progress }),
+      (error: unknown) => ({ ...base, lagSeconds: null, problem: `lag unknown: ${messageOf(error)}`, ...progress }),
     );
   });
 }

@@ -266,6 +266,13 @@ export const ThresholdsSchema = z.strictObject({
    * than lose writes. Both waits fit the step's 15 minutes. @default 60
    */
   backOutDrainSeconds: z.number().int().min(5).max(360).default(60),
+  /**
+   * The stall alarm (lib/constructs/stall-alarm.ts) notifies when the full load, or CDC while the
+   * source is being written, has made no progress for this many minutes; it never rolls back. At
+   * least 5 (the monitor reads once a minute, and a window needs several readings), at most 1440
+   * (a CloudWatch alarm looks back a day at most). @default 15
+   */
+  stallMinutes: z.number().int().min(5).max(1440).default(15),
 });
 
 /**
@@ -600,4 +607,5 @@ export const CONFIG_DEFAULTS = {
   lobMaxSizeKb: lobMaxSizeKb.parse(undefined),
   verification: VerificationSchema.parse({}),
   drift: DriftSchema.parse({}),
+  thresholds: ThresholdsSchema.parse({}),
 } as const;

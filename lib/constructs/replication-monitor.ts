@@ -13,7 +13,8 @@ export interface ReplicationMonitorProps {
 
 /**
  * Runs the replication-monitor step once a minute, which publishes each migration's replication
- * health and lag for the rollback alarms. Once a minute because the alarms' datapoints are a
+ * health and lag for the rollback alarms, and its phase and progress for the stall alarm and the
+ * dashboard. Once a minute because the alarms' datapoints are a
  * minute long (`RollbackAlarms`): a slower schedule would leave periods without data, which the
  * alarms read as not breaching.
  */
@@ -24,7 +25,7 @@ export class ReplicationMonitor extends Construct {
     super(scope, id);
     if (props.migrationIds.length === 0) throw new Error('ReplicationMonitor: no migrations to monitor');
     this.rule = new events.Rule(this, 'Schedule', {
-      description: "Ferry: publishes each migration's replication lag and health every minute, for the rollback alarms",
+      description: "Ferry: publishes each migration's replication lag, health and progress every minute, for the rollback and stall alarms and the dashboard",
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [
         new targets.LambdaFunction(props.monitorFunction, {

@@ -178,8 +178,8 @@ function size(bytes: number): string {
   return unit === 0 ? `${Math.round(value)} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** mm:ss, or h:mm:ss past an hour. */
-function clock(ms: number): string {
+/** mm:ss, or h:mm:ss past an hour (also `ferry watch`'s elapsed time). */
+export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const two = (n: number) => String(n).padStart(2, '0');
   const h = Math.floor(total / 3600);

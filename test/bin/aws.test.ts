@@ -14,4 +14,12 @@ describe("the AWS client configuration a command takes from its io's environment
     expect(awsClientConfig({ AWS_ACCESS_KEY_ID: 'id' })).toEqual({});
     expect(awsClientConfig({ AWS_PROFILE: 'ops', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' })).toEqual({});
   });
+
+  it('takes the endpoint a service-specific AWS_ENDPOINT_URL_<SERVICE> names, else AWS_ENDPOINT_URL, unless configured endpoints are ignored', () => {
+    const env = { AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:4567' };
+    expect(awsClientConfig(env, 'DYNAMODB')).toEqual({ endpoint: 'http://127.0.0.1:4567' });
+    expect(awsClientConfig(env, 'SFN')).toEqual({ endpoint: 'http://127.0.0.1:5000' });
+    expect(awsClientConfig(env)).toEqual({ endpoint: 'http://127.0.0.1:5000' });
+    expect(awsClientConfig({ ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, 'DYNAMODB')).toEqual({});
+  });
 });

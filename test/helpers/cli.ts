@@ -1,11 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Run } from '../../bin/cli/command';
 import type { CliIo } from '../../bin/cli/io';
 
 /** The repository root. */
 export const ROOT = path.join(__dirname, '..', '..');
+
+/** The binary: the CLI's bundle (package.json `bin.ferry`, built by scripts/build-cli.mjs). */
+export const FERRY_BIN = path.join(ROOT, 'dist', 'ferry.js');
 
 export interface CliResult {
   readonly code: number | null;
@@ -14,8 +16,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
-  /** Added to this process's environment. */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Added to this process's environment; a variable given as undefined is removed from it. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Working directory (default: this process's). */
   readonly cwd?: string;
   /** Its own process group, so that a signal to -pid reaches every process it starts. */
@@ -69,7 +71,7 @@ export function runCommand<O>(run: Run<O>, options: O, io: CapturingIoOptions = 
  * decides (option parsers, choices, conflicts), which `runCommand` passes by.
  */
 export function ferryInProcess(args: readonly string[], io: CapturingIoOptions = {}): Promise<CliResult> {
-  // Imported when used: the program loads every command, the rehearsal's local stack included.
+  // Imported when used: a test file that only runs commands does not build the whole program.
   return captured(io, async (captor) => (await import('../../bin/cli/program')).main(args, captor));
 }
 
@@ -79,19 +81,30 @@ async function captured(options: CapturingIoOptions, body: (io: CapturingIo) => 
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
+let built = false;
+
 /**
- * Runs the operator CLI as `npm run` does, `node --import tsx bin/ferry.ts <args>` (node loads
- * tsx itself, so signals reach the CLI and not a wrapper), and collects its exit code and output.
+ * Builds the bundle when a source file is newer than it (`build-cli.mjs --if-stale`), once per
+ * test file: the tests run what `npx ferry` runs, never a stale build.
+ */
+export function buildFerryIfStale(): void {
+  if (built) return;
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs'), '--if-stale'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`scripts/build-cli.mjs failed (exit ${build.status}):\n${build.stderr}`);
+  built = true;
+}
+
+/**
+ * Runs the operator CLI as `npx ferry` and `npm run ferry` do, `node dist/ferry.js <args>` (node
+ * itself, so signals reach the CLI and not a wrapper), and collects its exit code and output.
+ * Nothing silences the AWS SDK's Node 20 warning here: the binary does that itself.
  */
 export function runFerry(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  // tsx by file URL: it resolves from any working directory.
-  const tsx = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  buildFerryIfStale();
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'bin', 'ferry.ts'), ...args], {
-      cwd: options.cwd,
-      detached: options.detached,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
-    });
+    const child = spawn(process.execPath, [FERRY_BIN, ...args], { cwd: options.cwd, detached: options.detached, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

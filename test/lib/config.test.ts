@@ -42,6 +42,7 @@ describe('parseEnvironments', () => {
       maxWriteFreezeSeconds: 30,
       observationMinutes: 60,
       backOutDrainSeconds: 60,
+      stallMinutes: 15,
     });
     expect(migration.verification).toEqual({ maxAgeSeconds: 300, settleMs: 5000, maxChangesPerRound: 200_000, maxSlotWalMb: 4096, slotWalAlarmMb: 2048 });
     expect(migration.drift).toEqual({ enabled: true, schedule: 'cron(0 * * * ? *)', timeZone: 'UTC', data: 'none' });
@@ -272,6 +273,22 @@ describe('parseEnvironments', () => {
     expect(problems).toEqual([
       `environment 'dev': migrations[0].target.secretArn: must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "${secretArn}"`,
     ]);
+  });
+
+  it('takes thresholds.stallMinutes from 5 to 1440 minutes, and refuses others naming the field and the bound', () => {
+    // GIVEN / WHEN a stall window within the bounds
+    const env = validEnvironment();
+    env.migrations[0]!.thresholds = { stallMinutes: 30 };
+    // THEN it is kept
+    expect(parseEnvironments({ dev: env }).dev!.migrations[0]!.thresholds.stallMinutes).toBe(30);
+    // and a window too short, too long or fractional is refused
+    expect(problemsOf((e) => (e.migrations[0].thresholds = { stallMinutes: 4 }))).toEqual([
+      "environment 'dev': migrations[0].thresholds.stallMinutes: Too small: expected number to be >=5, got 4",
+    ]);
+    expect(problemsOf((e) => (e.migrations[0].thresholds = { stallMinutes: 1441 }))).toEqual([
+      "environment 'dev': migrations[0].thresholds.stallMinutes: Too big: expected number to be <=1440, got 1441",
+    ]);
+    expect(problemsOf((e) => (e.migrations[0].thresholds = { stallMinutes: 7.5 }))).toHaveLength(1);
   });
 
   it('rejects an unknown key so that typos do not pass silently', () => {

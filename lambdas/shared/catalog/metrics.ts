@@ -28,6 +28,20 @@ export const METRICS = {
   replicationLagBytes: entry({ name: 'ReplicationLagBytes', unit: 'Bytes', dimensions: perMigration, description: 'WAL bytes the replica has yet to apply, where the engine reports them.' }),
   replicationHealthy: entry({ name: 'ReplicationHealthy', unit: 'Count', dimensions: perMigration, description: '1 when the replication that must run in the phase is running, else 0 (the replication-failed rollback alarm).' }),
 
+  // Progress (replication-monitor every minute; catalog and statistics views only, never a count(*) of a user table)
+  migrationPhase: entry({ name: 'MigrationPhase', unit: 'Count', dimensions: perMigration, description: "The migration's phase as its index in PHASES (lambdas/shared/checkpoints/phases.ts): 0 new ... 9 completed." }),
+  rowsCopied: entry({ name: 'RowsCopied', unit: 'Count', dimensions: perMigration, description: "Rows the full load has copied so far (DMS: the tables' FullLoadRows; native: rows inserted into the target's tables, COPYs in progress included); during the full load only." }),
+  rowsEstimated: entry({ name: 'RowsEstimated', unit: 'Count', dimensions: perMigration, description: "Rows the full load has to copy, from the source's planner estimate (pg_class.reltuples); absent while a table has no estimate yet." }),
+  tablesPending: entry({ name: 'TablesPending', unit: 'Count', dimensions: perMigration, description: 'Tables the full load has not finished copying (queued or being copied); 0 once changes stream.' }),
+  tablesLoading: entry({ name: 'TablesLoading', unit: 'Count', dimensions: perMigration, description: 'Tables being copied right now.' }),
+  changesWritten: entry({ name: 'ChangesWritten', unit: 'Count', dimensions: perMigration, description: 'Running total of rows written in the replicated tables where the replication in use reads them (source before cutover, target after): it grows while the source is being written.' }),
+  changesApplied: entry({ name: 'ChangesApplied', unit: 'Count', dimensions: perMigration, description: 'The same running total where the replication writes them, COPYs in progress included: it grows while the replication makes progress (the stall alarm).' }),
+
+  // Cutover and rollback (freeze step at the thaw that gives the clients their writes back; final-compare step)
+  writeFreezeSeconds: entry({ name: 'WriteFreezeSeconds', unit: 'Seconds', dimensions: ['migrationId', 'direction'], description: "Seconds the clients could not write: from the freeze of the database they used to the thaw of the one they use now (direction forward: a cutover; reverse: a rollback)." }),
+  finalCheckRows: entry({ name: 'FinalCheckRows', unit: 'Count', dimensions: ['migrationId', 'direction'], description: 'Rows the final check compared with writes frozen (the keys changed since the last verified position, or every row with fullComparison).' }),
+  finalCheckSeconds: entry({ name: 'FinalCheckSeconds', unit: 'Seconds', dimensions: ['migrationId', 'direction'], description: 'Seconds the final check took, within the write freeze.' }),
+
   // Preflight
   preflightErrors: entry({ name: 'PreflightErrors', unit: 'Count', dimensions: perMigration, description: 'Preflight checks that found an error (waived ones included).' }),
   preflightWarnings: entry({ name: 'PreflightWarnings', unit: 'Count', dimensions: perMigration, description: 'Preflight checks that found a warning.' }),
@@ -52,7 +66,7 @@ export const METRICS = {
   verificationDifferences: entry({ name: 'VerificationDifferences', unit: 'Count', dimensions: perMigration, description: 'Keys proven different (replication did not make the two equal), plus tables that compared different whole.' }),
   verificationSuspects: entry({ name: 'VerificationSuspects', unit: 'Count', dimensions: perMigration, description: 'Keys that differed in the last round but changed again since: compared again next round.' }),
   verificationKeysVerified: entry({ name: 'VerificationKeysVerified', unit: 'Count', dimensions: perMigration, description: 'Changed keys one round verified.' }),
-  verificationAgeSeconds: entry({ name: 'VerificationAgeSeconds', unit: 'Seconds', dimensions: perMigration, description: 'Seconds since the newest verified position was read: how old the proof is.' }),
+  verificationAgeSeconds: entry({ name: 'VerificationAgeSeconds', unit: 'Seconds', dimensions: perMigration, description: 'Seconds since the newest verified position was read: how old the proof is (each round, and every minute by replication-monitor, so that it grows when rounds stop).' }),
   sourceCaptureSlotWalBytes: entry({ name: 'SourceCaptureSlotWalBytes', unit: 'Bytes', dimensions: perMigration, description: "WAL the source's change-capture slot keeps." }),
   targetCaptureSlotWalBytes: entry({ name: 'TargetCaptureSlotWalBytes', unit: 'Bytes', dimensions: perMigration, description: "WAL the target's change-capture slot keeps." }),
 } as const;

@@ -288,7 +288,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     needs: ['checkpoints-read', 'notify', 'schedule-finish'],
   },
   'replication-monitor': {
-    description: "publishes each migration's replication lag and health and its capture slots' WAL as metrics; drops a capture slot over its WAL limit",
+    description: "publishes each migration's phase, replication lag, health and progress, verification age and capture slots' WAL as metrics; drops a capture slot over its WAL limit",
     timeoutSeconds: 1 * MINUTE,
     memoryMb: 512,
     needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'notify'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drainStep } from '../../../lambdas/drain/step';
 import { finalCompareStep } from '../../../lambdas/final-compare/step';
+import { METRICS } from '../../../lambdas/shared/catalog/metrics';
 import { freezeStep } from '../../../lambdas/freeze/step';
 import { FreezeExpiredError } from '../../../lambdas/shared/freeze/errors';
 import { VerificationFailedError, VerificationUnavailableError } from '../../../lambdas/shared/verification/errors';
@@ -80,6 +81,10 @@ describe('final-compare step', () => {
       // Assess
       expect(output).toMatchObject({ mode: 'changes', keysVerified: 12, rowsCompared: 12 });
       expect(output.changes.source).toBeGreaterThanOrEqual(12);
+      // and the check's size and duration are published for the dashboard
+      const dimensions = { migrationId: s.migrationId, direction: 'forward' };
+      expect(s.runtime.metrics.recorded).toContainEqual({ name: METRICS.finalCheckRows.name, unit: 'Count', value: 12, dimensions });
+      expect(s.runtime.metrics.recorded).toContainEqual({ name: METRICS.finalCheckSeconds.name, unit: 'Seconds', value: output.durationMs / 1000, dimensions });
     } finally {
       await s.cleanUp();
     }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freezeStep } from '../../../lambdas/freeze/step';
+import { METRICS } from '../../../lambdas/shared/catalog/metrics';
 import { FreezeExpiredError } from '../../../lambdas/shared/freeze/errors';
 import type { MigrationConfigInput } from '../../../lambdas/shared/migration-config';
 import { localRuntime, type LocalRuntime } from '../../../local/runtime';
@@ -211,6 +212,25 @@ describe('freeze step', () => {
     // Assess
     expect(thawed).toMatchObject({ action: 'thawed', side: 'target', sessionsEnded: 1 });
     expect(await failureOf(onSource.query('select 1'))).toBeDefined();
+  });
+
+  it('the thaw that gives the clients their writes back publishes how long they could not write, from the freeze of the side they used', async () => {
+    // Prepare: a cutover's order: the target frozen, then the source, then the target thawed for the clients
+    const migrationId = migration();
+    await freezeStep({ action: 'freeze', migrationId, runId: 'run-1', lease: lease(), side: 'target', bounded: false }, runtime);
+    await freezeStep({ action: 'freeze', migrationId, runId: 'run-1', lease: lease(), side: 'source', bounded: true }, runtime);
+    const sourceFrozenAt = (await runtime.store.getFreeze(migrationId, 'source'))!.frozenAt;
+    runtime.metrics.recorded.length = 0;
+
+    // Act
+    const thawed = await freezeStep({ action: 'thaw', migrationId, side: 'target', reconnect: true }, runtime);
+
+    // Assess: one datapoint, in the cutover's direction, measured from the source's freeze (not the target's, which came first)
+    const thawedAt = (await runtime.store.getFreeze(migrationId, 'target'))!.thawedAt!;
+    expect(runtime.metrics.recorded).toEqual([
+      { name: METRICS.writeFreezeSeconds.name, unit: 'Seconds', value: (thawedAt - sourceFrozenAt) / 1000, dimensions: { migrationId, direction: 'forward' } },
+    ]);
+    expect(thawedAt - sourceFrozenAt).toBeLessThanOrEqual((thawed as { frozenMs: number }).frozenMs);
   });
 
   it('a bounded freeze whose deadline passes while a write transaction of the app stays open throws FreezeExpiredError', async () => {

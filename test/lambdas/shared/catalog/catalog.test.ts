@@ -35,6 +35,9 @@ function reportCalls(): Array<{ file: string; call: string; kind: string }> {
   return calls;
 }
 
+/** A local variable (camelCase), not a literal or an exported UPPER_CASE constant. */
+const isVariable = (written: string) => /^[a-z]\w*$/.test(written);
+
 /** A kind as written: a string literal, or the name of a constant the catalogue exports. */
 function resolveKind(written: string): string | undefined {
   const literal = /^'([^']*)'$/.exec(written);
@@ -49,8 +52,12 @@ describe('the report catalogue', () => {
     const calls = reportCalls();
     expect(calls.filter((c) => c.call === 'putReport').length).toBeGreaterThanOrEqual(Object.keys(REPORT_KINDS).length);
 
-    // WHEN each kind is resolved
-    const unknown = calls.filter((c) => !Object.hasOwn(REPORT_KINDS, resolveKind(c.kind) ?? '')).map((c) => `${c.file}: ${c.call}(..., ${c.kind})`);
+    // WHEN each kind written as a literal or a constant is resolved (a read whose kind is a
+    // variable, as `ferry report <kind>` does, takes the store's ReportKind: the compiler checks it)
+    const unknown = calls
+      .filter((c) => !(c.call !== 'putReport' && isVariable(c.kind)))
+      .filter((c) => !Object.hasOwn(REPORT_KINDS, resolveKind(c.kind) ?? ''))
+      .map((c) => `${c.file}: ${c.call}(..., ${c.kind})`);
 
     // THEN each is in the catalogue
     expect(unknown, 'kinds missing from lambdas/shared/catalog/reports.ts (or not a constant it exports)').toEqual([]);
