@@ -2,6 +2,7 @@ import type { Phase } from '../checkpoints/phases';
 import type { RoundSummary, TableToCompare, UnresolvedKey, VerifiedThrough } from '../checkpoints/verification';
 import type { DataComparison } from '../compare/data/types';
 import type { TableSelection } from '../compare/table-patterns';
+import type { IndexPlan } from '../indexes/deferred';
 import type { ComparisonSummaryReport } from '../comparison/summary';
 import type { DriftReport } from '../drift/reports';
 import type { DriftSnapshot } from '../drift/types';
@@ -155,6 +156,7 @@ export interface ReportCatalog {
   readonly finish: FinishReport;
   readonly 'finish-ignored': FinishIgnoredReport;
   readonly 'finish-objects': FinishObjects;
+  readonly 'index-plan': IndexPlan;
   readonly 'restore-points': RestorePointsReport;
   readonly 'migrate-run': RunPointer;
 }
@@ -176,6 +178,7 @@ export const REPORT_KINDS: { readonly [K in ReportKind]: string } = {
   finish: 'finish step: what the finish removed and kept; read by the operator',
   'finish-ignored': 'finish step: a finish request that changed nothing, and why; read by the operator',
   'finish-objects': 'finish step: what the cleanup drops, recorded first; read by a retried cleanup',
+  'index-plan': "deferred indexes: the target's secondary indexes, recorded before they are dropped for the full load; read by the rebuild and a resumed run",
   'restore-points': 'restore-points step: the snapshots taken before a cutover; read by the operator',
   'migrate-run': 'validate-input step: the migration\'s current migrate run; read by the next migrate execution (resume)',
 };
@@ -192,6 +195,7 @@ export const ROLLBACK_IGNORED_KIND = 'rollback-ignored' satisfies ReportKind;
 export const FINISH_REPORT_KIND = 'finish' satisfies ReportKind;
 export const FINISH_IGNORED_KIND = 'finish-ignored' satisfies ReportKind;
 export const FINISH_OBJECTS_KIND = 'finish-objects' satisfies ReportKind;
+export const INDEX_PLAN_KIND = 'index-plan' satisfies ReportKind;
 export const RESTORE_POINTS_KIND = 'restore-points' satisfies ReportKind;
 /** Report kind of the pointer to a migration's current migrate run. */
 export const RUN_POINTER_KIND = 'migrate-run' satisfies ReportKind;
