@@ -1,14 +1,16 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeExecutionCommand, ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { FERRY_NAMESPACE, FERRY_SERVICE, METRICS, type DimensionsOf } from '../../../lambdas/shared/catalog/metrics';
 import type { ReportKind } from '../../../lambdas/shared/catalog/reports';
 import type { LockRecord, MigrationState, TransitionRecord, VerificationRecord } from '../../../lambdas/shared/checkpoints';
 import { EXIT } from '../command';
 import type { CliIo } from '../io';
 import { awsCall } from './aws-errors';
-import { WORKFLOW_NAMES, withDeployedEnvironment, type DeployedEnvironment, type WorkflowName } from './environment';
+import { withDeployedEnvironment, type DeployedEnvironment } from './environment';
 import { selectMigrations } from './migrations';
 import { reportRecordsProblem, summarizeReport } from './report-summaries';
+import { runningExecutions, type RunningExecution } from './running-executions';
+
+export type { RunningExecution };
 
 export interface StatusOptions {
   readonly env: string;
@@ -24,14 +26,6 @@ export const STATUS_REPORT_KINDS = ['preflight', 'comparison-summary', 'comparis
 /** How far back `ferry status` looks for the replication lag; the monitor publishes it every minute. */
 export const LAG_WINDOW_MS = 15 * 60_000;
 
-export interface RunningExecution {
-  readonly workflow: WorkflowName;
-  readonly name: string;
-  readonly executionArn: string;
-  /** ISO-8601. */
-  readonly startedAt: string;
-  readonly consoleUrl: string;
-}
 
 export interface MigrationStatus {
   readonly migrationId: string;
@@ -119,49 +113,6 @@ function positionOf(record: VerificationRecord, now: number): VerificationPositi
     tablesToCompare: record.tablesToCompare.length,
     ...(record.lost === undefined ? {} : { lost: { reason: record.lost.reason, at: iso(record.lost.at) } }),
   };
-}
-
-/** Every workflow's RUNNING executions, each with the migration its input names (DescribeExecution). */
-async function runningExecutions(env: DeployedEnvironment): Promise<Array<RunningExecution & { readonly migrationId?: string }>> {
-  const { sfn } = env.clients;
-  const perWorkflow = await Promise.all(
-    WORKFLOW_NAMES.filter((w) => env.stateMachineArns[w] !== undefined).map(async (workflow) => {
-      const items: ExecutionListItem[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await awsCall('states:ListExecutions', () =>
-          sfn.send(new ListExecutionsCommand({ stateMachineArn: env.stateMachineArns[workflow], statusFilter: 'RUNNING', maxResults: 100, nextToken })),
-        );
-        items.push(...(page.executions ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken !== undefined);
-      return Promise.all(
-        items.map(async (item) => {
-          const described = await awsCall('states:DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn })));
-          const migrationId = migrationOf(described.input);
-          return {
-            workflow,
-            name: item.name ?? '',
-            executionArn: item.executionArn!,
-            startedAt: (item.startDate ?? new Date(0)).toISOString(),
-            consoleUrl: env.executionConsoleUrl(item.executionArn!),
-            ...(migrationId === undefined ? {} : { migrationId }),
-          };
-        }),
-      );
-    }),
-  );
-  return perWorkflow.flat();
-}
-
-function migrationOf(input: string | undefined): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(input ?? '');
-    const id = (parsed as { migrationId?: unknown } | null)?.migrationId;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The newest ReplicationLagSeconds of each migration, one GetMetricData for all. */

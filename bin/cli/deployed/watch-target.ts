@@ -1,7 +1,7 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { UsageError } from '../usage-error';
-import { awsCall, DeployedEnvironmentError } from './aws-errors';
+import { DeployedEnvironmentError } from './aws-errors';
 import { WORKFLOW_NAMES, type DeployedEnvironment, type WorkflowName } from './environment';
+import { runningExecutions, type RunningExecution } from './running-executions';
 
 /** The parts of a standard execution's ARN: `arn:aws:states:<region>:<account>:execution:<state machine>:<name>`. */
 export interface ExecutionArnParts {
@@ -33,35 +33,14 @@ export function workflowName(value: string): WorkflowName {
  */
 export async function runningExecutionOf(env: DeployedEnvironment, migrationId: string, workflow?: WorkflowName): Promise<{ readonly executionArn: string; readonly workflow: WorkflowName }> {
   const workflows = workflow === undefined ? WORKFLOW_NAMES.filter((w) => env.stateMachineArns[w] !== undefined) : [workflow];
-  const sfn = env.clients.sfn;
-  let newest: { readonly item: ExecutionListItem; readonly workflow: WorkflowName } | undefined;
-  for (const w of workflows) {
-    const stateMachineArn = env.stateMachineArn(w);
-    let nextToken: string | undefined;
-    do {
-      const page = await awsCall('states:ListExecutions', () => sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken })));
-      for (const item of page.executions ?? []) {
-        if (newest && (item.startDate?.getTime() ?? 0) <= (newest.item.startDate?.getTime() ?? 0)) continue;
-        const described = await awsCall('states:DescribeExecution', () => sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn })));
-        if (migrationOf(described.input) === migrationId) newest = { item, workflow: w };
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-  }
+  const newest = (await runningExecutions(env, workflows))
+    .filter((e) => e.migrationId === migrationId)
+    .reduce<RunningExecution | undefined>((best, e) => (best === undefined || e.startedAt > best.startedAt ? e : best), undefined);
   if (newest === undefined) {
     throw new DeployedEnvironmentError(
       `no running execution of migration '${migrationId}' in ${workflows.length === 1 ? 'workflow' : 'workflows'} ${workflows.join(', ')} of stack ${env.stackName}: ` +
         'start one with `ferry start`, or watch a finished one by its execution ARN',
     );
   }
-  return { executionArn: newest.item.executionArn!, workflow: newest.workflow };
-}
-
-function migrationOf(input: string | undefined): unknown {
-  try {
-    const parsed: unknown = JSON.parse(input ?? '');
-    return typeof parsed === 'object' && parsed !== null ? (parsed as { migrationId?: unknown }).migrationId : undefined;
-  } catch {
-    return undefined;
-  }
+  return { executionArn: newest.executionArn, workflow: newest.workflow };
 }
