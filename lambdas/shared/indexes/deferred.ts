@@ -144,11 +144,16 @@ export async function buildIndexes(db: Database, connect: () => Promise<pg.Clien
     for (const s of states.values()) if (s === 'valid') counts.valid += 1; else if (s === 'building') counts.building += 1;
     if (counts.valid === plan.indexes.length) return { done: true, ...counts, rebuilt };
     if (Date.now() >= deadline) return { done: false, ...counts, rebuilt };
+    // One build per table at a time: CREATE INDEX CONCURRENTLY takes a lock that conflicts with
+    // itself, and a DROP INDEX CONCURRENTLY next to a build on the same table deadlocks with it.
+    const tableOf = (index: PlannedIndex) => `${index.schema}.${index.table}`;
+    const busyTables = new Set(plan.indexes.filter((i) => states.get(`${i.schema}.${i.name}`) === 'building' || running.has(`${i.schema}.${i.name}`)).map(tableOf));
     for (const index of plan.indexes) {
       const key = `${index.schema}.${index.name}`;
       const state = states.get(key);
-      if (state === 'valid' || state === 'building' || running.has(key)) continue;
+      if (state === 'valid' || state === 'building' || running.has(key) || busyTables.has(tableOf(index))) continue;
       if (counts.building + running.size >= settings.concurrentBuilds) break;
+      busyTables.add(tableOf(index));
       if (state === 'invalid' || state === 'different') {
         await db.query(`drop index concurrently if exists ${qualifiedName({ schema: index.schema, name: index.name })}`);
         rebuilt.push(key);

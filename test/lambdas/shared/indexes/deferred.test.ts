@@ -81,7 +81,8 @@ describe('deferred secondary indexes', () => {
     const builder = await connect();
     builder.on('error', () => undefined);
     const dying = builder.query(`create index concurrently orders_total_idx on public.orders (total desc, id)`).catch((e: Error) => e);
-    await waitFor(pair, `select 1 from pg_stat_progress_create_index`);
+    // Killed once its catalog entry is committed (the build's first transaction), so a leftover exists.
+    await waitFor(pair, `select 1 from pg_stat_progress_create_index p join pg_class c on c.relname = 'orders_total_idx'`);
     await pair.targetSql(`select pg_terminate_backend(pid) from pg_stat_progress_create_index`);
     await dying;
     await holder.query('rollback');
