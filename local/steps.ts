@@ -5,6 +5,7 @@ import { driftStep } from '../lambdas/drift/step';
 import { finalCompareStep } from '../lambdas/final-compare/step';
 import { freezeStep } from '../lambdas/freeze/step';
 import { guardrailsStep } from '../lambdas/guardrails/step';
+import { indexesStep } from '../lambdas/indexes/step';
 import { replicationMonitorStep } from '../lambdas/replication-monitor/step';
 import { reverseReplicationStep } from '../lambdas/reverse-replication/step';
 import { rollbackPlanStep } from '../lambdas/rollback-plan/step';
@@ -33,6 +34,9 @@ import type { LocalStep } from './workflow-runner';
 /** The time a local compare step may run before it returns and the workflow calls it again. */
 export const LOCAL_COMPARE_BUDGET_MS = 60_000;
 
+/** How often a local index build step looks at the builds (5 s in AWS, where each invocation waits for minutes). */
+export const LOCAL_INDEX_POLL_MS = 200;
+
 /** A local verification round's deadline (the function has 5 minutes in AWS). */
 export const LOCAL_VERIFY_BUDGET_MS = 4 * 60_000;
 
@@ -47,6 +51,7 @@ export const LOCAL_STEP_FUNCTIONS: Readonly<Record<StepName, LocalStep>> = {
   'start-replication': startReplicationStep,
   'replication-status': replicationStatusStep,
   analyze: analyzeStep,
+  indexes: (event, runtime) => indexesStep(event, runtime, LOCAL_INDEX_POLL_MS),
   'start-capture': startCaptureStep,
   'list-tables': listTablesStep,
   compare: (event, runtime) => compareStep(event, runtime, Date.now() + LOCAL_COMPARE_BUDGET_MS),

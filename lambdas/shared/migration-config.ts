@@ -508,6 +508,52 @@ export const BackupSchema = z.strictObject({
   maxWaitMinutes: z.number().int().min(1).max(30).default(30),
 });
 
+/** How index builds after the full load run (fullLoad.deferIndexes), on the target. */
+export const IndexBuildSchema = z.strictObject({
+  /**
+   * `maintenance_work_mem` of each build's session, in MB: a sort that fits is done in memory.
+   * Each build (and each of its parallel workers' share) takes up to this much of the target's memory.
+   * @default 1024
+   */
+  maintenanceWorkMemMb: z.number().int().min(1).max(2_097_151).default(1024),
+  /** `max_parallel_maintenance_workers` of each build's session (0: the build runs alone, within the server's max_worker_processes). @default 2 */
+  parallelWorkers: z.number().int().min(0).max(64).default(2),
+  /** How many indexes are built at once (on different tables: one table's builds run one after another). @default 2 */
+  concurrentBuilds: z.number().int().min(1).max(32).default(2),
+});
+
+/** The DMS engines' full-load and CDC tuning (task settings), applied when the task is created or modified. */
+export const DmsLoadTuningSchema = z.strictObject({
+  /** `FullLoadSettings.MaxFullLoadSubTasks`: tables (or a large table's ranges) loaded at once, 1-49. @default 8 */
+  maxFullLoadSubTasks: z.number().int().min(1).max(49).default(8),
+  /** `FullLoadSettings.CommitRate`: rows transferred together during the full load, 1-50000. @default 10000 */
+  commitRate: z.number().int().min(1).max(50_000).default(10_000),
+  /**
+   * `TargetMetadata.BatchApplyEnabled`: CDC applies changes in batches instead of one transaction at
+   * a time. Faster under heavy writes, but the target's transactions are no longer the source's:
+   * off by default. @default false
+   */
+  batchApply: z.boolean().default(false),
+});
+
+/** The initial copy: indexes built after the data, large tables copied as several key ranges at once. */
+export const FullLoadSchema = z.strictObject({
+  /**
+   * Drop the target's secondary indexes before the copy and build them again after it (primary
+   * keys, unique and exclusion constraints and the replica identity index stay).
+   * @default true with the native engine, false with DMS
+   */
+  deferIndexes: z.boolean().optional(),
+  /** @default see IndexBuildSchema */
+  indexBuild: IndexBuildSchema.default(IndexBuildSchema.parse({})),
+  /** Tables larger than this (MB, on the source) are copied as several key ranges at once. @default 1024 */
+  parallelTableMb: z.number().int().min(1).max(10_485_760).default(1024),
+  /** Key ranges a large table is split into, copied at once (native) or loaded as DMS parallel-load segments. @default 4 */
+  rangesPerTable: z.number().int().min(2).max(64).default(4),
+  /** @default see DmsLoadTuningSchema */
+  dms: DmsLoadTuningSchema.default(DmsLoadTuningSchema.parse({})),
+});
+
 export const MigrationSchema = z.strictObject({
   /** Lower-case name, used in resource names, the checkpoint table and workflow inputs. */
   id: z
@@ -531,6 +577,8 @@ export const MigrationSchema = z.strictObject({
   rollback: RollbackSchema.default(RollbackSchema.parse({})),
   /** @default see BackupSchema */
   backup: BackupSchema.default(BackupSchema.parse({})),
+  /** @default see FullLoadSchema */
+  fullLoad: FullLoadSchema.default(FullLoadSchema.parse({})),
 })
   .superRefine((m, ctx) => {
     if (m.backup.snapshotBeforeCutover === true && !rdsDatabaseOf(m.source)) {
@@ -561,6 +609,12 @@ export type SwitchFileSystemConfig = z.infer<typeof SwitchFileSystemSchema>;
 export type FreezeConfig = z.infer<typeof FreezeSchema>;
 export type RollbackConfig = z.infer<typeof RollbackSchema>;
 export type VerificationConfig = z.infer<typeof VerificationSchema>;
+export type FullLoadConfig = z.infer<typeof FullLoadSchema>;
+
+/** Whether the full load drops the target's secondary indexes and builds them after the copy (`fullLoad.deferIndexes` with its engine default). */
+export function defersIndexes(m: MigrationConfig): boolean {
+  return m.fullLoad.deferIndexes ?? m.replication.engine === 'native';
+}
 
 /** The publication/subscription name native replication uses for a migration. */
 export function nativeReplicationName(m: MigrationConfig): string {
@@ -608,4 +662,5 @@ export const CONFIG_DEFAULTS = {
   verification: VerificationSchema.parse({}),
   drift: DriftSchema.parse({}),
   thresholds: ThresholdsSchema.parse({}),
+  fullLoad: FullLoadSchema.parse({}),
 } as const;

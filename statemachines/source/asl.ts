@@ -80,3 +80,30 @@ export function releaseLock(next: string, Catch: Json[] = catchAll('Report the f
     Next: next,
   });
 }
+
+/**
+ * The deferred indexes' build loop (the `indexes` step, action `build`): each call returns when
+ * every index is valid or its invocation is nearly over, and the loop calls it again after a
+ * wait while the builds go on on the server. `next` follows once they are all valid.
+ */
+export function indexBuildStates(next: string, failure: string): Record<string, State> {
+  return {
+    'Build the secondary indexes': task('Indexes', {
+      Comment: "Builds the target's secondary indexes recorded before the full load (CREATE INDEX CONCURRENTLY, several at once); nothing to do when none were deferred.",
+      Parameters: { 'migrationId.$': '$.run.migrationId', action: 'build' },
+      ResultPath: '$.indexes',
+      Catch: catchAll(failure),
+      Next: 'Are the indexes built?',
+    }),
+    'Are the indexes built?': {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.indexes.done', BooleanEquals: true, Next: next }],
+      Default: 'Wait for the index builds',
+    },
+    'Wait for the index builds': {
+      Type: 'Wait',
+      Seconds: 30,
+      Next: 'Build the secondary indexes',
+    },
+  };
+}

@@ -1,10 +1,11 @@
-import { acquireLock, catchAll, releaseLock, task, type Definition, validateInput } from './asl';
+import { acquireLock, catchAll, indexBuildStates, releaseLock, task, type Definition, validateInput } from './asl';
 
 /** statemachines/finish.asl.json: run `npm run workflows:generate` after changing it. */
 export const finish: Definition = {
   Comment: `Ferry finish: ends a migration for good. From cut-over once the observation window has ended (or earlier with "force": true), or from rolled-back or aborted: stops replication in both directions, drops every slot, publication, subscription, replication origin and Ferry object on both databases, and records 'completed' ('finishing' first, so that no rollback starts once replication may be gone). Started by a one-time schedule the cutover creates, or from the console with {"migrationId"}. The switch is never touched.`,
   StartAt: 'Validate the input',
-  TimeoutSeconds: 3600,
+  // Three hours, under the four-hour lease (SWITCH_LEASE_SECONDS): rebuilding the indexes an aborted migration deferred may take that long; a rerun goes on where it stopped.
+  TimeoutSeconds: 10800,
   States: {
     'Validate the input': validateInput('finish', 'Acquire the migration lock'),
     'Acquire the migration lock': acquireLock('Decide what to finish'),
@@ -67,8 +68,10 @@ export const finish: Definition = {
       },
       ResultPath: '$.finishing',
       Catch: catchAll('Report the failure'),
-      Next: "Stop replication and remove Ferry's objects",
+      Next: 'Build the secondary indexes',
     }),
+    // A migration that ended before its full load did (aborted) gets back the indexes it deferred; otherwise one look finds them valid.
+    ...indexBuildStates("Stop replication and remove Ferry's objects", 'Report the failure'),
     "Stop replication and remove Ferry's objects": task('Finish', {
       Parameters: {
         action: 'clean-up',

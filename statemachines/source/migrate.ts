@@ -1,4 +1,4 @@
-import { acquireLock, catchAll, task, type Definition, validateInput } from './asl';
+import { acquireLock, catchAll, indexBuildStates, task, type Definition, validateInput } from './asl';
 
 /** statemachines/migrate.asl.json: run `npm run workflows:generate` after changing it. */
 export const migrate: Definition = {
@@ -15,6 +15,16 @@ export const migrate: Definition = {
         'waive.$': '$.run.waive',
       },
       ResultPath: '$.preflight',
+      Catch: catchAll('Report the failure'),
+      Next: 'Defer the secondary indexes',
+    }),
+    'Defer the secondary indexes': task('Indexes', {
+      Comment: "fullLoad.deferIndexes: records the target's secondary indexes and drops them, so the copy does not maintain them row by row; they are built after the full load. Left alone once the copy is over.",
+      Parameters: {
+        'migrationId.$': '$.run.migrationId',
+        action: 'defer',
+      },
+      ResultPath: '$.deferredIndexes',
       Catch: catchAll('Report the failure'),
       Next: 'Start replication',
     }),
@@ -52,7 +62,7 @@ export const migrate: Definition = {
         {
           Variable: '$.replication.fullLoadComplete',
           BooleanEquals: true,
-          Next: "Analyze the target's tables",
+          Next: 'Build the secondary indexes',
         },
         {
           Variable: '$.run.polls.fullLoad',
@@ -90,6 +100,7 @@ export const migrate: Definition = {
       ResultPath: '$.error',
       Next: 'Report the failure',
     },
+    ...indexBuildStates("Analyze the target's tables", 'Report the failure'),
     "Analyze the target's tables": task('Analyze', {
       Comment: 'ANALYZE the selected tables on the target so its planner has statistics; best effort: what does not fit is left to autovacuum.',
       Parameters: {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseEnvironments } from '../../lib/config';
 import cdkJson from '../../cdk.json';
 import { validEnvironment } from './config.fixture';
+import { defersIndexes } from '../../lambdas/shared/migration-config';
 
 /** Parses `{ <env>: mutated copy of the valid environment }` and returns the problems. */
 function problemsOf(mutate: (env: any) => void, envName = 'dev'): string[] {
@@ -289,6 +290,31 @@ describe('parseEnvironments', () => {
       "environment 'dev': migrations[0].thresholds.stallMinutes: Too big: expected number to be <=1440, got 1441",
     ]);
     expect(problemsOf((e) => (e.migrations[0].thresholds = { stallMinutes: 7.5 }))).toHaveLength(1);
+  });
+
+  it('defers indexes by default with the native engine only, and refuses index-build settings out of bounds naming the field', () => {
+    // GIVEN a native and a DMS migration with no fullLoad section
+    const native = parseEnvironments({ dev: validEnvironment() }).dev!.migrations[0]!;
+    const dms = parseEnvironments({ dev: { ...validEnvironment(), migrations: [{ ...validEnvironment().migrations[0]!, replication: { engine: 'dms-instance' } }] } }).dev!.migrations[0]!;
+    // THEN the defaults are filled, and only native drops the indexes for the copy
+    expect(native.fullLoad).toEqual({
+      indexBuild: { maintenanceWorkMemMb: 1024, parallelWorkers: 2, concurrentBuilds: 2 },
+      parallelTableMb: 1024,
+      rangesPerTable: 4,
+      dms: { maxFullLoadSubTasks: 8, commitRate: 10_000, batchApply: false },
+    });
+    expect([defersIndexes(native), defersIndexes(dms)]).toEqual([true, false]);
+    expect(defersIndexes({ ...dms, fullLoad: { ...dms.fullLoad, deferIndexes: true } })).toBe(true);
+    // and bad values are refused by field
+    expect(problemsOf((e) => (e.migrations[0].fullLoad = { indexBuild: { concurrentBuilds: 0 } }))).toEqual([
+      "environment 'dev': migrations[0].fullLoad.indexBuild.concurrentBuilds: Too small: expected number to be >=1, got 0",
+    ]);
+    expect(problemsOf((e) => (e.migrations[0].fullLoad = { deferIndexes: 'yes' }))).toEqual([
+      "environment 'dev': migrations[0].fullLoad.deferIndexes: expected boolean, got \"yes\"",
+    ]);
+    expect(problemsOf((e) => (e.migrations[0].fullLoad = { dms: { maxFullLoadSubTasks: 50 } }))).toEqual([
+      "environment 'dev': migrations[0].fullLoad.dms.maxFullLoadSubTasks: Too big: expected number to be <=49, got 50",
+    ]);
   });
 
   it('rejects an unknown key so that typos do not pass silently', () => {

@@ -34,7 +34,8 @@ const APP_ROLE_SQL = `
 const SCHEMA = `
   ${WRITES_TABLE_SQL};
   create table accounts (id bigint generated always as identity primary key, name text not null, balance numeric(12,2) not null);
-  create table ledger (id bigserial primary key, account_id bigint references accounts, amount numeric(12,2), note jsonb);`;
+  create table ledger (id bigserial primary key, account_id bigint references accounts, amount numeric(12,2), note jsonb);
+  create index ledger_account_idx on ledger (account_id);`;
 
 export async function cutoverScene(
   pair: DatabasePair,

@@ -75,6 +75,8 @@ describe('the finish workflow', () => {
     const scene = await cutoverScene(await servers.freshPair(), dynamo, nextId());
     try {
       expect(await scene.m.runOther('rollback', { reason: 'postponed for good' })).toMatchObject({ status: 'SUCCEEDED', output: { phase: 'aborted' } });
+      // As if the migration had been aborted before the index builds after its full load ran.
+      await scene.pair.targetSql('drop index ledger_account_idx');
 
       const finished = await scene.m.runOther('finish');
       await scene.writer.committedMore(20);
@@ -83,6 +85,10 @@ describe('the finish workflow', () => {
       expect(await inventory(scene.pair)).toEqual({ source: NOTHING, target: NOTHING });
       expect(scene.clients.history).toEqual([]);
       expect(await scene.appCanWrite('source')).toBe(true);
+      // The target gets back the secondary index the full load deferred.
+      expect((await scene.pair.targetSql(`select indexdef from pg_indexes where indexname = 'ledger_account_idx'`)).rows).toEqual([
+        { indexdef: 'CREATE INDEX ledger_account_idx ON public.ledger USING btree (account_id)' },
+      ]);
     } finally {
       await scene.close();
     }

@@ -11,7 +11,18 @@ import { useWorkflowParts } from './workflow.fixture';
 const SCHEMA = `
   create table customers (id bigint generated always as identity primary key, name text not null);
   create table orders (id bigint primary key, customer_id bigint references customers, total numeric(12,2), placed_at timestamptz);
-  create table order_items (order_id bigint, line int, sku text, primary key (order_id, line));`;
+  create table order_items (order_id bigint, line int, sku text, primary key (order_id, line));
+  create index orders_placed_at_idx on orders (placed_at desc);
+  create index order_items_sku_idx on order_items (sku) where sku is not null;`;
+
+/** The target's secondary indexes as `name: definition (valid)`, to compare before, during and after. */
+async function secondaryIndexes(pair: DatabasePair): Promise<string[]> {
+  const { rows } = await pair.targetSql(`
+    select i.relname || ': ' || pg_get_indexdef(x.indexrelid) || case when x.indisvalid then '' else ' (invalid)' end as line
+      from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
+     where t.relname in ('customers', 'orders', 'order_items') and not x.indisprimary order by 1`);
+  return rows.map((r) => (r as { line: string }).line);
+}
 
 async function seeded(pair: DatabasePair): Promise<DatabasePair> {
   await pair.bothSql(SCHEMA);
@@ -28,10 +39,20 @@ describe('the migrate workflow', () => {
   it('reaches phase ready with every table compared equal, releases the lock and tells the operator what is next', async () => {
     const pair = await seeded(await servers.freshPair());
     const m = await migrateHarness(pair, dynamo, nextId());
+    const before = await secondaryIndexes(pair);
+    let whileCopying: string[] = [];
     try {
-      const outcome = await m.run();
+      const outcome = await m.run({}, {
+        onTask: async ({ state }) => {
+          if (state === 'Start replication') whileCopying = await secondaryIndexes(pair);
+        },
+      });
 
       expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { migrationId: m.migrationId, phase: 'ready', tablesCompared: 3, rowsCompared: 3200 } });
+      // The copy ran without the secondary indexes, which were built again exactly before the comparison.
+      expect(before).toHaveLength(2);
+      expect(whileCopying).toEqual([]);
+      expect(await secondaryIndexes(pair)).toEqual(before);
       expect((await m.runtime.store.getState(m.migrationId))?.phase).toBe('ready');
       expect((await m.runtime.store.getLock(m.migrationId))?.released).toBe(true);
       const summary = await m.runtime.store.latestReport<{ equal: boolean }>(m.migrationId, 'comparison-summary');
@@ -54,6 +75,7 @@ describe('the migrate workflow', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'PreflightFailedError' });
     expect(outcome.status === 'FAILED' && outcome.cause).toMatch(/replica-identity/);
     expect((await pair.targetSql(`select count(*)::int as n from pg_subscription`)).rows[0].n).toBe(0);
+    expect(await secondaryIndexes(pair)).toHaveLength(2);
     expect((await m.runtime.store.getLock(m.migrationId))?.released).toBe(true);
     expect(m.runtime.notifier.sent.map((n) => n.event)).toContain('workflow-failed');
     expect(await m.runtime.store.latestReport(m.migrationId, 'failure')).toBeDefined();

@@ -132,7 +132,7 @@ export interface BuildResult {
  * Builds the plan's missing indexes, at most `concurrentBuilds` at once, each on its own
  * connection (`connect`) tagged with BUILDER_APPLICATION so a later call sees it running and
  * does not start it twice. An invalid index (a build that died) is dropped and built again.
- * Stops waiting at `deadline` and returns `done: false`: the builds go on on the server, which
+ * Starts what it may, then stops waiting at `deadline` and returns `done: false`: the builds go on on the server, which
  * does not notice a silent client until it sends the result (see docs/architecture.md).
  */
 export async function buildIndexes(db: Database, connect: () => Promise<pg.Client>, plan: IndexPlan, settings: IndexBuildSettings, deadline: number, pollMs = 500): Promise<BuildResult> {
@@ -143,7 +143,6 @@ export async function buildIndexes(db: Database, connect: () => Promise<pg.Clien
     const counts = { valid: 0, building: 0 };
     for (const s of states.values()) if (s === 'valid') counts.valid += 1; else if (s === 'building') counts.building += 1;
     if (counts.valid === plan.indexes.length) return { done: true, ...counts, rebuilt };
-    if (Date.now() >= deadline) return { done: false, ...counts, rebuilt };
     // One build per table at a time: CREATE INDEX CONCURRENTLY takes a lock that conflicts with
     // itself, and a DROP INDEX CONCURRENTLY next to a build on the same table deadlocks with it.
     const tableOf = (index: PlannedIndex) => `${index.schema}.${index.table}`;
@@ -160,6 +159,8 @@ export async function buildIndexes(db: Database, connect: () => Promise<pg.Clien
       }
       running.set(key, startBuild(connect, index, settings).finally(() => running.delete(key)));
     }
+    // Checked after the builds are started, so that even a call with little time left moves them on.
+    if (Date.now() >= deadline) return { done: false, valid: counts.valid, building: counts.building + running.size, rebuilt };
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

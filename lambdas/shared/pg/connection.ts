@@ -109,9 +109,11 @@ export interface PoolOptions {
 export class Database {
   readonly label: string;
   private readonly pool: pg.Pool;
+  private readonly ref: DatabaseRef;
 
   constructor(ref: DatabaseRef, options: PoolOptions = {}) {
     this.label = ref.label;
+    this.ref = ref;
     this.pool = new pg.Pool({
       ...ref.config,
       max: options.max ?? 4,
@@ -170,6 +172,23 @@ export class Database {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /**
+   * A connected client outside the pool, with the normalized session settings, for a statement
+   * that may outlive this invocation (an index build): closing the pool does not end it, its
+   * caller does. Connection failures are wrapped as the pool's are.
+   */
+  async dedicatedClient(applicationName: string): Promise<pg.Client> {
+    const client = new pg.Client({ ...this.ref.config, application_name: applicationName, options: settingsOption(NORMALIZED_SESSION_SETTINGS) });
+    // A build's client may lose its server while nobody waits on it; that must not crash the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new DatabaseConnectionError(this.label, error);
+    }
+    return client;
   }
 
   private async connect(): Promise<pg.PoolClient> {

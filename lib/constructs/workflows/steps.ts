@@ -90,6 +90,7 @@ export const STEP_NAMES = [
   'fail-run',
   'guardrails',
   'analyze',
+  'indexes',
   'restore-points',
   'freeze',
   'drain',
@@ -213,6 +214,13 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     timeoutSeconds: 15 * MINUTE,
     memoryMb: 512,
     needs: ['database-secrets'],
+  },
+  indexes: {
+    description: "drops the target's secondary indexes before the full load and builds them again after it, in parallel, resuming from the recorded plan",
+    // Builds outlast an invocation: the step returns before its 15 minutes and the workflow calls it again.
+    timeoutSeconds: 15 * MINUTE,
+    memoryMb: 512,
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read'],
   },
   'restore-points': {
     description: 'takes manual RDS snapshots of the source (and target) before a cutover freezes writes, and waits for them',
