@@ -98,6 +98,7 @@ export class FerryStack extends Stack {
         vpc,
         subnetIds: config.network.subnetIds,
         encryptionKey: this.encryptionKey.key,
+        loadTuning: migration.fullLoad.dms,
       });
       dmsReplications[migration.id] = replication;
       const what = replication.resource.kind === 'serverless' ? 'replication config' : 'replication task';

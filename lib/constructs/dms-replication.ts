@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TablesSchema, type DatabaseEndpoint, type DmsEgressConfig, type MigrationConfig, type ReplicationConfig } from '../../lambdas/shared/migration-config';
+import { CONFIG_DEFAULTS, TablesSchema, type DatabaseEndpoint, type DmsEgressConfig, type MigrationConfig, type ReplicationConfig } from '../../lambdas/shared/migration-config';
 import { dmsReverseSlotName, type DmsResource } from '../../lambdas/shared/replication/dms/resources';
 import { dmsTableMappings } from './dms/table-mappings';
 import { dmsTaskSettings } from './dms/task-settings';
@@ -37,6 +37,13 @@ export interface DmsReplicationProps {
    * @default { include: ['public.*'], exclude: [] } (the config's default)
    */
   readonly tables?: MigrationConfig['tables'];
+  /**
+   * `fullLoad.dms`: the task settings' `MaxFullLoadSubTasks`, `CommitRate` and `BatchApplyEnabled`
+   * (why each default: lib/constructs/dms/task-settings.ts). Batch apply gives up the source's
+   * transaction order on the target, which the cutover's drain proof assumes, so synth warns.
+   * @default { maxFullLoadSubTasks: 8, commitRate: 10000, batchApply: false } (the config's default)
+   */
+  readonly loadTuning?: MigrationConfig['fullLoad']['dms'];
   /** The VPC of the configured subnets; the security group is created in it. */
   readonly vpc: ec2.IVpc;
   /** Private subnets (at least two availability zones) for the replication subnet group. */
@@ -71,6 +78,7 @@ export interface DmsReplicationProps {
 /** `tables` defaults to the config's own (lambdas/shared/migration-config.ts); the schemas and the heartbeat to DMS's. */
 const DEFAULTS = {
   tables: TablesSchema.parse({}),
+  loadTuning: CONFIG_DEFAULTS.fullLoad.dms,
   heartbeatSchema: 'public',
   heartbeatFrequencyMinutes: 5,
   controlSchema: 'awsdms_control',
@@ -94,6 +102,13 @@ export interface DmsEndpoints {
  * Serverless replication configs or as two tasks on one replication instance. Deploying starts
  * neither: the workflows start, stop and reverse them through the DMS adapter, which finds them
  * by the ARNs in `resource`.
+ *
+ * **Table mappings at the first start.** The template's table mappings hold the selection rules
+ * only. Just before the forward replication starts for the first time, the DMS adapter adds a
+ * `parallel-load` ranges rule for each large table, from a sample of the source
+ * (lambdas/shared/replication/dms/parallel-load.ts), with ModifyReplicationTask /
+ * ModifyReplicationConfig. A later deploy that changes the mappings replaces them, which is
+ * harmless once the full load has run (DMS Serverless refuses any change after the first start).
  *
  * **Credentials.** The endpoints name the migration's Secrets Manager secrets and a role that DMS
  * assumes to read them; no user name or password is in the template. DMS takes host, port, user
@@ -178,7 +193,17 @@ export class DmsReplication extends Construct {
     }
     // Validated before anything is created, so a bad pattern names itself and nothing else.
     const tableMappings = dmsTableMappings(migrationId, props.tables ?? DEFAULTS.tables);
-    const settings = dmsTaskSettings({ lobMaxSizeKb: replication.lobMaxSizeKb, controlSchema });
+    const loadTuning = props.loadTuning ?? DEFAULTS.loadTuning;
+    const settings = dmsTaskSettings({ lobMaxSizeKb: replication.lobMaxSizeKb, controlSchema, ...loadTuning });
+    if (loadTuning.batchApply) {
+      Annotations.of(this).addWarningV2(
+        '@ferry/dms:batch-apply',
+        `${where}: fullLoad.dms.batchApply is on: DMS applies changes in batches (net changes per table), not one source transaction ` +
+          `at a time in commit order. The cutover proves the drain by waiting for a marker row, which assumes transactional apply, ` +
+          `and foreign keys on the target may see rows out of order. DMS also needs a primary key or unique key on every table ` +
+          `(without one only inserts are batched), and does not support a target table with both a primary key and a unique constraint.`,
+      );
+    }
     Tags.of(this).add('ferry:migration', migrationId);
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

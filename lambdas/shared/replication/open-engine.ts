@@ -1,6 +1,6 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { nativeReplicationName, type DatabaseEndpoint, type MigrationConfig } from '../migration-config';
+import { CONFIG_DEFAULTS, nativeReplicationName, type DatabaseEndpoint, type MigrationConfig } from '../migration-config';
 import type { Database } from '../pg/connection';
 import type { Secrets } from '../secrets';
 import { DmsEngine } from './dms/engine';
@@ -39,11 +39,19 @@ export async function createEngine(migration: MigrationConfig, deps: EngineDepen
     });
   }
   if (!deps.dms) throw new Error(`migration '${migration.id}' uses ${migration.replication.engine}: DMS clients and resources are required`);
+  // A configuration built in code, not parsed, may lack the section; the schema's defaults apply.
+  const fullLoad = migration.fullLoad ?? CONFIG_DEFAULTS.fullLoad;
   return new DmsEngine({
     dms: deps.dms.dms,
     cloudwatch: deps.dms.cloudwatch,
     resource: deps.dms.resource,
     currentTargetPosition: () => ensureReverseSlot(deps.target, dmsReverseSlotName(migration.id)),
+    parallelLoad: {
+      source: deps.source,
+      tables: migration.tables,
+      parallelTableMb: fullLoad.parallelTableMb,
+      rangesPerTable: fullLoad.rangesPerTable,
+    },
   });
 }
 

@@ -104,14 +104,14 @@ const TOPIC_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 const DMS_ACTIONS = {
   instance: {
     read: { scoped: ['dms:DescribeTableStatistics'], unscoped: ['dms:DescribeReplicationTasks'] },
-    start: ['dms:StartReplicationTask'],
+    start: ['dms:StartReplicationTask', 'dms:ModifyReplicationTask'],
     stop: ['dms:StopReplicationTask'],
     // The lag metrics are dimensioned by the instance's identifier, which only this call returns.
     lag: ['dms:DescribeReplicationInstances'],
   },
   serverless: {
     read: { scoped: ['dms:DescribeReplicationTableStatistics'], unscoped: ['dms:DescribeReplications', 'dms:DescribeReplicationConfigs'] },
-    start: ['dms:StartReplication'],
+    start: ['dms:StartReplication', 'dms:ModifyReplicationConfig'],
     stop: ['dms:StopReplication'],
     lag: [],
   },

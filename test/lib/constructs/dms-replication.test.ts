@@ -558,6 +558,37 @@ describe('DmsReplication', () => {
     });
   });
 
+  describe('full-load tuning', () => {
+    it('writes fullLoad.dms into both tasks, and warns that batch apply gives up the source transaction order', () => {
+      // GIVEN 16 subtasks, commits of 20000 rows and batch apply
+      const migration = migrationWith((m) => {
+        instance()(m);
+        m.fullLoad = { dms: { maxFullLoadSubTasks: 16, commitRate: 20_000, batchApply: true } };
+      });
+      // WHEN
+      const { stack, template } = build((m) => instance()(m), { loadTuning: migration.fullLoad.dms });
+      // THEN
+      for (const task of propertiesOf(template, 'AWS::DMS::ReplicationTask')) {
+        const settings = JSON.parse(task.ReplicationTaskSettings);
+        expect(settings.FullLoadSettings).toMatchObject({ MaxFullLoadSubTasks: 16, CommitRate: 20_000 });
+        expect(settings.TargetMetadata.BatchApplyEnabled).toBe(true);
+      }
+      const warnings = Annotations.fromStack(stack).findWarning('/Test/Dms', Match.stringLikeRegexp('batchApply is on'));
+      expect(warnings).toHaveLength(1);
+    });
+
+    it('keeps the DMS defaults without tuning, and transactional apply', () => {
+      // GIVEN a serverless migration without loadTuning
+      // WHEN
+      const { template } = build(serverless());
+      // THEN
+      for (const config of propertiesOf(template, 'AWS::DMS::ReplicationConfig')) {
+        expect(config.ReplicationSettings.FullLoadSettings).toMatchObject({ MaxFullLoadSubTasks: 8, CommitRate: 10_000 });
+        expect(config.ReplicationSettings.TargetMetadata.BatchApplyEnabled).toBe(false);
+      }
+    });
+  });
+
   describe('deploying starts nothing', () => {
     it.each([
       ['serverless', serverless()],

@@ -110,7 +110,7 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
         if (instance.length > 0) lines.push(...on(['dms:DescribeReplicationTasks'], ['"*"']));
         break;
       case 'dms-start':
-        lines.push(...on(['dms:StartReplication'], serverless), ...on(['dms:StartReplicationTask'], instance));
+        lines.push(...on(['dms:StartReplication', 'dms:ModifyReplicationConfig'], serverless), ...on(['dms:StartReplicationTask', 'dms:ModifyReplicationTask'], instance));
         break;
       case 'dms-stop':
         lines.push(...on(['dms:StopReplication'], serverless), ...on(['dms:StopReplicationTask'], instance));

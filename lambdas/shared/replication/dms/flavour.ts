@@ -15,6 +15,13 @@ export interface DmsFlavour {
   /** Every table's statistics, all pages. */
   tableStatistics(view: DmsReplicationView): Promise<TableStatistics[]>;
   start(view: DmsReplicationView, type: DmsStartType, cdcStartPosition?: string): Promise<void>;
+  /** The replication's table mappings as DMS holds them (JSON text), or undefined when DMS returns none. */
+  tableMappings(view: DmsReplicationView): Promise<string | undefined>;
+  /**
+   * Replaces the table mappings of a replication that has never run (ModifyReplicationTask /
+   * ModifyReplicationConfig). An instance task is `modifying` for a while afterwards.
+   */
+  modifyTableMappings(view: DmsReplicationView, tableMappings: string): Promise<void>;
   stop(view: DmsReplicationView): Promise<void>;
   /** The CloudWatch dimensions of this replication's AWS/DMS CDC latency metrics. */
   latencyDimensions(view: DmsReplicationView): Promise<Dimension[]>;

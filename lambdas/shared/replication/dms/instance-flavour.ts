@@ -3,6 +3,7 @@ import {
   DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
+  ModifyReplicationTaskCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
@@ -65,6 +66,27 @@ export class InstanceFlavour implements DmsFlavour {
             ...(cdcStartPosition === undefined ? {} : { CdcStartPosition: cdcStartPosition }),
           }),
         ),
+      this.retry,
+    );
+  }
+
+  async tableMappings(view: DmsReplicationView): Promise<string | undefined> {
+    // Without WithoutSettings: the settings and mappings are what this call is for.
+    const context = call('DescribeReplicationTasks', view.name);
+    const output = await awsCall(
+      context,
+      () => this.dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [view.arn] }] })),
+      this.retry,
+    );
+    const task = output.ReplicationTasks?.find((t) => t.ReplicationTaskArn === view.arn) ?? output.ReplicationTasks?.[0];
+    if (!task) throw notFoundError(context, 'no task has this ARN');
+    return task.TableMappings;
+  }
+
+  async modifyTableMappings(view: DmsReplicationView, tableMappings: string): Promise<void> {
+    await awsCall(
+      call('ModifyReplicationTask', view.name),
+      () => this.dms.send(new ModifyReplicationTaskCommand({ ReplicationTaskArn: view.arn, TableMappings: tableMappings })),
       this.retry,
     );
   }

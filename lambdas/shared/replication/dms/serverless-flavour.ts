@@ -3,6 +3,7 @@ import {
   DescribeReplicationConfigsCommand,
   DescribeReplicationsCommand,
   DescribeReplicationTableStatisticsCommand,
+  ModifyReplicationConfigCommand,
   StartReplicationCommand,
   StopReplicationCommand,
   type DatabaseMigrationServiceClient,
@@ -85,6 +86,24 @@ export class ServerlessFlavour implements DmsFlavour {
             ...(cdcStartPosition === undefined ? {} : { CdcStartPosition: cdcStartPosition }),
           }),
         ),
+      this.retry,
+    );
+  }
+
+  async tableMappings(view: DmsReplicationView): Promise<string | undefined> {
+    const context = call('DescribeReplicationConfigs', view.name);
+    const filters = [{ Name: 'replication-config-arn', Values: [view.arn] }];
+    const configs = await awsCall(context, () => this.dms.send(new DescribeReplicationConfigsCommand({ Filters: filters })), this.retry);
+    const config = configs.ReplicationConfigs?.find((c) => c.ReplicationConfigArn === view.arn) ?? configs.ReplicationConfigs?.[0];
+    if (!config) throw notFoundError(context, 'no replication config has this ARN');
+    return config.TableMappings;
+  }
+
+  /** DMS accepts it only before the config's first replication starts, never after (even once stopped). */
+  async modifyTableMappings(view: DmsReplicationView, tableMappings: string): Promise<void> {
+    await awsCall(
+      call('ModifyReplicationConfig', view.name),
+      () => this.dms.send(new ModifyReplicationConfigCommand({ ReplicationConfigArn: view.arn, TableMappings: tableMappings })),
       this.retry,
     );
   }

@@ -25,6 +25,22 @@ describe('dmsTaskSettings', () => {
     expect(settings.Logging.LogComponents.every((c: { Severity: string }) => c.Severity === 'LOGGER_SEVERITY_DEFAULT')).toBe(true);
   });
 
+  it('tunes the full load with the config defaults: 8 subtasks, commits of 10000 rows, no ParallelLoadThreads', () => {
+    // GIVEN the settings without tuning options
+    // WHEN / THEN DMS's own defaults, written out so that a template says what runs
+    expect(settings.FullLoadSettings).toMatchObject({ MaxFullLoadSubTasks: 8, CommitRate: 10_000 });
+    expect(settings.TargetMetadata.ParallelLoadThreads).toBeUndefined();
+  });
+
+  it('takes the tuning from the options', () => {
+    // GIVEN 16 subtasks, commits of 50000 rows and batch apply
+    // WHEN
+    const tuned = dmsTaskSettings({ lobMaxSizeKb: 64, controlSchema: 'awsdms_control', maxFullLoadSubTasks: 16, commitRate: 50_000, batchApply: true }) as Record<string, any>;
+    // THEN
+    expect(tuned.FullLoadSettings).toMatchObject({ MaxFullLoadSubTasks: 16, CommitRate: 50_000, TargetTablePrepMode: 'DO_NOTHING' });
+    expect(tuned.TargetMetadata.BatchApplyEnabled).toBe(true);
+  });
+
   it('leaves validation to Ferry and applies changes in commit order', () => {
     // GIVEN the settings
     // WHEN / THEN
@@ -71,5 +87,12 @@ describe('dmsTaskSettings', () => {
     expect(() => dmsTaskSettings({ lobMaxSizeKb: 0, controlSchema: 'x' })).toThrow(
       'lobMaxSizeKb must be a whole number of KB from 1 to 102400, got 0',
     );
+  });
+
+  it('refuses a subtask count or commit rate DMS does not accept', () => {
+    // GIVEN 50 subtasks (DMS allows 49), then a commit rate of 0
+    // WHEN / THEN the settings are refused
+    expect(() => dmsTaskSettings({ lobMaxSizeKb: 64, controlSchema: 'x', maxFullLoadSubTasks: 50 })).toThrow('maxFullLoadSubTasks must be a whole number from 1 to 49, got 50');
+    expect(() => dmsTaskSettings({ lobMaxSizeKb: 64, controlSchema: 'x', commitRate: 0 })).toThrow('commitRate must be a whole number of rows from 1 to 50000, got 0');
   });
 });
