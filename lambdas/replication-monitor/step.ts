@@ -3,7 +3,8 @@ import { METRICS, publishMetric } from '../shared/catalog/metrics';
 import { PHASES, type Phase } from '../shared/checkpoints';
 import { parseInput } from '../shared/input';
 import type { ReplicationEngine, ReplicationState, ReplicationStatus } from '../shared/replication/engine';
-import { estimatedRows, writeTotals } from '../shared/replication/progress';
+import { estimatedRowsByTable, writeTotals } from '../shared/replication/progress';
+import { fullLoadProgress, fullLoadStartedAt, type LoadTiming, type TableLoad } from '../shared/replication/progress-eta';
 import { withEngine, type OpenDatabases, type StepRuntime } from '../shared/runtime';
 import { guardCapture } from '../shared/verification/run';
 
@@ -11,7 +12,7 @@ import { guardCapture } from '../shared/verification/run';
  * Publishes, once a minute (an EventBridge schedule), each migration's replication health and lag
  * as metrics; the rollback alarms watch them (lib/constructs/rollback-alarms.ts). Also what the
  * dashboard and the stall alarm read (lib/constructs/dashboard.ts, stall-alarm.ts): the phase,
- * the full load's progress, the running totals of writes on both sides, and the verification's
+ * the full load's progress and estimated time left, the running totals of writes on both sides, and the verification's
  * age. The metrics are entries of lambdas/shared/catalog/metrics.ts, which those alarms name too.
  */
 export const REPLICATION_LAG_METRIC = METRICS.replicationLagSeconds.name;
@@ -67,6 +68,10 @@ export interface ReplicationProgress {
   readonly rowsCopied?: number;
   /** While the full load runs, when the source's planner has an estimate for every table. */
   readonly rowsEstimated?: number;
+  /** While the full load runs: average rows per second since it started, once known. */
+  readonly rowsPerSecond?: number;
+  /** While the full load runs: seconds left at that rate, when known (lambdas/shared/replication/progress-eta.ts). */
+  readonly estimatedSecondsLeft?: number;
   /** Running total of rows written in the replicated tables where the replication reads them. */
   readonly changesWritten: number;
   /** The same where the replication writes them. */
@@ -131,6 +136,7 @@ function publishProgress(runtime: StepRuntime, progress: ReplicationProgress, di
   publishMetric(runtime.metrics, METRICS.tablesLoading, progress.tablesLoading, dimensions);
   if (progress.rowsCopied !== undefined) publishMetric(runtime.metrics, METRICS.rowsCopied, progress.rowsCopied, dimensions);
   if (progress.rowsEstimated !== undefined) publishMetric(runtime.metrics, METRICS.rowsEstimated, progress.rowsEstimated, dimensions);
+  if (progress.estimatedSecondsLeft !== undefined) publishMetric(runtime.metrics, METRICS.fullLoadSecondsLeft, progress.estimatedSecondsLeft, dimensions);
   publishMetric(runtime.metrics, METRICS.changesWritten, progress.changesWritten, dimensions);
   publishMetric(runtime.metrics, METRICS.changesApplied, progress.changesApplied, dimensions);
 }
@@ -138,8 +144,14 @@ function publishProgress(runtime: StepRuntime, progress: ReplicationProgress, di
 /**
  * The progress of a replication that copies or streams. The databases it reads from and writes to
  * swap with the direction: forward, source -> target; reverse (cut over), target -> source.
+ * `timing` dates the full load, for its rate and time left (fullLoadProgress).
  */
-export async function readProgress(status: ReplicationStatus & { readonly state: 'full-load' | 'cdc' }, direction: 'forward' | 'reverse', dbs: OpenDatabases): Promise<ReplicationProgress> {
+export async function readProgress(
+  status: ReplicationStatus & { readonly state: 'full-load' | 'cdc' },
+  direction: 'forward' | 'reverse',
+  dbs: OpenDatabases,
+  timing: LoadTiming,
+): Promise<ReplicationProgress> {
   const [from, to] = direction === 'forward' ? [dbs.source, dbs.target] : [dbs.target, dbs.source];
   const tables = status.tables.map((t) => t.table);
   const [written, applied] = await Promise.all([writeTotals(from, tables), writeTotals(to, tables)]);
@@ -150,17 +162,28 @@ export async function readProgress(status: ReplicationStatus & { readonly state:
     changesApplied: applied.changes,
   };
   if (status.state !== 'full-load') return base;
-  // DMS counts each table's rows (FullLoadRows); native reports only the COPYs running, so the
-  // target's insert total stands in for it.
+  // Both engines count each table's rows (DMS: FullLoadRows; native: its COPY and inserts on the
+  // target); where an engine gives no count, the target's insert total stands in for the sum.
   const engineCounts = status.tables.every((t) => t.state === 'pending' || t.rowsCopied !== undefined);
-  const rowsCopied = engineCounts ? status.tables.reduce((sum, t) => sum + (t.rowsCopied ?? 0), 0) : applied.inserted;
-  const rowsEstimated = await estimatedRows(from, tables);
-  return { ...base, rowsCopied, ...(rowsEstimated === undefined ? {} : { rowsEstimated }) };
+  const estimates = await estimatedRowsByTable(from, tables);
+  const load = fullLoadProgress(
+    status.tables.map((t): TableLoad => ({ ...t, ...(estimates.has(t.table) ? { rowsEstimated: estimates.get(t.table) } : {}) })),
+    timing,
+  );
+  // Without the engine's counts there is no rate either (fullLoadProgress), so no time left.
+  return {
+    ...base,
+    rowsCopied: engineCounts ? load.rowsCopied : applied.inserted,
+    ...(load.rowsEstimated === null ? {} : { rowsEstimated: load.rowsEstimated }),
+    ...(load.rowsPerSecond === null ? {} : { rowsPerSecond: load.rowsPerSecond }),
+    ...(load.estimatedSecondsLeft === null ? {} : { estimatedSecondsLeft: load.estimatedSecondsLeft }),
+  };
 }
 
 async function observe(migrationId: string, runtime: StepRuntime): Promise<MigrationHealth> {
   const migration = runtime.migration(migrationId);
-  const phase = (await runtime.store.getState(migrationId))?.phase;
+  const state = await runtime.store.getState(migrationId);
+  const phase = state?.phase;
   if (phase === undefined || !MONITORED_PHASES.includes(phase)) return { migrationId, observed: false, phase: phase ?? 'none' };
   return withEngine(runtime, migration, async (forward, dbs) => {
     const engine = await engineInUse(forward, phase);
@@ -183,7 +206,7 @@ async function observe(migrationId: string, runtime: StepRuntime): Promise<Migra
       return { ...base, lagSeconds: null, problem: `${engine.direction} replication is ${status.state} in phase ${phase}: ${why}` };
     }
     if (status.state !== 'cdc' && status.state !== 'full-load') return { ...base, lagSeconds: null };
-    const progress = await readProgress(status, engine.direction, dbs).then(
+    const progress = await readProgress(status, engine.direction, dbs, { startedAt: fullLoadStartedAt(state?.history), now: runtime.now() }).then(
       (p) => ({ progress: p }),
       (error: unknown) => ({ progressProblem: messageOf(error) }),
     );

@@ -35,8 +35,8 @@ const MINUTE = Duration.minutes(1);
 
 /**
  * The environment's CloudWatch dashboard, `Ferry-<env>`: links and the status of every Ferry
- * alarm first, then one section per migration (phase, lag, full load, written and applied
- * changes, comparison, verification, last cutover, drift). Every metric comes from the metric
+ * alarm first, then one section per migration (phase, lag, full load and its time left, written
+ * and applied changes, comparison, verification, last cutover, drift). Every metric comes from the metric
  * catalogue (lambdas/shared/catalog/metrics.ts, through `ferryMetric`), never a string.
  *
  * Built with cdk-monitoring-constructs (its facade and dashboard factory, `monitorCustom` for the
@@ -112,6 +112,8 @@ function migrationSection(facade: MonitoringFacade, migrationId: string): void {
       title: 'Full load: rows copied of estimated, tables pending',
       metrics: [m(METRICS.rowsCopied, max, 'rows copied'), m(METRICS.rowsEstimated, max, 'rows estimated'), asRight(m(METRICS.tablesPending, max, 'tables pending')), asRight(m(METRICS.tablesLoading, max, 'tables loading'))],
     },
+    // Its own graph: seconds next to row counts would flatten one of them.
+    { title: 'Full load: estimated time left (seconds, at the average rate so far)', metrics: [m(METRICS.fullLoadSecondsLeft, max, 'seconds left')], graphWidgetAxis: { min: 0 } },
     {
       title: 'Rows written where replication reads, applied where it writes (per minute)',
       metrics: [perMinute(m(METRICS.changesWritten, max, 'written'), 'written'), perMinute(m(METRICS.changesApplied, max, 'applied'), 'applied')],

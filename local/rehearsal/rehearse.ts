@@ -9,6 +9,7 @@ import { startPostgres, type LocalPostgres } from '../postgres';
 import { localRuntime } from '../runtime';
 import { LOCAL_STEPS } from '../steps';
 import { startWorkflow, type RunningWorkflow, type WorkflowOutcome } from '../workflow-runner';
+import { fullLoadProgress, type TableLoad } from '../../lambdas/shared/replication/progress-eta';
 import { loadRehearsalData } from './load';
 import { windows, writeFigures, type FrozenCheck, type RehearsalReport, type FinishFigures, type VerificationFigures } from './report';
 import { APP_ROLE, appRoleSql, REHEARSAL_SCHEMA_SQL } from './schema';
@@ -274,6 +275,9 @@ export class RehearsalWorkflowError extends Error {
 
 /** Replication progress for the live view, read straight from the servers (cheap catalog queries). */
 class ReplicationMonitor {
+  /** The first reading that saw the subscription: the full load's start, for its rate (fullLoadProgress). */
+  private loadSeenAt: number | undefined;
+
   constructor(
     private readonly source: LocalPostgres,
     private readonly target: LocalPostgres,
@@ -291,7 +295,15 @@ class ReplicationMonitor {
           `select c.relname, p.tuples_processed::text as n from pg_stat_progress_copy p join pg_class c on c.oid = p.relid`,
         );
         const inFlight = new Map(progress.rows.map((r) => [r.relname, Number(r.n)]));
-        return states.rows.reduce((sum, r) => sum + (['r', 's'].includes(r.srsubstate) ? (this.loaded[r.relname] ?? 0) : (inFlight.get(r.relname) ?? 0)), 0);
+        // The loader's counts are exact: they stand in for the planner's estimates.
+        return states.rows
+          .filter((r) => Object.hasOwn(this.loaded, r.relname))
+          .map((r): TableLoad => {
+            const state = ['r', 's'].includes(r.srsubstate) ? 'loaded' : r.srsubstate === 'i' ? 'pending' : 'loading';
+            // From `f` on (copy finished), all the table's rows are there.
+            const copiedAll = state === 'loaded' || r.srsubstate === 'f';
+            return { table: r.relname, state, rowsCopied: copiedAll ? this.loaded[r.relname]! : (inFlight.get(r.relname) ?? 0), rowsEstimated: this.loaded[r.relname]! };
+          });
       }),
       withClient(this.source, async (c) => {
         const r = await c.query<{ bytes: string | null }>(
@@ -300,7 +312,17 @@ class ReplicationMonitor {
         return r.rows[0]?.bytes === null || r.rows[0]?.bytes === undefined ? null : Number(r.rows[0].bytes);
       }),
     ]);
-    return { rowsCopied: Math.min(copied, total), rowsTotal: total, lagBytes: lag };
+    if (copied.length > 0) this.loadSeenAt ??= Date.now();
+    const load = copied.some((t) => t.state !== 'loaded') ? fullLoadProgress(copied, { startedAt: this.loadSeenAt, now: Date.now() }) : undefined;
+    // Once finish has removed the subscription, the last figures stand.
+    if (copied.length === 0 && this.loadSeenAt !== undefined) return { lagBytes: lag };
+    return {
+      rowsCopied: Math.min(copied.reduce((sum, t) => sum + (t.rowsCopied ?? 0), 0), total),
+      rowsTotal: total,
+      lagBytes: lag,
+      copyRowsPerSecond: load?.rowsPerSecond ?? undefined,
+      copySecondsLeft: load?.estimatedSecondsLeft ?? undefined,
+    };
   }
 }
 

@@ -5,6 +5,10 @@ export interface LiveState {
   readonly phase: string;
   readonly rowsCopied?: number;
   readonly rowsTotal?: number;
+  /** While the full load runs: rows per second, averaged since it started (fullLoadProgress). */
+  readonly copyRowsPerSecond?: number;
+  /** While the full load runs: seconds left at that rate. */
+  readonly copySecondsLeft?: number;
   readonly lagBytes?: number | null;
   readonly lagSeconds?: number | null;
   readonly tablesCompared?: number;
@@ -143,7 +147,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en');
 function segments(s: LiveState): string[] {
   const parts = [s.step ? `${oneLine(s.workflow)} › ${oneLine(s.step)}` : oneLine(s.workflow)];
   if (s.phase) parts.push(`phase ${oneLine(s.phase)}`);
-  if (s.rowsCopied !== undefined) parts.push(`copied ${fmt(s.rowsCopied)}${s.rowsTotal === undefined ? '' : `/${fmt(s.rowsTotal)}`} rows`);
+  if (s.rowsCopied !== undefined) parts.push(copyText(s.rowsCopied, s.rowsTotal, s.copyRowsPerSecond, s.copySecondsLeft));
   const lag = lagText(s.lagSeconds, s.lagBytes);
   if (lag) parts.push(`lag ${lag}`);
   if (s.tablesCompared !== undefined) {
@@ -155,6 +159,15 @@ function segments(s: LiveState): string[] {
   parts.push(`writes ${fmt(s.writesPerSecond)}/s (${fmt(s.committed)} ok, ${fmt(s.failed)} failed)`);
   parts.push(clock(s.elapsedMs));
   return parts;
+}
+
+/** `copied 61% 612,400/1,000,000 rows at 12,000 rows/s, 00:33 left`: each part once known. */
+function copyText(copied: number, total: number | undefined, rowsPerSecond: number | undefined, secondsLeft: number | undefined): string {
+  // Rounded down, so that 100% means every row is there.
+  const percent = total !== undefined && total > 0 ? `${Math.min(100, Math.floor((copied / total) * 100))}% ` : '';
+  const rate = rowsPerSecond === undefined ? '' : ` at ${fmt(rowsPerSecond)} rows/s`;
+  const left = secondsLeft === undefined ? '' : `, ${clock(secondsLeft * 1000)} left`;
+  return `copied ${percent}${fmt(copied)}${total === undefined ? '' : `/${fmt(total)}`} rows${rate}${left}`;
 }
 
 function lagText(seconds: number | null | undefined, bytes: number | null | undefined): string | undefined {

@@ -1,7 +1,8 @@
 import type { Database } from '../pg/connection';
 
 /**
- * What the replication monitor reads every minute, whichever engine replicates: running totals
+ * What the replication monitor reads every minute (and the replication-status step, for its
+ * progress, the estimates), whichever engine replicates: running totals
  * from PostgreSQL's statistics views and the planner's estimates, for the tables replicated. Each
  * reading is one catalog query over those tables (and their partitions): its cost grows with the
  * number of tables, never with their size (no count(*) of a user table).
@@ -16,12 +17,12 @@ export type DisplayNames = readonly string[];
  */
 const LEAVES = `
 with listed as (
-  select c.oid, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  select c.oid, c.relkind, n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where c.relkind in ('r', 'p') and n.nspname || '.' || c.relname = any($1::text[])
 ), leaves as (
-  select l.oid as relid from listed l where l.relkind = 'r'
+  select l.name, l.oid as relid from listed l where l.relkind = 'r'
   union all
-  select t.relid from listed l, pg_partition_tree(l.oid) t where l.relkind = 'p' and t.isleaf
+  select l.name, t.relid from listed l, pg_partition_tree(l.oid) t where l.relkind = 'p' and t.isleaf
 )`;
 
 export interface WriteTotals {
@@ -54,18 +55,27 @@ export async function writeTotals(db: Database, tables: DisplayNames): Promise<W
 }
 
 /**
- * The planner's estimate of the rows in `tables` on `db` (pg_class.reltuples of each leaf), or
- * undefined while a table has none (never vacuumed or analyzed: -1 on PostgreSQL 14+): an unknown
- * estimate is not published rather than published low.
+ * The planner's estimate of the rows in each of `tables` on `db` (pg_class.reltuples, summed over
+ * a partitioned table's leaves), by name as given. A table is missing from the map while it has no
+ * estimate (never vacuumed or analyzed: -1 on PostgreSQL 14+, or a leaf with pages but 0 tuples),
+ * or is not found: an unknown estimate is reported unknown rather than low.
  */
-export async function estimatedRows(db: Database, tables: DisplayNames): Promise<number | undefined> {
-  if (tables.length === 0) return undefined;
-  const [row] = await db.query<{ rows: string | null; unknown: string }>(
+export async function estimatedRowsByTable(db: Database, tables: DisplayNames): Promise<ReadonlyMap<string, number>> {
+  if (tables.length === 0) return new Map();
+  const rows = await db.query<{ name: string; rows: string; unknown: string }>(
     `${LEAVES}
-     select sum(greatest(c.reltuples, 0))::int8::text as rows, count(*) filter (where c.reltuples < 0 or (c.reltuples = 0 and c.relpages > 0))::text as unknown
-       from leaves join pg_class c on c.oid = leaves.relid`,
+     select leaves.name, sum(greatest(c.reltuples, 0)::float8)::int8::text as rows,
+            count(*) filter (where c.reltuples < 0 or (c.reltuples = 0 and c.relpages > 0))::text as unknown
+       from leaves join pg_class c on c.oid = leaves.relid
+      group by leaves.name`,
     [tables],
   );
-  if (!row || row.rows === null || Number(row.unknown) > 0) return undefined;
-  return Number(row.rows);
+  return new Map(rows.filter((r) => Number(r.unknown) === 0).map((r) => [r.name, Number(r.rows)]));
+}
+
+/** The estimate over all of `tables` (estimatedRowsByTable), or undefined while one of them has none. */
+export async function estimatedRows(db: Database, tables: DisplayNames): Promise<number | undefined> {
+  if (tables.length === 0) return undefined;
+  const byTable = await estimatedRowsByTable(db, tables);
+  return tables.every((t) => byTable.has(t)) ? tables.reduce((sum, t) => sum + byTable.get(t)!, 0) : undefined;
 }

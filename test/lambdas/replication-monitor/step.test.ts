@@ -312,6 +312,8 @@ describe('replication-monitor step, progress read from real databases', () => {
       [METRICS.changesWritten.name]: 500,
       [METRICS.changesApplied.name]: 300,
     });
+    // and no time left without the engine's counts (no rate)
+    expect(published.has(METRICS.fullLoadSecondsLeft.name)).toBe(false);
     await dbs.close();
   });
 
@@ -329,6 +331,28 @@ describe('replication-monitor step, progress read from real databases', () => {
     expect(published.get(METRICS.rowsCopied.name)).toBe(42);
     expect(published.get(METRICS.tablesLoading.name)).toBe(1);
     expect(published.has(METRICS.rowsEstimated.name)).toBe(false);
+    await dbs.close();
+  });
+
+  it('publishes the estimated seconds left: rows left at the average rate since the move into replicating', async () => {
+    // GIVEN 100 s after the full load started, 100 rows copied (1 row/s), items estimated at 240 rows on the source
+    const dbs = await databases(TABLES);
+    await dbs.sql('source', 'insert into orders select g, null from generate_series(1, 60) g; insert into items select generate_series(1, 240); analyze');
+    const engine = engineOf(
+      new ScriptedEngine({ status: { state: 'full-load', tables: [{ table: 'public.items', state: 'loading', rowsCopied: 40 }, { table: 'public.orders', state: 'loaded', rowsCopied: 60 }] } }),
+    );
+    const base = await runtimeOn(dbs, engine);
+    await putInPhase(base.store, 'orders', 'replicating');
+    const startedAt = Date.parse((await base.store.getState('orders'))!.history.at(-1)!.at);
+    const runtime = { ...base, now: () => startedAt + 100_000 };
+
+    // WHEN
+    await replicationMonitorStep({ migrationIds: ['orders'] }, runtime);
+
+    // THEN 200 rows left at 1 row/s
+    const published = new Map(runtime.metrics.recorded.map((m) => [m.name, m]));
+    expect(published.get(METRICS.fullLoadSecondsLeft.name)).toEqual({ name: 'FullLoadSecondsLeft', unit: 'Seconds', value: 200, dimensions: { migrationId: 'orders' } });
+    expect(published.get(METRICS.rowsEstimated.name)?.value).toBe(300);
     await dbs.close();
   });
 

@@ -5,6 +5,8 @@ import { MemoryMetrics } from '../../../lambdas/shared/observability';
 import { ReplicationFailedError } from '../../../lambdas/shared/replication/engine';
 import { ScriptedEngine } from '../../helpers/scripted-engine';
 
+const STARTED = Date.parse('2026-03-01T10:00:00Z');
+
 describe('pollReplication', () => {
   it('reports a full load in progress with table counts, rows copied and the tables not yet loaded', async () => {
     const engine = new ScriptedEngine({
@@ -18,7 +20,10 @@ describe('pollReplication', () => {
       },
     });
 
-    const output = await pollReplication('orders', engine, new MemoryMetrics());
+    // 1,250 rows in 50 s since the full load started: 25 rows/s, 750 + 500 rows left
+    const readings = { estimates: async () => new Map([['public.items', 1000], ['public.skus', 500]]), startedAt: async () => STARTED, now: () => STARTED + 50_000 };
+
+    const output = await pollReplication('orders', engine, new MemoryMetrics(), readings);
 
     expect(output).toMatchObject({
       state: 'full-load',
@@ -27,6 +32,38 @@ describe('pollReplication', () => {
       rowsCopied: 1250,
       notLoaded: ['public.items', 'public.skus'],
       lagSeconds: null,
+    });
+    expect(output.progress).toEqual({
+      rowsCopied: 1250,
+      rowsEstimated: null,
+      rowsLeft: 1250,
+      percent: 50,
+      rowsPerSecond: 25,
+      estimatedSecondsLeft: 50,
+      tablesWithoutEstimate: 0,
+      startedAt: new Date(STARTED).toISOString(),
+      tables: [
+        { table: 'public.items', state: 'loading', rowsCopied: 250, rowsEstimated: 1000 },
+        { table: 'public.skus', state: 'pending', rowsCopied: 0, rowsEstimated: 500 },
+        { table: 'public.orders', state: 'loaded', rowsCopied: 1000, rowsEstimated: null },
+      ],
+    });
+  });
+
+  it('reports the time left as unknown, with why, when the estimates cannot be read, and keeps polling', async () => {
+    const engine = new ScriptedEngine({ status: { state: 'full-load', tables: [{ table: 'public.items', state: 'loading', rowsCopied: 250 }] } });
+    const readings = { estimates: () => Promise.reject(new Error('connection refused')), startedAt: async () => STARTED, now: () => STARTED + 50_000 };
+
+    const output = await pollReplication('orders', engine, new MemoryMetrics(), readings);
+
+    expect(output.progress).toMatchObject({
+      rowsCopied: 250,
+      rowsLeft: null,
+      rowsPerSecond: 5,
+      estimatedSecondsLeft: null,
+      tablesWithoutEstimate: 1,
+      tables: [{ table: 'public.items', state: 'loading', rowsCopied: 250, rowsEstimated: null }],
+      problem: 'estimates unknown: Error: connection refused',
     });
   });
 
@@ -37,6 +74,7 @@ describe('pollReplication', () => {
     const output = await pollReplication('orders', engine, metrics);
 
     expect(output).toMatchObject({ state: 'cdc', fullLoadComplete: true, lagSeconds: 2, lagBytes: 4096 });
+    expect(output.progress).toMatchObject({ rowsLeft: 0, percent: 100, estimatedSecondsLeft: 0, tables: [] });
     expect(metrics.recorded).toContainEqual({ name: 'ReplicationLagSeconds', unit: 'Seconds', value: 2, dimensions: { migrationId: 'orders' } });
   });
 
@@ -76,5 +114,6 @@ describe('pollReplication', () => {
     const output = await pollReplication('orders', engine, new MemoryMetrics());
 
     expect(output).toMatchObject({ state: 'starting', fullLoadComplete: false, detail: 'replication task is starting' });
+    expect(output.progress).toMatchObject({ rowsLeft: null, percent: null, estimatedSecondsLeft: null });
   });
 });

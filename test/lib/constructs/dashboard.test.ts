@@ -58,7 +58,7 @@ describe('Dashboard', () => {
     expect(dashboardOf(template).name).toBe('Ferry-test');
   });
 
-  it('has, for each migration, its phase, lag, full load, written and applied rows, comparison, verification and its age, drift and the last cutover', () => {
+  it('has, for each migration, its phase, lag, full load and its time left, written and applied rows, comparison, verification and its age, drift and the last cutover', () => {
     // GIVEN two migrations
     const { template } = twoMigrations();
 
@@ -75,6 +75,7 @@ describe('Dashboard', () => {
         METRICS.replicationHealthy,
         METRICS.rowsCopied,
         METRICS.rowsEstimated,
+        METRICS.fullLoadSecondsLeft,
         METRICS.tablesPending,
         METRICS.changesWritten,
         METRICS.changesApplied,

@@ -18,7 +18,7 @@ const STATE: LiveState = {
 };
 
 const EXPECTED_LINE =
-  'migrate › Compare the table   phase replicating   copied 612,400/1,000,000 rows   lag 0.2 s   compared 3/5 tables   writes 480/s (12,345 ok, 3 failed)   00:41';
+  'migrate › Compare the table   phase replicating   copied 61% 612,400/1,000,000 rows   lag 0.2 s   compared 3/5 tables   writes 480/s (12,345 ok, 3 failed)   00:41';
 
 /**
  * A terminal that understands what the view may send (\r, \n, ESC[nA, ESC[2K) and fails on any
@@ -292,6 +292,23 @@ describe('LiveView without a terminal', () => {
     // Assess
     expect(out.written).toHaveLength(2);
     expect(out.written[1]).toContain('(99,999 ok, 3 failed)');
+  });
+
+  it("shows the full load's rate and time left while they are known", () => {
+    // Prepare
+    const out = pipe();
+    const view = new LiveView(out.out, { intervalMs: 0 });
+    const copying = { workflow: 'migrate', step: 'Wait for the full load', phase: 'replicating', rowsTotal: 1_000_000, writesPerSecond: 0, committed: 0, failed: 0, elapsedMs: 20_000 };
+
+    // Act: before the rate is known, then with it
+    view.update({ ...copying, rowsCopied: 999 });
+    view.update({ ...copying, rowsCopied: 250_000, copyRowsPerSecond: 12_500.4, copySecondsLeft: 60 });
+
+    // Assess
+    expect(out.written).toEqual([
+      'migrate › Wait for the full load   phase replicating   copied 0% 999/1,000,000 rows   writes 0/s (0 ok, 0 failed)   00:20\n',
+      'migrate › Wait for the full load   phase replicating   copied 25% 250,000/1,000,000 rows at 12,500 rows/s, 01:00 left   writes 0/s (0 ok, 0 failed)   00:20\n',
+    ]);
   });
 
   it('shows lag in bytes when seconds are unknown, and leaves out figures not yet known', () => {

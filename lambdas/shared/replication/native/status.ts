@@ -9,7 +9,8 @@ interface RelRow {
   schema: string;
   name: string;
   state: string;
-  rows_copied: string | null;
+  rows_copying: string | null;
+  rows_inserted: string;
 }
 
 /**
@@ -22,12 +23,24 @@ function progressState(state: string): TableProgress['state'] {
   return 'loaded';
 }
 
-/** Per-table state, with rows copied so far from the table-sync worker's COPY, while one runs. */
+/**
+ * Per-table state and, while the full load runs (some table not ready yet), the rows copied into
+ * each table loading or loaded: the rows of the table-sync worker's COPY still running
+ * (pg_stat_progress_copy: they reach the statistics only once it commits) plus the rows inserted
+ * into the table (pg_stat_get_tuples_inserted, which pg_stat_user_tables.n_tup_ins shows; over a
+ * partitioned table's leaves). Changes applied since a table's copy count too, and rows of a copy
+ * that failed and was retried count twice. One catalog row per table, never a count(*). Once
+ * every table is ready no counts are given: a reverse replication copies nothing, and the inserts
+ * its tables have seen are the applications' own.
+ */
 export async function tableProgress(db: Database, subscriptionOid: string): Promise<{ tables: TableProgress[]; allReady: boolean }> {
   const rows = await db.query<RelRow>(
     `select n.nspname as schema, c.relname as name, sr.srsubstate::text as state,
             (select max(p.tuples_processed)::text from pg_stat_progress_copy p
-              where p.relid = sr.srrelid and p.pid in (select w.pid from pg_stat_subscription w where w.subid = sr.srsubid)) as rows_copied
+              where p.relid = sr.srrelid and p.pid in (select w.pid from pg_stat_subscription w where w.subid = sr.srsubid)) as rows_copying,
+            (case when c.relkind = 'p'
+                  then (select coalesce(sum(pg_stat_get_tuples_inserted(t.relid)), 0) from pg_partition_tree(c.oid) t where t.isleaf)
+                  else pg_stat_get_tuples_inserted(c.oid) end)::text as rows_inserted
        from pg_subscription_rel sr
        join pg_class c on c.oid = sr.srrelid
        join pg_namespace n on n.oid = c.relnamespace
@@ -35,17 +48,19 @@ export async function tableProgress(db: Database, subscriptionOid: string): Prom
       order by n.nspname, c.relname`,
     [subscriptionOid],
   );
+  const allReady = rows.every((r) => r.state === 'r');
   // The cutover marker table is replicated but is not one of the migration's tables: it counts
   // for allReady (a marker must be able to arrive), but is not listed.
   const tables = rows.filter((r) => !isMarkerTable(r)).map((r): TableProgress => {
     const state = progressState(r.state);
+    const counted = !allReady && state !== 'pending';
     return {
       table: displayName(r),
       state,
-      ...(state === 'loading' && r.rows_copied !== null ? { rowsCopied: Number(r.rows_copied) } : {}),
+      ...(counted ? { rowsCopied: Number(r.rows_copying ?? 0) + Number(r.rows_inserted) } : {}),
     };
   });
-  return { tables, allReady: rows.every((r) => r.state === 'r') };
+  return { tables, allReady };
 }
 
 async function errorCounts(db: Database, subscriptionOid: string): Promise<{ apply: number; sync: number } | undefined> {
