@@ -1,3 +1,5 @@
+import { InProcessCopyRunner } from './copy-runner';
+import type { NativeEngine } from '../lambdas/shared/replication/native/engine';
 import type { CheckpointStore } from '../lambdas/shared/checkpoints';
 import { openEndpoint } from '../lambdas/shared/endpoints';
 import { MigrationSchema, type MigrationConfig, type MigrationConfigInput } from '../lambdas/shared/migration-config';
@@ -51,6 +53,8 @@ export interface LocalRuntime extends StepRuntime {
   readonly scheduledFinishes: Map<string, number>;
   readonly notifier: MemoryNotifier;
   readonly metrics: MemoryMetrics;
+  /** Where parallel copies run: in this process. */
+  readonly copies: InProcessCopyRunner;
 }
 
 /**
@@ -67,7 +71,18 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
   const switches = new Map<string, Switch>(Object.entries(options.switches ?? {}));
   const startedRollbacks: LocalRuntime['startedRollbacks'] = [];
   const scheduledFinishes = new Map<string, number>();
-  return {
+  // A copy job does what the ECS task's entry point does, with this runtime's databases.
+  const copies = new InProcessCopyRunner(async (migrationId, signal) => {
+    const migration = runtime.migration(migrationId);
+    const databases = await runtime.openDatabases(migration, { max: 2 });
+    try {
+      return await ((await runtime.engine(migration, databases)) as NativeEngine).runCopyJob(signal);
+    } finally {
+      await databases.close();
+    }
+  });
+  const runtime: LocalRuntime = {
+    copies,
     store: options.store,
     metrics: new MemoryMetrics(),
     notifier: new MemoryNotifier(),
@@ -84,7 +99,7 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
       ]);
       return { source, target, close: async () => void (await Promise.all([source.close(), target.close()])) };
     },
-    engine: (migration, { source, target }) => createEngine(migration, { source, target, secrets, insecureNoTls: true }),
+    engine: (migration, { source, target }) => createEngine(migration, { source, target, secrets, insecureNoTls: true, copyRunner: copies }),
     startedRollbacks,
     rollbacks: options.rollbacks ?? {
       async startRollback(name, input) {
@@ -113,6 +128,7 @@ export function localRuntime(options: LocalRuntimeOptions): LocalRuntime {
     // No Lambda timeout on one machine; the local compare and verification steps take their own budgets (local/steps.ts).
     deadline: () => NO_DEADLINE,
   };
+  return runtime;
 }
 
 const noRds = async (): Promise<never> => {

@@ -1,10 +1,13 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CheckpointStore, createDocumentClient } from './checkpoints';
 import { openEndpoint } from './endpoints';
 import { snsNotifier } from './notifier';
 import { emfMetrics } from './observability';
+import type { CopyRunner } from './replication/native/copy-runner';
+import { ecsCopyRunner, loadCopyTask } from './replication/native/ecs-copy-runner';
 import { createEngine } from './replication/open-engine';
 import { NO_DEADLINE, type StepRuntime } from './runtime';
 import { loadDmsResource, loadMigration, requiredEnv } from './runtime-config';
@@ -26,6 +29,7 @@ export function awsRuntime(): StepRuntime {
   let sns: SNSClient | undefined;
   let dms: { dms: DatabaseMigrationServiceClient; cloudwatch: CloudWatchClient } | undefined;
   let store: CheckpointStore | undefined;
+  let copies: CopyRunner | undefined;
   let rollbacks: RollbackStarter | undefined;
   let finishes: FinishScheduler | undefined;
   let restorePoints: RestorePoints | undefined;
@@ -46,7 +50,11 @@ export function awsRuntime(): StepRuntime {
       return { source, target, close: async () => void (await Promise.all([source.close(), target.close()])) };
     },
     async engine(migration, { source, target }) {
-      if (migration.replication.engine === 'native') return createEngine(migration, { source, target, secrets: secretsManager });
+      if (migration.replication.engine === 'native') {
+        const task = loadCopyTask();
+        copies ??= task && ecsCopyRunner(new ECSClient({}), task);
+        return createEngine(migration, { source, target, secrets: secretsManager, ...(copies ? { copyRunner: copies } : {}) });
+      }
       dms ??= { dms: new DatabaseMigrationServiceClient({}), cloudwatch: new CloudWatchClient({}) };
       return createEngine(migration, { source, target, secrets: secretsManager, dms: { ...dms, resource: loadDmsResource(migration.id) } });
     },

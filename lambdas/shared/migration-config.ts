@@ -550,6 +550,11 @@ export const FullLoadSchema = z.strictObject({
   parallelTableMb: z.number().int().min(1).max(10_485_760).default(1024),
   /** Key ranges a large table is split into, copied at once (native) or loaded as DMS parallel-load segments. @default 4 */
   rangesPerTable: z.number().int().min(2).max(64).default(4),
+  /**
+   * Native engine, when some table is above parallelTableMb: copy workers, each with one
+   * connection to either database, taking tables and ranges largest first. @default 4
+   */
+  copyWorkers: z.number().int().min(1).max(64).default(4),
   /** @default see DmsLoadTuningSchema */
   dms: DmsLoadTuningSchema.default(DmsLoadTuningSchema.parse({})),
 });

@@ -301,6 +301,7 @@ describe('parseEnvironments', () => {
       indexBuild: { maintenanceWorkMemMb: 1024, parallelWorkers: 2, concurrentBuilds: 2 },
       parallelTableMb: 1024,
       rangesPerTable: 4,
+      copyWorkers: 4,
       dms: { maxFullLoadSubTasks: 8, commitRate: 10_000, batchApply: false },
     });
     expect([defersIndexes(native), defersIndexes(dms)]).toEqual([true, false]);

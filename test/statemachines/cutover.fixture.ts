@@ -1,3 +1,5 @@
+import type { MigrationConfigInput } from '../../lambdas/shared/migration-config';
+import type { RunWorkflowOptions } from '../../local/workflow-runner';
 import { MemorySwitch } from '../../lambdas/shared/switch/switch';
 import { auditWrites, ContinuousWriter, WRITES_TABLE_SQL } from '../../local/continuous-writer';
 import type { DatabasePair } from '../helpers/database-pair';
@@ -42,24 +44,29 @@ export async function cutoverScene(
   dynamo: DynaliteFixture,
   migrationId: string,
   freeze: { readonly method?: 'revoke' | 'read-only'; readonly openTransactions?: 'terminate' | 'wait' } = {},
+  extra: { readonly fullLoad?: MigrationConfigInput['fullLoad']; readonly ledgerRows?: number; readonly duringMigrate?: RunWorkflowOptions['onTask'] } = {},
 ): Promise<CutoverScene> {
   await pair.bothSql(SCHEMA);
   await pair.bothSql(APP_ROLE_SQL);
   await pair.sourceSql(`
     insert into accounts (name, balance) select 'account ' || i, i * 10 from generate_series(1, 300) i;
-    insert into ledger (account_id, amount, note) select 1 + i % 300, i, jsonb_build_object('i', i) from generate_series(1, 2000) i;`);
+    insert into ledger (account_id, amount, note) select 1 + i % 300, i, jsonb_build_object('i', i) from generate_series(1, ${extra.ledgerRows ?? 2000}) i;`);
   const source = new URL(pair.sourceUrl);
   const target = new URL(pair.targetUrl);
   const endpoint = (u: URL) => ({ host: u.hostname, port: Number(u.port), database: decodeURIComponent(u.pathname.slice(1)) });
   const clients = new MemorySwitch({ source: endpoint(source), target: endpoint(target) });
   const m = await migrateHarness(pair, dynamo, migrationId, {
-    config: { freeze: { roles: ['app'], ...freeze }, thresholds: { maxWriteFreezeSeconds: 20, maxLagSecondsForCutover: 5, observationMinutes: 60 } },
+    config: {
+      freeze: { roles: ['app'], ...freeze },
+      thresholds: { maxWriteFreezeSeconds: 20, maxLagSecondsForCutover: 5, observationMinutes: 60 },
+      ...(extra.fullLoad ? { fullLoad: extra.fullLoad } : {}),
+    },
     switches: { [migrationId]: clients },
   });
   const writer = new ContinuousWriter(() => clients.endpoint(), APP, migrationId);
   writer.start();
   await writer.committedMore(20);
-  const migrated = await m.run({ settleMs: 200 });
+  const migrated = await m.run({ settleMs: 200 }, extra.duringMigrate ? { onTask: extra.duringMigrate } : {});
   if (migrated.status !== 'SUCCEEDED') {
     await writer.stop();
     throw new Error(`the migrate workflow did not reach ready: ${JSON.stringify(migrated)}`);

@@ -109,7 +109,8 @@ export interface PoolOptions {
 export class Database {
   readonly label: string;
   private readonly pool: pg.Pool;
-  private readonly ref: DatabaseRef;
+  /** What the pool connects with, for a session outside it (a replication connection, a copier's). */
+  readonly ref: DatabaseRef;
 
   constructor(ref: DatabaseRef, options: PoolOptions = {}) {
     this.label = ref.label;

@@ -6,6 +6,7 @@ import type { Secrets } from '../secrets';
 import { DmsEngine } from './dms/engine';
 import { dmsReverseSlotName, type DmsResource } from './dms/resources';
 import type { ReplicationEngine } from './engine';
+import type { CopyRunner } from './native/copy-runner';
 import { NativeEngine, type ConnectionInfo } from './native/engine';
 
 export interface EngineDependencies {
@@ -20,6 +21,11 @@ export interface EngineDependencies {
   };
   /** The local stack: its servers listen on 127.0.0.1 without TLS. */
   readonly insecureNoTls?: boolean;
+  /**
+   * Native migrations: where a parallel copy runs (an ECS task in AWS, the process locally).
+   * @default - none: PostgreSQL's table sync copies every table, whatever its size
+   */
+  readonly copyRunner?: CopyRunner;
 }
 
 /** The configured engine for a migration (forward direction). */
@@ -29,6 +35,7 @@ export async function createEngine(migration: MigrationConfig, deps: EngineDepen
       connectionInfo(migration.source, deps),
       connectionInfo(migration.target, deps),
     ]);
+    const fullLoad = migration.fullLoad ?? CONFIG_DEFAULTS.fullLoad;
     return new NativeEngine({
       source: deps.source,
       target: deps.target,
@@ -36,6 +43,17 @@ export async function createEngine(migration: MigrationConfig, deps: EngineDepen
       targetConnection,
       name: nativeReplicationName(migration),
       selection: migration.tables,
+      ...(deps.copyRunner
+        ? {
+            parallelCopy: {
+              migrationId: migration.id,
+              runner: deps.copyRunner,
+              parallelTableBytes: fullLoad.parallelTableMb * 1024 * 1024,
+              rangesPerTable: fullLoad.rangesPerTable,
+              workers: fullLoad.copyWorkers,
+            },
+          }
+        : {}),
     });
   }
   if (!deps.dms) throw new Error(`migration '${migration.id}' uses ${migration.replication.engine}: DMS clients and resources are required`);

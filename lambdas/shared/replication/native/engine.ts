@@ -1,4 +1,5 @@
 import type { Database } from '../../pg/connection';
+import { displayName } from '../../pg/identifiers';
 import type { TableSelection } from '../../compare/table-patterns';
 import {
   ReplicationNotFoundError,
@@ -22,6 +23,10 @@ import { dropPublication, ensurePublication, findPublication } from './publicati
 import { majorOf, MIN_SERVER_VERSION, serverVersion, setting, supports } from './server';
 import { clearOrphanSlot, dropSlots, findSlot, slotPosition } from './slots';
 import { readStatus, tableProgress } from './status';
+import { pollFor } from './wait';
+import { discardPartialCopy, parallelCopy, readTableSizes, type CopyProgress } from './copy';
+import { failCopyJob, readCopyJob, recordCopyJob, removeCopyJob, saveCopyProgress } from './copy-job';
+import type { CopyRunner } from './copy-runner';
 import {
   createSubscription,
   dropSubscription,
@@ -33,6 +38,9 @@ import {
 } from './subscription';
 
 export type { ConnectionInfo } from './conninfo';
+
+/** How often a copy job writes its progress to the target for status(). */
+const PROGRESS_SAVE_MS = 5_000;
 
 export interface NativeEngineOptions {
   /** The database changes come from (the publisher). For the reverse direction: the migration's target. */
@@ -55,6 +63,22 @@ export interface NativeEngineOptions {
   readonly lagProbeMs?: number;
   /** The longest stop() and prepareReverse() wait for workers and slots to be released. @default 30000 */
   readonly releaseWaitMs?: number;
+  /**
+   * The parallel copy (`fullLoad.*`): when a selected table is larger than `parallelTableBytes`
+   * on the source, the first start copies every table in a copy job (copy/, run by `runner`)
+   * under one exported snapshot, and the job attaches the subscription at its slot.
+   * @default - PostgreSQL's own table sync copies every table, one COPY each
+   */
+  readonly parallelCopy?: ParallelCopySettings;
+}
+
+export interface ParallelCopySettings {
+  /** The migration the runner starts a job for. */
+  readonly migrationId: string;
+  readonly runner: CopyRunner;
+  readonly parallelTableBytes: number;
+  readonly rangesPerTable: number;
+  readonly workers: number;
 }
 
 /**
@@ -107,6 +131,10 @@ export class NativeEngine implements ReplicationEngine {
     const existing = await findSubscription(this.subscriber, this.replicationName);
     await this.refuseWhileCounterpartRuns();
 
+    const copy = this.direction === 'forward' ? this.options.parallelCopy : undefined;
+    if (!existing && copy && (await copy.runner.running(copy.migrationId))) {
+      return { action: 'already-running', message: `The parallel copy of "${this.replicationName}" into the ${this.subscriber.label} is running; nothing to do.` };
+    }
     if (existing && !options.reload) {
       const outcome = await this.resume(existing);
       // Also brings a replication set up by an older Ferry, without the marker table, up to date.
@@ -121,11 +149,27 @@ export class NativeEngine implements ReplicationEngine {
     }
 
     const tables = await this.publishableTables();
+    // A copy job that died left its tables partly filled (and said so on the target): they held
+    // nothing before it, so emptying them is what lets the copy start over.
+    const abandoned = await readCopyJob(this.subscriber, this.replicationName);
+    if (abandoned && !existing) await discardPartialCopy(this.subscriber, abandoned.tables);
     assertSubscriberReady(await readSubscriberTables(this.subscriber, tables), this.subscriber.label, options.reload ?? false);
     if (existing) await this.dropSubscriptionAndSlots(existing);
 
     await ensurePublication(this.publisher, this.replicationName, tables);
     await clearOrphanSlot(this.publisher, this.replicationName, await this.currentDatabase(this.publisher));
+    const large = copy ? await this.tablesAbove(tables, copy.parallelTableBytes) : [];
+    if (copy && large.length > 0) {
+      await recordCopyJob(this.subscriber, this.replicationName, tables);
+      await copy.runner.start(copy.migrationId);
+      return {
+        action: options.reload ? 'reloaded' : 'started',
+        message:
+          `${abandoned ? 'The parallel copy that stopped before it finished was emptied; copying' : 'Copying'} ${tables.length} table(s) into the ${this.subscriber.label} ` +
+          `with ${copy.workers} copy worker(s) under one snapshot, ${large.length} of them in ${copy.rangesPerTable} page ranges each (${large.slice(0, 5).join(', ')}` +
+          `${large.length > 5 ? ', ...' : ''}); then subscription "${this.replicationName}" streams the changes from that snapshot on.`,
+      };
+    }
     const originNone = await originNoneAllowed(this.publisher, versions);
     await createSubscription(this.subscriber, {
       name: this.replicationName,
@@ -149,7 +193,74 @@ export class NativeEngine implements ReplicationEngine {
   async status(): Promise<ReplicationStatus> {
     const versions = await this.serverVersions();
     const subscription = await findSubscription(this.subscriber, this.replicationName);
+    const copy = this.direction === 'forward' ? this.options.parallelCopy : undefined;
+    if (!subscription && copy) {
+      const job = await readCopyJob(this.subscriber, this.replicationName);
+      if (job && (await copy.runner.running(copy.migrationId))) {
+        return { state: 'full-load', tables: job.progress ?? job.tables.map((t) => ({ table: displayName(t), state: 'pending' as const })) };
+      }
+      if (job) {
+        return {
+          state: 'failed',
+          cause:
+            job.failure ??
+            'The parallel copy stopped before it finished, without an error of its own (its task was stopped or lost). Start the replication again: the partly copied tables are emptied and the copy starts over.',
+          ...(job.progress ? { tables: job.progress } : {}),
+        };
+      }
+    }
     return readStatus(this.subscriber, subscription, versions.subscriber);
+  }
+
+  /**
+   * The copy job that `start()` recorded, run to its end where the runner runs it (an ECS task,
+   * or the local process): the slot with its snapshot, the copy, then the subscription at the
+   * slot, which streams every change committed after the snapshot. A failure drops the slot (it
+   * would hold the source's WAL for a copy that cannot resume), empties the tables, and is kept
+   * on the target for status(); the next start() copies again.
+   */
+  async runCopyJob(signal?: AbortSignal): Promise<CopyProgress> {
+    const copy = this.options.parallelCopy;
+    const job = await readCopyJob(this.subscriber, this.replicationName);
+    if (!copy || this.direction !== 'forward' || !job) {
+      throw new ReplicationNotFoundError(`No parallel copy of "${this.replicationName}" is recorded on the ${this.subscriber.label}: start() records one.`);
+    }
+    let saved = 0;
+    try {
+      const result = await parallelCopy({
+        source: this.publisher.ref,
+        target: this.subscriber.ref,
+        tables: job.tables,
+        slotName: this.replicationName,
+        workers: copy.workers,
+        parallelTableBytes: copy.parallelTableBytes,
+        rangesPerTable: copy.rangesPerTable,
+        ...(signal ? { signal } : {}),
+        onProgress: (progress) => {
+          // At most every few seconds: status() reads it, nobody needs it finer.
+          if (Date.now() - saved < PROGRESS_SAVE_MS) return;
+          saved = Date.now();
+          void saveCopyProgress(this.subscriber, this.replicationName, progress).catch(() => undefined);
+        },
+      });
+      const versions = await this.serverVersions();
+      await createSubscription(this.subscriber, {
+        name: this.replicationName,
+        publisher: this.options.sourceConnection,
+        copyData: false,
+        existingSlot: true,
+        originNone: await originNoneAllowed(this.publisher, versions),
+        subscriberVersion: versions.subscriber,
+      });
+      await carryMarker(this.publisher, this.subscriber, this.replicationName);
+      await removeCopyJob(this.subscriber, this.replicationName);
+      return result.progress;
+    } catch (error) {
+      await failCopyJob(this.subscriber, this.replicationName, (error as Error).message).catch(() => undefined);
+      await dropSlots(this.publisher, this.replicationName, undefined, this.releaseWaitMs).catch(() => undefined);
+      await discardPartialCopy(this.subscriber, job.tables).catch(() => undefined);
+      throw error;
+    }
   }
 
   async lag(): Promise<ReplicationLag> {
@@ -162,6 +273,13 @@ export class NativeEngine implements ReplicationEngine {
    */
   async stop(): Promise<StopOutcome> {
     const removed: string[] = [];
+    const copy = this.direction === 'forward' ? this.options.parallelCopy : undefined;
+    if (copy && (await copy.runner.running(copy.migrationId))) {
+      await copy.runner.stop(copy.migrationId);
+      await pollFor(async () => ((await copy.runner.running(copy.migrationId)) ? undefined : true), this.releaseWaitMs);
+      removed.push('the parallel copy (the tables it had filled are emptied again)');
+    }
+    if (copy) await removeCopyJob(this.subscriber, this.replicationName);
     const subscription = await findSubscription(this.subscriber, this.replicationName);
     if (subscription) {
       await dropSubscription(this.subscriber, this.replicationName);
@@ -332,6 +450,12 @@ export class NativeEngine implements ReplicationEngine {
       }
     }
     return { publisher, subscriber };
+  }
+
+  /** The tables larger than `bytes` on the publisher (main fork), as displayed. */
+  private async tablesAbove(tables: readonly PublishedTable[], bytes: number): Promise<string[]> {
+    const sizes = await this.publisher.withClient((client) => readTableSizes(client, this.publisher.label, tables));
+    return sizes.filter((t) => t.bytes > bytes).map((t) => displayName(t));
   }
 
   private async currentDatabase(db: Database): Promise<string> {

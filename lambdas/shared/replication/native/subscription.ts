@@ -43,6 +43,11 @@ export interface CreateSubscriptionOptions {
   readonly publisher: ConnectionInfo;
   /** Copy the tables' existing rows first (forward), or only changes from now on (reverse). */
   readonly copyData: boolean;
+  /**
+   * Attach to the slot of that name, which exists already (the parallel copy created it with its
+   * snapshot), instead of creating one. @default false
+   */
+  readonly existingSlot?: boolean;
   /** Only changes made by the publisher's own clients, not ones replicated into it (PostgreSQL 16+ both sides). */
   readonly originNone: boolean;
   readonly subscriberVersion: number;
@@ -57,7 +62,7 @@ export interface CreateSubscriptionOptions {
 export async function createSubscription(db: Database, options: CreateSubscriptionOptions): Promise<void> {
   const settings = [
     `copy_data = ${options.copyData}`,
-    'create_slot = true',
+    `create_slot = ${!options.existingSlot}`,
     `slot_name = ${pg.escapeLiteral(options.name)}`,
     'enabled = true',
     // Large transactions are sent while they run instead of after their commit: lower lag after
