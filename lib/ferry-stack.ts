@@ -6,6 +6,7 @@ import type { EnvironmentConfig } from './config';
 import { ENVIRONMENT_TAG, pascalCase } from './ids';
 import { AsyncFunctionWatch } from './constructs/async-function-watch';
 import { CheckpointTable } from './constructs/checkpoint-table';
+import { CopyTask } from './constructs/copy-task';
 import { Dashboard } from './constructs/dashboard';
 import { DmsReplication } from './constructs/dms-replication';
 import { DRIFT_WORKFLOW, DriftSchedule } from './constructs/drift-schedule';
@@ -33,6 +34,8 @@ export class FerryStack extends Stack {
   public readonly notifications: Notifications;
   /** One per migration whose engine is DMS (none for native), keyed by migration id. */
   public readonly dmsReplications: Readonly<Record<string, DmsReplication>>;
+  /** Where native migrations' parallel copies run (ECS Fargate); undefined without a native migration. */
+  public readonly copyTask?: CopyTask;
   /** The state machines and the Lambda functions of their steps. */
   public readonly workflows: Workflows;
   /** Runs the replication-monitor step every minute, for every migration. */
@@ -132,7 +135,14 @@ export class FerryStack extends Stack {
       // mutable: false, so CDK adds no rules to groups it does not own.
       ec2.SecurityGroup.fromSecurityGroupId(this, `FunctionSecurityGroup${i + 1}`, securityGroupId, { mutable: false }),
     );
+    // Only where a migration replicates natively: the parallel copy is that engine's.
+    const nativeMigrations = config.migrations.filter((m) => m.replication.engine === 'native');
+    this.copyTask =
+      nativeMigrations.length > 0
+        ? new CopyTask(this, 'CopyTask', { migrations: nativeMigrations, vpc, subnets, securityGroups, logsKey: this.encryptionKey.key, retainLogs: config.retainStatefulResources })
+        : undefined;
     this.workflows = new Workflows(this, 'Workflows', {
+      ...(this.copyTask ? { copyTask: this.copyTask } : {}),
       migrations: config.migrations,
       dmsResources: Object.fromEntries(Object.entries(dmsReplications).map(([id, replication]) => [id, replication.resource])),
       checkpoints: this.checkpoints.table,

@@ -206,7 +206,10 @@ async function observe(migrationId: string, runtime: StepRuntime): Promise<Migra
       return { ...base, lagSeconds: null, problem: `${engine.direction} replication is ${status.state} in phase ${phase}: ${why}` };
     }
     if (status.state !== 'cdc' && status.state !== 'full-load') return { ...base, lagSeconds: null };
-    const progress = await readProgress(status, engine.direction, dbs, { startedAt: fullLoadStartedAt(state?.history), now: runtime.now() }).then(
+    // Progress is best effort: whatever fails in it (here or in its queries) must not keep the lag, which the rollback alarms read, from being published.
+    const progress = await Promise.resolve()
+      .then(() => readProgress(status, engine.direction, dbs, { startedAt: fullLoadStartedAt(state?.history), now: runtime.now() }))
+      .then(
       (p) => ({ progress: p }),
       (error: unknown) => ({ progressProblem: messageOf(error) }),
     );

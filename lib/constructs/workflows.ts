@@ -10,7 +10,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../lambdas/shared/migration-config';
 import type { DmsResource } from '../../lambdas/shared/replication/dms/resources';
+import { COPY_TASK_ENV } from '../../lambdas/shared/replication/native/ecs-copy-runner';
 import { pascalCase } from '../ids';
+import type { CopyTask } from './copy-task';
 import { readDefinition, workflowNames } from './workflows/definitions';
 import { stepEnvironment } from './workflows/environment';
 import { finishSchedulingOf, stateMachineArnOf } from './workflows/finish-scheduling';
@@ -39,6 +41,12 @@ export interface WorkflowsProps {
   readonly logsKey: kms.IKey;
   /** The VPC of `subnets`. */
   readonly vpc: ec2.IVpc;
+  /**
+   * Where the native engine's parallel copy runs: the steps that read or change a native
+   * replication get FERRY_COPY_TASK and exactly the ECS actions their needs say.
+   * @default - none: native migrations copy every table through PostgreSQL's table sync
+   */
+  readonly copyTask?: CopyTask;
   /** Private subnets the functions run in; they must reach both databases and the AWS APIs the steps call. */
   readonly subnets: readonly ec2.ISubnet[];
   /** Security groups of the functions; they must be allowed into both databases. */
@@ -151,8 +159,16 @@ export class Workflows extends Construct {
     const finish = deploys(FINISH_WORKFLOW) ? finishSchedulingOf(this, namePrefix, FINISH_WORKFLOW) : undefined;
     this.finishSchedulerRole = finish?.role;
     const { migrations, checkpoints, topic } = props;
-    const environment = stepEnvironment(stack, { migrations, checkpoints, topic, dmsResources, rollbackStateMachineArn, finish: finish?.environment }, steps);
-    const resources = stepResourcesOf(migrations, { checkpoints, topic, dms: Object.values(dmsResources), rollbackStateMachineArn, finishSchedules: finish?.grants });
+    const copyTask = props.copyTask && { [COPY_TASK_ENV]: stack.toJsonString(props.copyTask.record) };
+    const environment = stepEnvironment(stack, { migrations, checkpoints, topic, dmsResources, rollbackStateMachineArn, finish: finish?.environment, copyTask }, steps);
+    const resources = stepResourcesOf(migrations, {
+      checkpoints,
+      topic,
+      dms: Object.values(dmsResources),
+      rollbackStateMachineArn,
+      finishSchedules: finish?.grants,
+      ...(props.copyTask ? { copyTask: props.copyTask } : {}),
+    });
     const switchMount = switchMountOf(this, migrations);
 
     const functions = steps.map(

@@ -119,6 +119,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
           replication: { engine: 'native' },
           switch: { strategy: 'ssm-parameter', parameterName: '/rehearsal/db-endpoint' },
           freeze: { roles: [APP_ROLE.user] },
+          fullLoad: REHEARSAL_FULL_LOAD,
         },
       ],
       secrets: { [SECRETS.source]: { username: source.user, password: source.password }, [SECRETS.target]: { username: target.user, password: target.password } },
@@ -273,6 +274,14 @@ export class RehearsalWorkflowError extends Error {
   }
 }
 
+/**
+ * The rehearsal's tables are tens of MB where a production database's are GB: the parallel copy's
+ * threshold is scaled down with them, so that the rehearsal copies its large tables in ranges as
+ * the real migration would (fullLoad.parallelTableMb, default 1024), with one worker per core
+ * here.
+ */
+export const REHEARSAL_FULL_LOAD = { parallelTableMb: 16, rangesPerTable: 4, copyWorkers: 2 } as const;
+
 /** Replication progress for the live view, read straight from the servers (cheap catalog queries). */
 class ReplicationMonitor {
   /** The first reading that saw the subscription: the full load's start, for its rate (fullLoadProgress). */
@@ -295,6 +304,17 @@ class ReplicationMonitor {
           `select c.relname, p.tuples_processed::text as n from pg_stat_progress_copy p join pg_class c on c.oid = p.relid`,
         );
         const inFlight = new Map(progress.rows.map((r) => [r.relname, Number(r.n)]));
+        // A parallel copy (no subscription yet) keeps its own per-table progress on the target.
+        const job = await c.query<{ progress: Array<{ table: string; state: TableLoad['state']; rowsCopied?: number }> | null }>(
+          `select progress from ferry.copy_job where to_regclass('ferry.copy_job') is not null`,
+        ).catch(() => ({ rows: [] }));
+        const copying = job.rows[0]?.progress;
+        if (states.rows.length === 0 && copying) {
+          return copying
+            .map((t) => ({ ...t, relname: t.table.split('.').pop()! }))
+            .filter((t) => Object.hasOwn(this.loaded, t.relname))
+            .map((t): TableLoad => ({ table: t.relname, state: t.state, rowsCopied: t.rowsCopied ?? 0, rowsEstimated: this.loaded[t.relname]! }));
+        }
         // The loader's counts are exact: they stand in for the planner's estimates.
         return states.rows
           .filter((r) => Object.hasOwn(this.loaded, r.relname))
@@ -328,6 +348,8 @@ class ReplicationMonitor {
 
 async function withClient<T>(db: LocalPostgres, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: DATABASE });
+  // A reading still running when the servers stop fails its query; the client's own error event must not crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await fn(client);

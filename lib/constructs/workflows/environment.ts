@@ -24,6 +24,8 @@ export interface StepEnvironmentProps {
   readonly rollbackStateMachineArn?: string;
   /** For the steps that schedule the finish: the finish state machine, the scheduler role, the schedule prefix. @default - no finish workflow */
   readonly finish?: Readonly<Record<string, string>>;
+  /** For the steps that read or change a native replication: FERRY_COPY_TASK. @default - no copy task */
+  readonly copyTask?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,8 +51,10 @@ export function stepEnvironment(stack: Stack, props: StepEnvironmentProps, steps
   const finish = props.finish ?? {};
   const startsRollback = (spec: StepFunctionSpec) => spec.needs.includes('start-rollback');
   const schedulesFinish = (spec: StepFunctionSpec) => spec.needs.includes('schedule-finish');
-  checkEnvironmentSize({ ...common, ...(steps.some(startsRollback) ? rollback : {}), ...finish }, props.migrations.length, props.dmsResources, stack);
-  return (spec) => ({ ...common, ...(startsRollback(spec) ? rollback : {}), ...(schedulesFinish(spec) ? finish : {}) });
+  const copyTask = props.copyTask ?? {};
+  const copies = (spec: StepFunctionSpec) => spec.needs.includes('copy-task-read') || spec.needs.includes('copy-task-run');
+  checkEnvironmentSize({ ...common, ...(steps.some(startsRollback) ? rollback : {}), ...finish, ...copyTask }, props.migrations.length, props.dmsResources, stack);
+  return (spec) => ({ ...common, ...(startsRollback(spec) ? rollback : {}), ...(schedulesFinish(spec) ? finish : {}), ...(copies(spec) ? copyTask : {}) });
 }
 
 /**

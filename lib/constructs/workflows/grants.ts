@@ -39,12 +39,20 @@ export interface StepResources {
     readonly scheduleArnFinding: string;
     readonly schedulerRoleArn: string;
   };
+  /**
+   * The native parallel copy's task (lib/constructs/copy-task.ts): it grants its own actions.
+   * @default - no native migration: the 'copy-task-*' needs grant nothing
+   */
+  readonly copyTask?: {
+    grantRun(grantee: iam.IGrantable): readonly WildcardStatement[];
+    grantList(grantee: iam.IGrantable): readonly WildcardStatement[];
+  };
 }
 
 /** What the step functions may touch in an environment: its migrations' databases, switches and RDS databases, and the stack's resources. */
 export function stepResourcesOf(
   migrations: readonly MigrationConfig[],
-  stackResources: Pick<StepResources, 'checkpoints' | 'topic' | 'dms' | 'rollbackStateMachineArn' | 'finishSchedules'>,
+  stackResources: Pick<StepResources, 'checkpoints' | 'topic' | 'dms' | 'rollbackStateMachineArn' | 'finishSchedules' | 'copyTask'>,
 ): StepResources {
   return {
     checkpoints: stackResources.checkpoints,
@@ -61,6 +69,7 @@ export function stepResourcesOf(
     }),
     rollbackStateMachineArn: stackResources.rollbackStateMachineArn,
     ...(stackResources.finishSchedules ? { finishSchedules: stackResources.finishSchedules } : {}),
+    ...(stackResources.copyTask ? { copyTask: stackResources.copyTask } : {}),
   };
 }
 
@@ -220,6 +229,12 @@ export function grantStepNeeds(role: iam.IGrantable, needs: readonly StepNeed[],
       case 'rds-backups':
       case 'rds-snapshots':
         wildcards.push(...grantRds(need, resources, allow));
+        break;
+      case 'copy-task-read':
+        wildcards.push(...(resources.copyTask?.grantList(role) ?? []));
+        break;
+      case 'copy-task-run':
+        wildcards.push(...(resources.copyTask?.grantRun(role) ?? []));
         break;
       case 'schedule-finish':
         if (!resources.finishSchedules) break;

@@ -40,7 +40,11 @@ export type StepNeed =
   /** Read the backup settings of the RDS instances and Aurora clusters the migrations name (preflight). */
   | 'rds-backups'
   /** Create and read manual snapshots of those databases, named ferry-<migration>-* (the cutover's restore points). */
-  | 'rds-snapshots';
+  | 'rds-snapshots'
+  /** Find the native parallel copy's running task (ecs:ListTasks on the copy cluster): every step that reads a native replication's state. */
+  | 'copy-task-read'
+  /** Start and stop the native parallel copy's task (RunTask, StopTask, PassRole of its roles), and find it. */
+  | 'copy-task-run';
 
 export interface StepFunctionSpec {
   /** The step's folder under lambdas/; its handler is `lambdas/<step>/handler.ts`, export `handler`. */
@@ -146,19 +150,19 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: 'checks the source and target databases before replication starts',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'rds-backups'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'rds-backups', 'copy-task-read'],
   },
   'start-replication': {
     description: 'starts or resumes replication (DMS or native logical replication)',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['database-secrets', 'dms-read', 'dms-start'],
+    needs: ['database-secrets', 'dms-read', 'dms-start', 'copy-task-run'],
   },
   'replication-status': {
     description: 'reports replication state, full-load progress and lag',
     timeoutSeconds: 2 * MINUTE,
     memoryMb: 512,
-    needs: ['database-secrets', 'dms-read', 'dms-lag'],
+    needs: ['database-secrets', 'dms-read', 'dms-lag', 'copy-task-read'],
   },
   'start-capture': {
     description: 'starts recording the rows that change on both databases (test_decoding slots), before the full comparison',
@@ -207,7 +211,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: 'checks that a migration may be cut over now, each guardrail by name',
     timeoutSeconds: 2 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'switch-read'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'switch-read', 'copy-task-read'],
   },
   analyze: {
     description: "runs ANALYZE on the target's selected tables, after the full load and before a cutover's freeze, so its planner has statistics",
@@ -220,7 +224,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     // Builds outlast an invocation: the step returns before its 15 minutes and the workflow calls it again.
     timeoutSeconds: 15 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'copy-task-read'],
   },
   'restore-points': {
     description: 'takes manual RDS snapshots of the source (and target) before a cutover freezes writes, and waits for them',
@@ -256,7 +260,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: 'prepares, undoes or stops replication for rollback (target to source)',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['database-secrets', 'dms-read', 'dms-start', 'dms-stop'],
+    needs: ['database-secrets', 'dms-read', 'dms-start', 'dms-stop', 'copy-task-read'],
   },
   switch: {
     description: 'points the clients at the source or the target',
@@ -268,7 +272,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: 'undoes a cutover that did not finish: clients and writes back on the source, replication forward again',
     timeoutSeconds: 15 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'switch', 'dms-read', 'dms-start', 'dms-stop'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'switch', 'dms-read', 'dms-start', 'dms-stop', 'copy-task-read'],
   },
   'rollback-plan': {
     description: 'decides what a rollback trigger does in the current phase, and records triggers it ignores',
@@ -280,14 +284,14 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: 'stops replication in both directions and removes what it created on the databases, change capture included',
     timeoutSeconds: 5 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'copy-task-run'],
   },
   finish: {
     description: 'decides whether a migration may be finished, then stops replication and removes every slot, publication, subscription and Ferry object',
     // Waiting for WAL senders to let go of several slots, and for a verification round's lease, takes minutes at worst.
     timeoutSeconds: 15 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch-read', 'notify'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-stop', 'switch-read', 'notify', 'copy-task-run'],
   },
   'schedule-finish': {
     description: "schedules the finish workflow for the end of a cutover's observation window, or cancels that schedule",
@@ -299,7 +303,7 @@ export const STEP_SETTINGS: Readonly<Record<StepName, StepSettings>> = {
     description: "publishes each migration's phase, replication lag, health and progress, verification age and capture slots' WAL as metrics; drops a capture slot over its WAL limit",
     timeoutSeconds: 1 * MINUTE,
     memoryMb: 512,
-    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'notify'],
+    needs: ['checkpoints-read-write', 'database-secrets', 'dms-read', 'dms-lag', 'notify', 'copy-task-read'],
   },
   drift: {
     description: 'checks schema, data and sequence drift and reports it when it changes',

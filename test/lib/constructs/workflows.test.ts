@@ -138,6 +138,20 @@ function expectedFor(stack: FerryStack, migrations: readonly MigrationConfig[], 
       case 'rds-snapshots':
         lines.push(...rdsPermissions(migrations, need));
         break;
+      case 'copy-task-read':
+        if (stack.copyTask) lines.push(...on(['ecs:ListTasks'], ['"*"']));
+        break;
+      case 'copy-task-run': {
+        const task = stack.copyTask;
+        if (!task) break;
+        lines.push(
+          ...on(['ecs:ListTasks'], ['"*"']),
+          ...on(['ecs:RunTask'], [ref(task.taskDefinitionPattern)]),
+          ...on(['ecs:StopTask'], [ref(task.taskPattern)]),
+          ...on(['iam:PassRole'], [ref(task.taskDefinition.taskRole.roleArn), ref(task.taskDefinition.obtainExecutionRole().roleArn)]),
+        );
+        break;
+      }
       case 'schedule-finish':
         lines.push(
           ...on(['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'], [inPartition(':scheduler:eu-west-1:123456789012:schedule/default/Ferry-test-*')]),
