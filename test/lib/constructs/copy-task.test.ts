@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ferryStack } from '../stack.fixture';
 
+/** Synthesized once for the file (a whole stack takes seconds): the test environment, whose migration replicates natively. */
+let native: ReturnType<typeof ferryStack> | undefined;
+const nativeStack = () => (native ??= ferryStack());
+
 type Json = any;
 
 const resourcesOf = (template: { findResources(type: string): Record<string, Json> }, type: string): Json[] => Object.values(template.findResources(type));
@@ -9,7 +13,7 @@ const resourcesOf = (template: { findResources(type: string): Record<string, Jso
 describe('CopyTask', () => {
   it('runs the copier on Fargate arm64 as an unprivileged user with a read-only root, logging encrypted, with no secret in its definition', () => {
     // GIVEN / WHEN the test environment, whose migration replicates natively
-    const { template, stack, ref } = ferryStack();
+    const { template, stack, ref } = nativeStack();
 
     // THEN
     const [definition] = resourcesOf(template, 'AWS::ECS::TaskDefinition');
@@ -34,7 +38,7 @@ describe('CopyTask', () => {
 
   it("lets the task role read the migrations' database secrets and nothing else", () => {
     // GIVEN / WHEN
-    const { template, stack, ref, config } = ferryStack();
+    const { template, stack, ref, config } = nativeStack();
 
     // THEN
     const roleId = ref(stack.copyTask!.taskDefinition.taskRole.roleArn)['Fn::GetAtt'][0];
@@ -46,7 +50,7 @@ describe('CopyTask', () => {
 
   it('gives the steps the task to run in FERRY_COPY_TASK, and exists only where a migration replicates natively', () => {
     // GIVEN / WHEN a native environment and a DMS-only one
-    const native = ferryStack();
+    const native = nativeStack();
     const dms = ferryStack((env) => {
       env.migrations[0]!.replication = { engine: 'dms-instance' };
     });
