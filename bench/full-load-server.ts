@@ -7,12 +7,12 @@
  * when we are root), but with the benchmark's settings and fsync left on: the copies and index
  * builds write as they would on a real target.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { keep, run, runAsIds, waitUntilReady } from '../local/server-process';
 import { findFreePort } from '../local/postgres';
 
 export const BIN_DIR = path.join(__dirname, '..', 'node_modules', 'pg15-binaries', 'native', 'bin');
@@ -61,7 +61,7 @@ export async function startBenchServer(settings: Readonly<Record<string, string>
   await chmod(baseDir, 0o711);
   const dataDir = path.join(baseDir, 'data');
   const password = randomBytes(18).toString('base64url');
-  const owner = runAsIds();
+  const owner = runAsIds(USER);
   const log: string[] = [];
   let child: ChildProcess | undefined;
   const stop = async () => {
@@ -88,59 +88,11 @@ export async function startBenchServer(settings: Readonly<Record<string, string>
     child.stderr?.on('data', (chunk: Buffer) => keep(log, chunk));
     const started = child;
     process.once('exit', () => started.kill('SIGINT'));
-    await waitUntilReady(child, { host: HOST, port, user: USER, password, database: 'postgres' });
+    await waitUntilReady(child, { host: HOST, port, user: USER, password, database: 'postgres' }, 60_000);
     return { host: HOST, port, user: USER, password, url: (database) => `postgres://${USER}:${encodeURIComponent(password)}@${HOST}:${port}/${database}?sslmode=disable`, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw new Error(`PostgreSQL 15 did not start: ${error instanceof Error ? error.message : String(error)}\n${log.join('\n')}`, { cause: error });
-  }
-}
-
-function runAsIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const ids = () => ({
-    uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim()),
-    gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim()),
-  });
-  try {
-    return ids();
-  } catch {
-    execFileSync('groupadd', [USER]);
-    execFileSync('useradd', ['-g', USER, USER]);
-    return ids();
-  }
-}
-
-function keep(log: string[], chunk: Buffer): void {
-  log.push(...chunk.toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== ''));
-  if (log.length > 60) log.splice(0, log.length - 60);
-}
-
-function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined, log: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...owner, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => keep(log, chunk));
-    child.stderr?.on('data', (chunk: Buffer) => keep(log, chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} exited with ${code}`))));
-  });
-}
-
-async function waitUntilReady(child: ChildProcess, config: pg.ClientConfig): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error('the server exited during start');
-    const client = new pg.Client(config);
-    try {
-      await client.connect();
-      await client.query('select 1');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
   }
 }
 

