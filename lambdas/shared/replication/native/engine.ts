@@ -39,8 +39,8 @@ import {
 
 export type { ConnectionInfo } from './conninfo';
 
-/** How often a copy job writes its progress to the target for status(). */
-const PROGRESS_SAVE_MS = 5_000;
+/** How often a copy job writes its progress to the target for status() (one UPDATE of one row). */
+const PROGRESS_SAVE_MS = 1_000;
 
 export interface NativeEngineOptions {
   /** The database changes come from (the publisher). For the reverse direction: the migration's target. */
