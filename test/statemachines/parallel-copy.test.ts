@@ -13,7 +13,7 @@ const PARALLEL = { parallelTableMb: 1, rangesPerTable: 4, copyWorkers: 2 };
 describe('a migration whose large table is copied in parallel ranges', () => {
   const { servers, dynamo, nextId } = useWorkflowParts('par');
 
-  it('reaches ready with the tables compared equal, then cuts over and rolls back without losing a write', async () => {
+  it('reaches ready with the tables compared equal, cuts over and rolls back without losing a write, and finishes leaving nothing', async () => {
     const copied: string[] = [];
     let updates = 0;
     const pair = await servers.freshPair();
@@ -47,6 +47,14 @@ describe('a migration whose large table is copied in parallel ranges', () => {
       await scene.writer.committedMore(30);
       await scene.writer.stop();
       expect(await scene.audit('source')).toEqual({ lost: [], duplicated: [] });
+
+      // And the finish leaves nothing of the copy or the replication on either server.
+      expect(await scene.m.runOther('finish')).toMatchObject({ status: 'SUCCEEDED', output: { phase: 'completed' } });
+      const left = `select (select count(*)::int from pg_replication_slots where database = current_database()) as slots,
+                           (select count(*)::int from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())) as subscriptions,
+                           (select count(*)::int from pg_namespace where nspname = 'ferry') as "ferrySchema"`;
+      const nothing = [{ slots: 0, subscriptions: 0, ferrySchema: 0 }];
+      expect([(await pair.sourceSql(left)).rows, (await pair.targetSql(left)).rows]).toEqual([nothing, nothing]);
     } finally {
       await scene.close();
     }

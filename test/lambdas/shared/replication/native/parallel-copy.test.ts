@@ -13,10 +13,11 @@ describe('native replication: a parallel copy job', () => {
 
   /** An engine that copies every table above 64 kB in 4 ranges with 2 workers, its job run by `runner`. */
   async function parallelPair() {
-    let engine: NativeEngine | undefined;
-    const runner = new InProcessCopyRunner((_id, signal) => engine!.runCopyJob(signal));
+    // The runner runs the engine's job, and the engine is made with the runner: tied up once both exist.
+    const made: { engine?: NativeEngine } = {};
+    const runner = new InProcessCopyRunner((_id, signal) => made.engine!.runCopyJob(signal));
     const pair = await servers.fresh({ parallelCopy: { migrationId: 'par', runner, parallelTableBytes: 64 * 1024, rangesPerTable: 4, workers: 2 } });
-    engine = pair.engine;
+    made.engine = pair.engine;
     return { pair, runner };
   }
 
