@@ -37,6 +37,8 @@ const options = new Command()
   .option('--rows <n>', 'rows in the source database, all tables together', (v) => Number.parseInt(v, 10), 1_000_000)
   .option('--repeat <n>', 'rounds of the three rows (in turn); each row reports its median round', (v) => Number.parseInt(v, 10), 1)
   .option('--json', 'print only the JSON document')
+  // A bad option exits 2, as the CLI's do (commander has printed the one line saying which).
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse()
   .opts<{ rows: number; repeat: number; json?: boolean }>();
 const log = progressLog(options.json);
@@ -270,9 +272,12 @@ function medianSample(samples: RowResult[]): RowResult & { samples?: number[] } 
   return samples.length > 1 ? { ...median, samples: samples.map((s) => s.seconds) } : median;
 }
 
+/** A bad option: one line naming it, exit 2, nothing started. */
+class UsageError extends Error {}
+
 async function main(): Promise<void> {
-  if (!Number.isSafeInteger(options.rows) || options.rows < 10) throw new Error(`--rows must be a whole number of at least 10, got ${options.rows}`);
-  if (!Number.isSafeInteger(options.repeat) || options.repeat < 1) throw new Error(`--repeat must be a whole number of at least 1, got ${options.repeat}`);
+  if (!Number.isSafeInteger(options.rows) || options.rows < 10) throw new UsageError(`--rows must be a whole number of at least 10, got ${process.argv[process.argv.indexOf('--rows') + 1] ?? options.rows}`);
+  if (!Number.isSafeInteger(options.repeat) || options.repeat < 1) throw new UsageError(`--repeat must be a whole number of at least 1, got ${process.argv[process.argv.indexOf('--repeat') + 1] ?? options.repeat}`);
   const pgcopydb = await findPgcopydb(log);
   log('starting the source and target servers (PostgreSQL 15)');
   const [source, target] = await Promise.all([startBenchServer(), startBenchServer()]);
@@ -369,6 +374,10 @@ function humanTable(doc: {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`bench:full-load: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   },
