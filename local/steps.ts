@@ -35,7 +35,7 @@ import type { LocalStep } from './workflow-runner';
 export const LOCAL_COMPARE_BUDGET_MS = 60_000;
 
 /** How often a local index build step looks at the builds (5 s in AWS, where each invocation waits for minutes). */
-export const LOCAL_INDEX_POLL_MS = 200;
+export const LOCAL_INDEX_POLL_MS = 50;
 
 /** A local verification round's deadline (the function has 5 minutes in AWS). */
 export const LOCAL_VERIFY_BUDGET_MS = 4 * 60_000;
