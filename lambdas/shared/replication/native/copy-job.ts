@@ -37,7 +37,7 @@ export async function readCopyJob(db: Database, replication: string): Promise<Co
   // No table: no job ever ran on this database.
   if (!(await jobTableExists(db))) return undefined;
   const [row] = await db.query<{ tables: TableName[]; started_at: string; failure: string | null; progress: TableProgress[] | null }>(
-    `select tables, started_at::text, failure, progress from ${table} where replication = $1`,
+    `select tables, to_json(started_at) #>> '{}' as started_at, failure, progress from ${table} where replication = $1`,
     [replication],
   );
   return row && { tables: row.tables, startedAt: row.started_at, failure: row.failure, ...(row.progress ? { progress: row.progress } : {}) };

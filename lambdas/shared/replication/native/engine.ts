@@ -39,6 +39,9 @@ import {
 
 export type { ConnectionInfo } from './conninfo';
 
+/** How long a recorded copy job counts as starting before a runner that does not list it means it is gone. */
+const COPY_TASK_START_MS = 5 * 60_000;
+
 /** How often a copy job writes its progress to the target for status() (one UPDATE of one row). */
 const PROGRESS_SAVE_MS = 1_000;
 
@@ -199,7 +202,14 @@ export class NativeEngine implements ReplicationEngine {
       if (job && (await copy.runner.running(copy.migrationId))) {
         return { state: 'full-load', tables: job.progress ?? job.tables.map((t) => ({ table: displayName(t), state: 'pending' as const })) };
       }
+      if (job && !job.failure && Date.now() - Date.parse(job.startedAt) < COPY_TASK_START_MS) {
+        // Just recorded: its runner may not list the job yet (an ECS task being placed).
+        return { state: 'starting', detail: `The parallel copy of "${this.replicationName}" was started at ${job.startedAt} and is being set up.` };
+      }
       if (job) {
+        // Nothing runs the job any more (it failed, or its task was stopped or lost): its slot, if
+        // it had made one, can serve nothing and would hold the source's WAL until the next start.
+        await dropSlots(this.publisher, this.replicationName, undefined, this.releaseWaitMs).catch(() => undefined);
         return {
           state: 'failed',
           cause:

@@ -49,6 +49,25 @@ describe('native replication: a parallel copy job', () => {
     expect((await pair.targetSql(`select to_regclass('ferry.copy_job') as job`)).rows).toEqual([{ job: null }]);
   });
 
+  it('calls a job nothing runs starting for its first minutes, then failed, and drops the slot it left', async () => {
+    // A runner that lists nothing: a task that never came up, or was killed without a word.
+    const silent = { start: async () => undefined, running: async () => false, stop: async () => undefined };
+    const pair = await servers.fresh({ parallelCopy: { migrationId: 'par', runner: silent, parallelTableBytes: 64 * 1024, rangesPerTable: 4, workers: 2 } });
+    await pair.bothSql(SCHEMA);
+    await pair.sourceSql(`insert into big select i, repeat('z', 100), 1 from generate_series(1, 5000) i`);
+
+    await pair.engine.start();
+    const fresh = await pair.engine.status();
+    // As if its task had died ten minutes ago, after it had made its slot.
+    await pair.targetSql(`update ferry.copy_job set started_at = now() - interval '10 minutes'`);
+    await pair.sourceSql(`select pg_create_logical_replication_slot('${pair.name}', 'pgoutput')`);
+    const gone = await pair.engine.status();
+
+    expect(fresh).toMatchObject({ state: 'starting' });
+    expect(gone).toMatchObject({ state: 'failed', cause: expect.stringMatching(/stopped before it finished/) });
+    expect((await replicationObjects(pair.sourceSql)).slots).toEqual([]);
+  });
+
   it('stops a running job on stop(), leaving neither slot nor job behind', async () => {
     const { pair, runner } = await parallelPair();
     await pair.bothSql(SCHEMA);
